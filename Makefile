@@ -1,0 +1,25 @@
+# Set-up and entry points. Every target builds its own virtual environment
+# first (re-runnable: it only reinstalls when pyproject.toml changes).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: play test lint clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# the CPU wheel of torch, pinned so no CUDA packages are pulled
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+play: $(STAMP)
+	$(VENV)/bin/pico-rogue play
+
+test: $(STAMP)
+	$(PY) -m ruff check game model tests
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

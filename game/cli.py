@@ -1,0 +1,174 @@
+"""`pico-rogue`: the command line. Each command lives in its own module; this
+file only reads the arguments and turns expected failures into one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from .content import ContentError
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one line, exit status 2."""
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .generate import transitions
+
+    out = open(args.out, "w") if args.out else sys.stdout
+    try:
+        records = transitions(args.n, args.seed)
+        if args.n >= 10_000 and not args.quiet:
+            from rich.progress import track
+
+            records = track(records, total=args.n, description="generating", console=_stderr_console(), transient=True)
+        for record in records:
+            out.write(json.dumps(record) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    if args.model:
+        from model.resolver import load_resolver
+
+        resolver = load_resolver(args.weights, threads=args.threads)
+    else:
+        from .resolver import EngineResolver
+
+        resolver = EngineResolver()
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            prompt = json.loads(line)["prompt"]
+            if not isinstance(prompt, str):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError):
+            print(json.dumps({"error": f"line {n}: expected a JSON object with a 'prompt' text"}), flush=True)
+            continue
+        r = resolver.resolve(prompt)
+        if r.refused:
+            print(json.dumps({"error": r.error}), flush=True)
+        elif args.model:
+            print(json.dumps({"next": r.text, "valid": r.valid}), flush=True)
+        else:
+            print(json.dumps({"next": r.text}), flush=True)
+    return 0
+
+
+# name -> "module:function" for commands that live elsewhere (imported lazily,
+# so `generate` never pays for torch or textual).
+COMMANDS = {
+    "play": "game.app:main",
+    "replay": "game.replay:main",
+    "selfplay": "game.selfplay:main",
+    "train": "model.train:main",
+    "eval": "model.evaluate:main",
+    "bench": "model.bench:main",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pico-rogue", description="A roguelike whose combat a tiny model resolves beside the rules.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    play = sub.add_parser("play", help="play the game")
+    play.add_argument("--seed", type=int, help="run seed (same seed, same dungeon)")
+    play.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
+    play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
+    play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+
+    replay = sub.add_parser("replay", help="replay a saved battle")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--rerun", action="store_true", help="resolve every turn again with the current model")
+    replay.add_argument("--weights", type=Path)
+    replay.add_argument("--plain", action="store_true", help="print a table instead of the viewer")
+
+    selfplay = sub.add_parser("selfplay", help="play battles with a scripted hero, no screen")
+    selfplay.add_argument("--battles", type=int, default=10)
+    selfplay.add_argument("--seed", type=int, default=0)
+    selfplay.add_argument("--saves", type=Path)
+    selfplay.add_argument("--trust-model", action="store_true")
+    selfplay.add_argument("--weights", type=Path)
+    selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
+
+    gen = sub.add_parser("generate", help="write training transitions as JSONL")
+    gen.add_argument("--n", type=int, default=1000)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=_generate)
+
+    res = sub.add_parser("resolve", help="resolve JSONL prompts from stdin")
+    who = res.add_mutually_exclusive_group(required=True)
+    who.add_argument("--engine", action="store_true", help="the rules engine")
+    who.add_argument("--model", action="store_true", help="the pico model")
+    res.add_argument("--weights", type=Path)
+    res.add_argument("--threads", type=int, default=1)
+    res.set_defaults(func=_resolve)
+
+    train = sub.add_parser("train", help="train or fine-tune the pico model")
+    train.add_argument("--preset", default="bundled", help="recipe: bundled or quick")
+    train.add_argument("--data", type=Path, nargs="*", default=[], help="saved battles (JSON) or JSONL to mix in")
+    train.add_argument("--init", type=Path, help="weights to start from (fine-tuning)")
+    train.add_argument("--out", type=Path, help="where to write the weights")
+    train.add_argument("--steps", type=int, help="override the preset's step count")
+    train.add_argument("--minutes", type=float, help="stop after this many minutes")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
+    train.add_argument("--quiet", action="store_true")
+
+    ev = sub.add_parser("eval", help="measure the model against the rules engine")
+    ev.add_argument("--n", type=int, default=2000)
+    ev.add_argument("--seed", type=int, default=424242)
+    ev.add_argument("--data", type=Path)
+    ev.add_argument("--weights", type=Path)
+    ev.add_argument("--battles", type=int, default=50, help="battles for the rollout-drift measure")
+    ev.add_argument("--suite", choices=("clean", "perturb"), default="clean")
+    ev.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("bench", help="time the model and the engine")
+    bench.add_argument("--weights", type=Path)
+    bench.add_argument("--n", type=int, default=200)
+    bench.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if hasattr(args, "func"):
+            return args.func(args)
+        module, function = COMMANDS[args.command].split(":")
+        return getattr(importlib.import_module(module), function)(args) or 0
+    except (UsageError, ContentError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"pico-rogue {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+        if os.environ.get("PICO_DEBUG"):
+            raise
+        print(f"pico-rogue {args.command}: internal error: {type(exc).__name__}: {exc} (PICO_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""Game content from the YAML files in assets/, validated at load.
+
+A broken file never surfaces as a traceback: every problem becomes one
+ContentError naming the file, the entry and what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+TICKS = ("damage", "heal", "none")
+TARGETS = ("enemy", "self")
+STYLES = ("brute", "caster", "cautious")
+STATS = ("max_hp", "max_mp", "atk", "def")
+
+
+class ContentError(Exception):
+    """A game-content file is missing, unreadable or wrong."""
+
+
+@dataclass(frozen=True)
+class StatusKind:
+    name: str
+    tick: str
+    describe: str
+
+
+@dataclass(frozen=True)
+class Applies:
+    status: str
+    turns: int
+    power: int
+
+
+@dataclass(frozen=True)
+class Ability:
+    name: str
+    target: str
+    damage: int = 0
+    uses_atk: bool = False
+    pierce: bool = False
+    heal: int = 0
+    cost: int = 0
+    cooldown: int = 0
+    applies: Applies | None = None
+    item: str | None = None
+    describe: str = ""
+
+    @property
+    def attacks(self) -> bool:
+        return self.target == "enemy"
+
+
+@dataclass(frozen=True)
+class MonsterKind:
+    name: str
+    glyph: str
+    depth: int
+    hp: int
+    mp: int
+    atk: int
+    defence: int
+    xp: int
+    abilities: tuple[str, ...]
+    style: str
+    boss: bool = False
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    name: str
+    glyph: str
+    describe: str
+    ability: str | None = None
+    raises: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeroKind:
+    hp: int
+    mp: int
+    atk: int
+    defence: int
+    abilities: tuple[str, ...]
+    per_level: dict[str, int]
+    xp_per_level: int
+
+
+@dataclass(frozen=True)
+class Content:
+    statuses: dict[str, StatusKind]
+    abilities: dict[str, Ability]
+    monsters: dict[str, MonsterKind]
+    items: dict[str, ItemKind]
+    hero: HeroKind
+
+    @property
+    def status_order(self) -> tuple[str, ...]:
+        return tuple(self.statuses)
+
+    def cooldown_slots(self, abilities: tuple[str, ...]) -> tuple[str, ...]:
+        """The abilities that get a cooldown slot: those with a cooldown."""
+        return tuple(a for a in abilities if self.abilities[a].cooldown > 0)
+
+
+class _Entry:
+    """Reads one YAML entry, turning every problem into a ContentError."""
+
+    def __init__(self, file: str, name: str, raw: Any):
+        self.file, self.name = file, name
+        if not isinstance(raw, dict):
+            self.fail(f"expected a mapping of fields, got {type(raw).__name__}")
+        self.raw = raw
+
+    def fail(self, what: str) -> None:
+        raise ContentError(f"{self.file}: entry '{self.name}': {what}")
+
+    def get(self, key: str, kind: type, default: Any = ..., lo: int | None = None, hi: int | None = None) -> Any:
+        if key not in self.raw:
+            if default is ...:
+                self.fail(f"missing field '{key}'")
+            return default
+        value = self.raw[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            self.fail(f"field '{key}' must be {kind.__name__}, got {value!r}")
+        if lo is not None and value < lo or hi is not None and value > hi:
+            self.fail(f"field '{key}' = {value} is outside {lo}..{hi}")
+        return value
+
+    def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> str:
+        value = self.get(key, str, default)
+        if value not in options:
+            self.fail(f"field '{key}' = {value!r} is not one of {', '.join(options)}")
+        return value
+
+
+def _read(folder: Path, file: str) -> dict[str, Any]:
+    path = folder / file
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ContentError(f"{file}: file not found in {folder}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where else ""
+        raise ContentError(f"{file}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict) or not raw:
+        raise ContentError(f"{file}: expected a mapping of named entries")
+    return raw
+
+
+def load(folder: Path | str = ASSETS) -> Content:
+    """Load and validate all content; raises ContentError on the first problem."""
+    folder = Path(folder)
+    statuses = {}
+    for name, raw in _read(folder, "statuses.yaml").items():
+        e = _Entry("statuses.yaml", name, raw)
+        statuses[name] = StatusKind(name, e.choice("tick", TICKS), e.get("describe", str, ""))
+
+    abilities = {}
+    for name, raw in _read(folder, "abilities.yaml").items():
+        e = _Entry("abilities.yaml", name, raw)
+        applies = None
+        if "applies" in e.raw:
+            a = _Entry("abilities.yaml", f"{name}.applies", e.raw["applies"])
+            status = a.get("status", str)
+            if status not in statuses:
+                a.fail(f"unknown status {status!r}")
+            applies = Applies(status, a.get("turns", int, lo=1, hi=9), a.get("power", int, 0, lo=0, hi=9))
+        abilities[name] = Ability(
+            name=name,
+            target=e.choice("target", TARGETS),
+            damage=e.get("damage", int, 0, lo=-5, hi=9),
+            uses_atk=e.get("uses_atk", bool, False),
+            pierce=e.get("pierce", bool, False),
+            heal=e.get("heal", int, 0, lo=0, hi=20),
+            cost=e.get("cost", int, 0, lo=0, hi=9),
+            cooldown=e.get("cooldown", int, 0, lo=0, hi=9),
+            applies=applies,
+            item=e.get("item", str, None),
+            describe=e.get("describe", str, ""),
+        )
+
+    def known_abilities(e: _Entry) -> tuple[str, ...]:
+        names = e.get("abilities", list)
+        for a in names:
+            if a not in abilities:
+                e.fail(f"unknown ability {a!r}")
+        return tuple(names)
+
+    monsters = {}
+    for name, raw in _read(folder, "monsters.yaml").items():
+        e = _Entry("monsters.yaml", name, raw)
+        monsters[name] = MonsterKind(
+            name=name,
+            glyph=e.get("glyph", str),
+            depth=e.get("depth", int, lo=1, hi=20),
+            hp=e.get("hp", int, lo=1, hi=99),
+            mp=e.get("mp", int, lo=0, hi=30),
+            atk=e.get("atk", int, lo=0, hi=20),
+            defence=e.get("def", int, lo=0, hi=12),
+            xp=e.get("xp", int, lo=0, hi=999),
+            abilities=known_abilities(e),
+            style=e.choice("style", STYLES),
+            boss=e.get("boss", bool, False),
+        )
+
+    items = {}
+    for name, raw in _read(folder, "items.yaml").items():
+        e = _Entry("items.yaml", name, raw)
+        ability = e.get("ability", str, None)
+        if ability is not None and ability not in abilities:
+            e.fail(f"unknown ability {ability!r}")
+        raises = e.get("raises", dict, {})
+        for stat, amount in raises.items():
+            if stat not in STATS or not isinstance(amount, int):
+                e.fail(f"'raises' must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
+        items[name] = ItemKind(name, e.get("glyph", str), e.get("describe", str, ""), ability, dict(raises))
+
+    e = _Entry("hero.yaml", "hero", _read(folder, "hero.yaml"))
+    per_level = e.get("per_level", dict)
+    for stat in per_level:
+        if stat not in STATS:
+            e.fail(f"per_level: unknown stat {stat!r}")
+    hero = HeroKind(
+        hp=e.get("hp", int, lo=1, hi=99),
+        mp=e.get("mp", int, lo=0, hi=30),
+        atk=e.get("atk", int, lo=0, hi=20),
+        defence=e.get("def", int, lo=0, hi=12),
+        abilities=known_abilities(e),
+        per_level=per_level,
+        xp_per_level=e.get("xp_per_level", int, lo=1),
+    )
+    for ability in abilities.values():
+        if ability.item is not None and ability.item not in items:
+            raise ContentError(f"abilities.yaml: entry '{ability.name}': unknown item {ability.item!r}")
+    return Content(statuses, abilities, monsters, items, hero)
+
+
+@lru_cache(maxsize=1)
+def default() -> Content:
+    """The bundled content, loaded once."""
+    return load(ASSETS)

@@ -1,0 +1,36 @@
+"""Building combatants from content: the hero at a level, monsters by kind."""
+
+from __future__ import annotations
+
+from .content import Content, default
+from .encounter import HERO, HERO_KIND, MONSTER_LABELS, Combatant, Encounter
+
+
+def hero_at(level: int, content: Content | None = None, bonus: dict[str, int] | None = None) -> Combatant:
+    """The hero at full health for `level`, with stat bonuses from items."""
+    content = content or default()
+    h, grow, bonus = content.hero, content.hero.per_level, bonus or {}
+    up = level - 1
+
+    def stat(name: str, base: int) -> int:
+        return base + grow.get(name, 0) * up + bonus.get(name, 0)
+
+    max_hp, max_mp = min(99, stat("max_hp", h.hp)), min(30, stat("max_mp", h.mp))
+    slots = tuple((a, 0) for a in content.cooldown_slots(h.abilities))
+    return Combatant(HERO, HERO_KIND, max_hp, max_hp, max_mp, max_mp, min(20, stat("atk", h.atk)),
+                     min(12, stat("def", h.defence)), (), slots)
+
+
+def monster(kind: str, label: str, content: Content | None = None) -> Combatant:
+    content = content or default()
+    k = content.monsters[kind]
+    slots = tuple((a, 0) for a in content.cooldown_slots(k.abilities))
+    return Combatant(label, kind, k.hp, k.hp, k.mp, k.mp, k.atk, k.defence, (), slots)
+
+
+def encounter(hero: Combatant, kinds: list[str], content: Content | None = None) -> Encounter:
+    """A fresh encounter: the hero acts first against 1-3 monsters."""
+    if not 1 <= len(kinds) <= len(MONSTER_LABELS):
+        raise ValueError(f"an encounter has 1 to {len(MONSTER_LABELS)} monsters, got {len(kinds)}")
+    monsters = tuple(monster(k, label, content) for k, label in zip(kinds, MONSTER_LABELS))
+    return Encounter(1, HERO, (hero, *monsters))

@@ -1,0 +1,1 @@
+"""pico-rogue's model half: tokenizer, network, training, decoding and evaluation."""
