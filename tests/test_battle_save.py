@@ -1,0 +1,79 @@
+"""Battle saves: versioned JSON, atomic, readable as training data, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from game import battle_save, roster
+from game.battle import Battle
+from game.encounter import Action
+from game.resolver import EngineResolver
+from game.template import VERSION, parse_prompt, parse_target
+
+
+def finished_battle() -> Battle:
+    b = Battle(roster.encounter(roster.hero_at(2), ["rat", "bat"]), model=EngineResolver(), seed=3)
+    while not b.over:
+        b.play(Action("strike", b.living_monsters()[0].label)) if b.hero_to_act else b.play_monster()
+    return b
+
+
+def test_save_has_the_training_keys(tmp_path):
+    b = finished_battle()
+    path = battle_save.save(battle_save.record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), tmp_path)
+    data = json.loads(path.read_text())
+    assert data["kind"] == "pico-rogue battle" and data["version"] == 1
+    assert data["seed"] == 42 and data["template"] == VERSION
+    assert data["weights"] == {"name": "x", "sha256": "ab"}
+    assert len(data["turns"]) == len(b.turns)
+    for turn in data["turns"]:
+        assert set(battle_save.TURN_KEYS) <= set(turn)
+        parse_prompt(turn["prompt"])
+        parse_target(turn["engine"])
+        assert turn["applied"] in ("engine", "model")
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_names_never_collide(tmp_path):
+    b = finished_battle()
+    paths = {battle_save.save(battle_save.record(b, seed=1, weights=None), tmp_path) for _ in range(3)}
+    assert len(paths) == 3
+
+
+def test_load_round_trips(tmp_path):
+    path = battle_save.save(battle_save.record(finished_battle(), seed=1, weights=None), tmp_path)
+    save = battle_save.load(path)
+    assert save.turns and save.weights is None
+
+
+@pytest.mark.parametrize("text, says", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "not a battle save"),
+    ('{"kind": "something"}', "not a battle save"),
+    ('{"kind": "pico-rogue battle", "version": 99, "turns": []}', "version 99"),
+    ('{"kind": "pico-rogue battle", "version": 1}', "list of turns"),
+    ('{"kind": "pico-rogue battle", "version": 1, "turns": [{"prompt": "x"}]}', "lacks"),
+])
+def test_bad_files_give_one_clear_error(tmp_path, text, says):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(battle_save.SaveError, match=says) as err:
+        battle_save.load(path)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(battle_save.SaveError, match="no such file"):
+        battle_save.load(tmp_path / "nope.json")
+
+
+def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(battle_save.os, "replace", boom)
+    with pytest.raises(OSError):
+        battle_save.write_atomic(tmp_path / "x.json", {"a": 1})
+    assert list(tmp_path.iterdir()) == []
