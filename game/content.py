@@ -6,6 +6,7 @@ ContentError naming the file, the entry and what is wrong.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ TICKS = ("damage", "heal", "none")
 TARGETS = ("enemy", "self")
 STYLES = ("brute", "caster", "cautious")
 STATS = ("max_hp", "max_mp", "atk", "def")
+NAME = re.compile(r"[a-z][a-z0-9_]*(\.applies)?")
 
 
 class ContentError(Exception):
@@ -115,6 +117,10 @@ class _Entry:
 
     def __init__(self, file: str, name: str, raw: Any):
         self.file, self.name = file, name
+        # names are words of the combat template: one token, no spaces
+        # (a sub-entry such as `ignite.applies` is named after its entry)
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            self.fail("the name must be a lowercase word (a-z, 0-9, _)")
         if not isinstance(raw, dict):
             self.fail(f"expected a mapping of fields, got {type(raw).__name__}")
         self.raw = raw
@@ -191,7 +197,7 @@ def load(folder: Path | str = ASSETS) -> Content:
     def known_abilities(e: _Entry) -> tuple[str, ...]:
         names = e.get("abilities", list)
         for a in names:
-            if a not in abilities:
+            if not isinstance(a, str) or a not in abilities:
                 e.fail(f"unknown ability {a!r}")
         return tuple(names)
 
@@ -226,9 +232,9 @@ def load(folder: Path | str = ASSETS) -> Content:
 
     e = _Entry("hero.yaml", "hero", _read(folder, "hero.yaml"))
     per_level = e.get("per_level", dict)
-    for stat in per_level:
-        if stat not in STATS:
-            e.fail(f"per_level: unknown stat {stat!r}")
+    for stat, amount in per_level.items():
+        if stat not in STATS or not isinstance(amount, int) or isinstance(amount, bool):
+            e.fail(f"per_level must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
     hero = HeroKind(
         hp=e.get("hp", int, lo=1, hi=99),
         mp=e.get("mp", int, lo=0, hi=30),

@@ -87,7 +87,7 @@ class Target:
         if tuple(r.label for r in self.rows) != labels:
             raise TemplateError(f"target lists {' '.join(r.label for r in self.rows)}, prompt has {' '.join(labels)}")
         combatants = []
-        for c, r in zip(before.combatants, self.rows):
+        for c, r in zip(before.combatants, self.rows, strict=True):
             if r.hp > c.max_hp or r.mp > c.max_mp:
                 raise TemplateError(f"{r.label}: hp {r.hp}/mp {r.mp} above max {c.max_hp}/{c.max_mp}")
             if tuple(a for a, _ in r.cooldowns) != tuple(a for a, _ in c.cooldowns):
@@ -163,7 +163,8 @@ class _Words:
     def number(self, field: str, lo: int, hi: int, signed: bool = False) -> int:
         w = self.word(field)
         body = w[1:] if signed and w[:1] in "+-" else w
-        if signed and w[:1] not in "+-" or not body.isdigit() or (len(body) > 1 and body[0] == "0"):
+        canonical = body.isascii() and body.isdigit() and (len(body) == 1 or body[0] != "0") and w != "-0"
+        if signed and w[:1] not in "+-" or not canonical:
             self.fail(f"{field}: expected {'a signed' if signed else 'a'} number, got {w!r}")
         value = int(w)
         if not lo <= value <= hi:
@@ -214,8 +215,9 @@ def _lines(text: str, what: str, least: int) -> list[str]:
     lines = text.split("\n")
     if len(lines) < least:
         raise TemplateError(f"{what}: expected at least {least} lines, got {len(lines)}")
-    if len(lines) > least - 1 + len(LABELS):
-        raise TemplateError(f"{what}: at most {len(LABELS)} combatants, got {len(lines) - least + 1}")
+    head = least - 2  # lines before the combatants: the least is head, hero, one monster
+    if len(lines) > head + len(LABELS):
+        raise TemplateError(f"{what}: at most {len(LABELS)} combatants, got {len(lines) - head}")
     return lines
 
 
