@@ -17,6 +17,13 @@ class UsageError(Exception):
     """A problem with what the user asked for: one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line (no usage dump), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _generate(args: argparse.Namespace) -> int:
     from .generate import transitions
 
@@ -83,7 +90,7 @@ COMMANDS = {
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pico-rogue", description="A roguelike whose combat a tiny model resolves beside the rules.")
+    p = _Parser(prog="pico-rogue", description="A roguelike whose combat a tiny model resolves beside the rules.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     play = sub.add_parser("play", help="play the game")
@@ -166,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
         if os.environ.get("PICO_DEBUG"):
             raise
-        print(f"pico-rogue {args.command}: internal error: {type(exc).__name__}: {exc} (PICO_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(f"pico-rogue {args.command}: internal error: {type(exc).__name__}: {exc} (PICO_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
         return 1
 
 
