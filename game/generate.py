@@ -106,7 +106,8 @@ def _random_combatant(label: str, kind: str, abilities: tuple[str, ...], rng: ra
     statuses = ()
     if alive:
         statuses = tuple(
-            Status(name, rng.choice((1, 1, rng.randint(1, 9))), 0 if name == "stun" else rng.choice((rng.randint(1, 4), rng.randint(1, 9))))
+            Status(name, rng.choice((1, 1, rng.randint(1, 9))),
+                   0 if name == "stun" else rng.choice((rng.randint(1, 4), rng.randint(1, 9))))
             for name in content.status_order if rng.random() < 0.25
         )
     slots = tuple((a, rng.choice((0, 0, 1, rng.randint(0, 9)))) for a in content.cooldown_slots(abilities))
@@ -125,7 +126,7 @@ def broad(rng: random.Random, content: Content | None = None) -> Transition:
         hero = _random_combatant(HERO, HERO_KIND, content.hero.abilities, rng, content, True)
         monsters = tuple(
             _random_combatant(label, k, content.monsters[k].abilities, rng, content, alive)
-            for label, k, alive in zip(MONSTER_LABELS, kinds, living)
+            for label, k, alive in zip(MONSTER_LABELS, kinds, living, strict=False)
         )
         turn = rng.choice((rng.randint(1, 30), rng.randint(1, MAX_TURN)))
         actor = rng.choice([c.label for c in (hero, *monsters) if c.alive])

@@ -32,5 +32,5 @@ def encounter(hero: Combatant, kinds: list[str], content: Content | None = None)
     """A fresh encounter: the hero acts first against 1-3 monsters."""
     if not 1 <= len(kinds) <= len(MONSTER_LABELS):
         raise ValueError(f"an encounter has 1 to {len(MONSTER_LABELS)} monsters, got {len(kinds)}")
-    monsters = tuple(monster(k, label, content) for k, label in zip(kinds, MONSTER_LABELS))
+    monsters = tuple(monster(k, label, content) for k, label in zip(kinds, MONSTER_LABELS, strict=False))
     return Encounter(1, HERO, (hero, *monsters))
