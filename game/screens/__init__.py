@@ -1,0 +1,1 @@
+"""The Textual screens of the game: one mode of play per file."""

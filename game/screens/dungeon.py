@@ -1,0 +1,165 @@
+"""The dungeon screen: the map, the hero's status, the message log."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from .. import dungeon
+from ..run import DIRECTIONS, Run
+from .widgets import KIND_STYLES, Banner, bar, hp_style
+
+MOVES = {
+    "up": "up,k,8", "down": "down,j,2", "left": "left,h,4", "right": "right,l,6",
+    "up_left": "y,7,home", "up_right": "u,9,pageup", "down_left": "b,1,end", "down_right": "n,3,pagedown",
+}
+
+
+def render_map(run: Run) -> Text:
+    floor = run.floor
+    monsters = {m.pos: m for m in floor.monsters}
+    items = {i.pos: i for i in floor.items}
+    t = Text()
+    for y in range(floor.height):
+        for x in range(floor.width):
+            p = (x, y)
+            tile = floor.tiles[y][x]
+            if p == run.pos:
+                t.append("@", "bold bright_white on grey23")
+            elif p in floor.visible:
+                if p in monsters:
+                    kind = run.content.monsters[monsters[p].kind]
+                    t.append(kind.glyph, KIND_STYLES.get(kind.name, "bold red"))
+                elif p in items:
+                    t.append(run.content.items[items[p].kind].glyph, "bold bright_yellow")
+                elif tile == dungeon.WALL:
+                    t.append("#", "grey62")
+                elif tile == dungeon.STAIRS:
+                    t.append(">", "bold bright_white")
+                else:
+                    t.append("·", "grey50")
+            elif p in floor.explored and p in items:
+                t.append(run.content.items[items[p].kind].glyph, "yellow dim")
+            elif p in floor.explored:
+                glyph = {dungeon.WALL: "#", dungeon.STAIRS: ">"}.get(tile, "·")
+                t.append(glyph, "grey27")
+            else:
+                t.append(" ")
+        if y < floor.height - 1:
+            t.append("\n")
+    return t
+
+
+def render_status(run: Run) -> Text:
+    hero = run.hero_template()
+    t = Text()
+    t.append(f" Floor {run.depth}/{dungeon.FLOORS} ", "bold reverse")
+    t.append("  HP ")
+    t.append_text(bar(run.hp, hero.max_hp, 10, hp_style(run.hero())))
+    t.append(f" {run.hp}/{hero.max_hp}  MP {run.mp}/{hero.max_mp}  Lv {run.level} ")
+    t.append(f"(xp {run.xp}/{run.next_level_xp})", "dim")
+    t.append(f"  Turn {run.moves}  Seed {run.seed}")
+    return t
+
+
+def render_side(run: Run) -> Text:
+    hero = run.hero_template()
+    t = Text()
+    t.append("Knight", "bold")
+    t.append(f"  level {run.level}   atk {hero.atk}  def {hero.defence}\n")
+    t.append("Carrying: ", "dim")
+    potions = [f"{n} {k.replace('_', ' ')}" for k, n in run.potions.items() if n]
+    t.append((", ".join(potions) or "nothing") + "\n")
+    t.append(f"Kills {run.kills}   battles {run.battles}   model/rules agree {run.tally}\n", "dim")
+    seen = sorted({m.kind for m in run.floor.monsters if m.pos in run.floor.visible})
+    if seen:
+        t.append("In sight: ", "dim")
+        for kind in seen:
+            k = run.content.monsters[kind]
+            t.append(k.glyph, KIND_STYLES.get(kind, "red"))
+            t.append(f" {kind}  ")
+        t.append("\n")
+    items = sorted({i.kind for i in run.floor.items if i.pos in run.floor.visible})
+    if items:
+        t.append("Items: ", "dim")
+        t.append(", ".join(f"{run.content.items[k].glyph} {k.replace('_', ' ')}" for k in items) + "\n")
+    return t
+
+
+class DungeonScreen(Screen):
+    """Walking the floors: bump a monster to fight it."""
+
+    BINDINGS = [
+        *(Binding(keys, f"move('{d}')", "Move", show=d == "up", key_display="arrows/hjkl")
+          for d, keys in MOVES.items()),
+        Binding("full_stop,5", "wait", "Wait"),
+        Binding("greater_than_sign", "descend", "Descend"),
+        Binding("question_mark", "app.help", "Help"),
+        Binding("t", "app.toggle_trust", "Trust model"),
+        Binding("q", "app.suspend", "Save & quit"),
+    ]
+
+    tick = reactive(0)  # bumped after every move: redraws the map and panels
+
+    def __init__(self, run: Run):
+        super().__init__()
+        self.ready = False
+        self.run_state = run
+
+    def compose(self) -> ComposeResult:
+        yield Banner(id="banner")
+        with Horizontal(id="dungeon-body"):
+            yield Static(id="map")
+            with Vertical(id="right"):
+                yield Static(id="side")
+                yield Static(id="log")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.ready = True
+        self.query_one("#map").border_title = "Dungeon"
+        self.query_one("#log").border_title = "Messages"
+        self.redraw()
+
+    def on_screen_resume(self) -> None:
+        self.redraw()
+
+    def watch_tick(self, _: int) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        run = self.run_state
+        if not self.ready:
+            return
+        self.query_one("#map", Static).update(render_map(run))
+        self.query_one("#status", Static).update(render_status(run))
+        self.query_one("#side", Static).update(render_side(run))
+        self.query_one("#log", Static).update(Text("\n".join(run.log[-14:])))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "descend":
+            return self.run_state.floor.tile(self.run_state.pos) == dungeon.STAIRS
+        return True
+
+    def action_move(self, direction: str) -> None:
+        fight = self.run_state.move(*DIRECTIONS[direction])
+        self.tick += 1
+        if fight:
+            self.app.start_battle(fight)
+
+    def action_wait(self) -> None:
+        fight = self.run_state.wait()
+        self.tick += 1
+        if fight:
+            self.app.start_battle(fight)
+
+    def action_descend(self) -> None:
+        if self.run_state.descend():
+            self.tick += 1
