@@ -9,10 +9,10 @@ statuses in content order, cooldown slots in ability order, single spaces), so
     hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0
     m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0
 
-    tick -3 hit 6
+    tick -3 hit 5
     turn 13 next hero
-    hero hp 31 mp 8 st poison 3 2 burn 2 3 cd poison_strike 0 ignite 2 heal 0 guard 0
-    m1 hp 9 mp 1 st cd ignite 2
+    hero hp 32 mp 8 st poison 3 2 burn 2 3 cd poison_strike 0 ignite 2 heal 0 guard 0
+    m1 hp 9 mp 1 st burn 1 3 cd ignite 2
 
 The field legend is in docs/template.md.
 """

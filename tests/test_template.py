@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 from conftest import outcomes, prompts, turns
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import game.template as template_module
 from game.encounter import LABELS, Encounter
+from game.resolver import EngineResolver
 from game.rules import resolve
 from game.template import (
     VERSION,
@@ -83,6 +86,13 @@ def test_documented_example_parses_and_resolves():
     outcome, after = resolve(p.encounter, p.action, p.rolls)
     # tick: poison 2; damage -1 + atk 6 + d4 3 - def 1 = 7; poison applied
     assert serialize_target(Target.of(outcome, after)) == TARGET
+
+
+def test_the_module_docstring_example_is_what_the_engine_says():
+    doc = template_module.__doc__
+    example = doc[doc.index("    v1 "):doc.index("\n\nThe field legend")]
+    prompt, target = (textwrap.dedent(part) for part in example.split("\n\n"))
+    assert EngineResolver().resolve(prompt).text == target
 
 
 def test_version_tag_leads_the_prompt():
