@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import outcomes, prompts, turns
@@ -245,3 +247,27 @@ def test_apply_refuses_a_block_for_another_encounter():
     wrong_slots = Target(target.outcome, target.turn, target.next, (target.rows[0], Row("m1", 5, 0, (), ())))
     with pytest.raises(TemplateError, match="cooldown slots differ"):
         wrong_slots.apply(before)
+
+
+def test_the_examples_in_the_field_legend_are_what_the_engine_says():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "template.md").read_text()
+    blocks = re.findall(r"```(\w*)\n(.*?)\n```", doc, re.S)
+    texts = [body for lang, body in blocks if lang == ""]
+    engine = EngineResolver()
+    assert engine.resolve(texts[0]).text == texts[1]
+    prompt, target = texts[2].split("\n\n")
+    assert engine.resolve(prompt).text == target
+    record = json.loads(next(body for lang, body in blocks if lang == "json"))
+    assert engine.resolve(record["prompt"]).text == record["target"]
+
+
+def test_the_field_legend_lists_every_ability_and_status():
+    from game.content import default
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "template.md").read_text()
+    c = default()
+    for name in (*c.abilities, *c.statuses):
+        assert f"| `{name}` |" in doc, name
+    for name, a in c.abilities.items():
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{name}` | {a.target} |"))
+        assert row.split(" | ")[2:4] == [str(a.cost), str(a.cooldown)], row
