@@ -64,6 +64,7 @@ class Turn:
             "model": self.model,
             "model_valid": self.model_valid,
             "model_error": self.model_error,
+            "asked_model": self.asked_model,
             "applied": self.applied,
             "divergences": list(self.divergences),
             "trusted": self.trusted,
@@ -248,8 +249,8 @@ class Battle:
             "seed": self.seed,
             "rng": _rng_state(self.rng),
             "potions": self.potions,
-            "turns": [t.record() | {"actor": t.actor, "action": [t.action.ability, t.action.target],
-                                    "asked_model": t.asked_model} for t in self.turns],
+            "turns": [t.record() | {"actor": t.actor, "action": [t.action.ability, t.action.target]}
+                      for t in self.turns],
         }
 
     @classmethod

@@ -26,7 +26,7 @@ from .widgets import Banner, render_options, render_roster
 def comparison(turn: Turn, raw: bool, model_note: str) -> Group | Text:
     if not turn.asked_model:
         view = render_comparison(turn.prompt, turn.engine, [], raw=raw)
-        return Group(view, Text(f"model: not asked ({model_note})", "dim italic"))
+        return Group(view, Text(f"the model was not asked ({model_note})", "dim italic"))
     answer = Answer("MODEL (pico)", turn.model, turn.model_valid, turn.model_error, turn.applied == MODEL)
     view = render_comparison(turn.prompt, turn.engine, [answer], engine_applied=turn.applied != MODEL, raw=raw)
     if turn.fallback:
@@ -120,7 +120,7 @@ class BattleScreen(Screen):
         if b.turns:
             i = len(b.turns) - 1 if self.shown < 0 else self.shown
             compare.border_title = f"Turn {i + 1}/{len(b.turns)}: rules vs model" + ("  (raw)" if self.raw else "")
-            compare.update(comparison(b.turns[i], self.raw, self.app.model_label))
+            compare.update(comparison(b.turns[i], self.raw, self.app.model.status))
         else:
             compare.update(Text("Each turn, the rules engine and the model both resolve it:\n"
                                 "their next states appear here side by side, every difference lit.", "dim"))

@@ -35,6 +35,7 @@ class Banner(Static):
         seed = getattr(app, "seed_label", "")
         if seed:
             t.append(f"   {seed}", "dim")
+        self.text = t
         self.update(t)
 
 

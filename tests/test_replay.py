@@ -1,0 +1,76 @@
+"""Replay: the viewer, the plain table, --rerun, and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+
+from game import battle_save, replay
+from game.cli import main
+from game.resolver import EngineResolver
+from tests.test_battle import Liar, fight, play_out
+
+
+def saved(tmp_path, model=None, trust=False):
+    b = fight(("goblin", "rat"), model=model if model is not None else Liar())
+    play_out(b, trust=trust)
+    return battle_save.save(battle_save.record(b, seed=7, weights={"name": "liar", "sha256": "00"}), tmp_path)
+
+
+def test_plain_table(tmp_path, capsys):
+    path = saved(tmp_path)
+    assert main(["replay", str(path), "--plain"]) == 0
+    out = capsys.readouterr().out
+    assert "hero.hp" in out and "engine" in out and path.name in out
+
+
+def test_plain_is_the_default_off_a_terminal(tmp_path, capsys):
+    path = saved(tmp_path)
+    assert main(["replay", str(path)]) == 0  # pytest's stdout is not a terminal
+    assert "hero.hp" in capsys.readouterr().out
+
+
+def test_rerun_shows_the_new_answer_beside_the_saved_one(tmp_path):
+    save = battle_save.load(saved(tmp_path))
+    again = replay.rerun(save, EngineResolver())
+    console = Console(record=True, width=200)
+    replay.plain(save, again, console)
+    text = console.export_text()
+    assert "model now" in text
+    assert all(not d.startswith("now:") for t, a in zip(save.turns, again, strict=True) for d in replay.differs(t, a))
+
+
+def test_bad_files_exit_2_with_one_line(tmp_path, capsys):
+    for name, text in (("a.json", "{oops"), ("b.json", '{"kind": "pico-rogue battle", "version": 7, "turns": []}'),
+                       ("c.json", json.dumps({"prompt": "x"}))):
+        (tmp_path / name).write_text(text)
+        assert main(["replay", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert main(["replay", str(tmp_path / "missing.json")]) == 2
+
+
+async def test_viewer_steps_and_jumps_to_divergences(tmp_path):
+    save = battle_save.load(saved(tmp_path))
+    app = replay.ReplayApp(save)
+    async with app.run_test(size=(140, 45)) as pilot:
+        assert app.index == 0
+        await pilot.press("right", "right")
+        assert app.index == 2
+        await pilot.press("left")
+        assert app.index == 1
+        await pilot.press("end")
+        assert app.index == len(save.turns) - 1
+        await pilot.press("home", "n")
+        assert save.turns[app.index]["divergences"]
+        await pilot.press("r")
+        assert app.raw
+
+
+async def test_viewer_of_an_agreeing_battle(tmp_path):
+    save = battle_save.load(saved(tmp_path, model=EngineResolver()))
+    app = replay.ReplayApp(save, replay.rerun(save, EngineResolver()))
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("n")
+        assert app.index == 0
