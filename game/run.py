@@ -144,6 +144,21 @@ class Run:
         self._rest()
         return self._monsters_act()
 
+    def rest(self, limit: int = 200) -> Fight | None:
+        """Wait until healed, or until a monster comes into sight."""
+        hero = self.hero_template()
+        for _ in range(limit):
+            if self.hp >= hero.max_hp and self.mp >= hero.max_mp:
+                self.say("You feel rested.")
+                return None
+            if any(m.pos in self.floor.visible for m in self.floor.monsters):
+                self.say("You cannot rest with monsters in sight.")
+                return None
+            fight = self.wait()
+            if fight:
+                return fight
+        return None
+
     def descend(self) -> bool:
         if self.over or self.battle or self.floor.tile(self.pos) != dungeon.STAIRS:
             return False
@@ -154,9 +169,9 @@ class Run:
 
     def _rest(self) -> None:
         hero = self.hero_template()
-        if self.moves % 5 == 0:
+        if self.moves % 2 == 0:
             self.hp = min(hero.max_hp, self.hp + 1)
-        if self.moves % 4 == 0:
+        if self.moves % 3 == 0:
             self.mp = min(hero.max_mp, self.mp + 1)
 
     def _pick_up(self) -> None:
@@ -337,4 +352,5 @@ def _cause_of_death(battle: Battle, depth: int) -> str:
         what = " and ".join(s for s in ("poison", "burn") if f" {s} " in before.split("\n")[1]) or "wounds"
         return f"succumbed to {what} on floor {depth}"
     killer = battle.start.get(last.actor).kind
-    return f"killed by a {killer} on floor {depth}"
+    article = "an" if killer[0] in "aeiou" else "a"
+    return f"killed by {article} {killer} on floor {depth}"

@@ -98,6 +98,7 @@ class DungeonScreen(Screen):
         *(Binding(keys, f"move('{d}')", "Move", show=d == "up", key_display="arrows/hjkl")
           for d, keys in MOVES.items()),
         Binding("full_stop,5", "wait", "Wait"),
+        Binding("R", "rest", "Rest"),
         Binding("greater_than_sign", "descend", "Descend"),
         Binding("question_mark", "app.help", "Help"),
         Binding("t", "app.toggle_trust", "Trust model"),
@@ -156,6 +157,12 @@ class DungeonScreen(Screen):
 
     def action_wait(self) -> None:
         fight = self.run_state.wait()
+        self.tick += 1
+        if fight:
+            self.app.start_battle(fight)
+
+    def action_rest(self) -> None:
+        fight = self.run_state.rest()
         self.tick += 1
         if fight:
             self.app.start_battle(fight)
