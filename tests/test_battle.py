@@ -162,3 +162,27 @@ def test_suspended_battle_round_trips():
     again = Battle.from_dict(b.to_dict(), model=EngineResolver())
     assert again.encounter == b.encounter and again.turns == b.turns
     assert again.rng.random() == b.rng.random()
+
+
+BUNDLED = __import__("pathlib").Path(__file__).resolve().parent.parent / "assets" / "pico.safetensors"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled weights yet")
+def test_the_real_model_plays_beside_the_rules():
+    from game.battle import load_model
+
+    side = load_model()
+    assert side.ready, side.detail
+    assert side.weights["name"] and len(side.weights["sha256"]) == 64
+    b = fight(("rat",), model=side.resolver, level=1)
+    play_out(b, trust=True)
+    assert b.tally.asked == len(b.turns)
+    assert all(t.model is not None for t in b.turns)
+
+
+def test_missing_model_is_unavailable_not_a_crash(tmp_path):
+    from game.battle import load_model
+
+    side = load_model(tmp_path / "nope.safetensors")
+    assert not side.ready and side.status == "unavailable" and side.detail
