@@ -12,7 +12,7 @@ from textual.widgets import Static
 HELP = """\
 [b]Moving[/b]      arrows, hjkl, yubn (diagonals), numpad 1-9
 [b]Fight[/b]       walk into a monster: it and the monsters beside it (1-3) fight you
-[b]Wait[/b]        . or 5        [b]Descend[/b]   > on the stairs
+[b]Wait[/b]        . or 5        [b]Rest[/b]  R (until healed)        [b]Descend[/b]   > on the stairs
 [b]Items[/b]       walk over them: potions are drunk in battle, charms raise your stats
 
 [b]In battle[/b]
