@@ -1,0 +1,214 @@
+"""`pico-rogue eval`: how faithfully the model follows the rules engine.
+
+On fresh engine transitions (a seed training never uses) or a JSONL file:
+exact match of the whole next-state block, validity (the output parses),
+accuracy per field, a breakdown by action, status and source; and rollout
+drift: whole battles where the model's own output becomes the next state,
+counting how many turns it stays identical to the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from game import generate
+from game.cli import UsageError
+from game.content import default
+from game.divergence import fields
+from game.template import TemplateError, parse_prompt, parse_target, serialize_prompt, serialize_target
+
+from .decode import decode_batch
+from .grammar import target_grammar
+from .resolver import ModelResolver, load_resolver
+
+BATCH = 64
+
+
+@dataclass
+class Item:
+    prompt: str
+    target: str
+    source: str = "file"
+
+
+def fresh(n: int, seed: int) -> list[Item]:
+    return [Item(r["prompt"], r["target"], r["source"]) for r in generate.transitions(n, seed)]
+
+
+def from_file(path: Path) -> list[Item]:
+    items = []
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                r = json.loads(line)
+                items.append(Item(r["prompt"], r["target"], r.get("source", "file")))
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise UsageError(f"{path}: line {n} is not a JSON object with 'prompt' and 'target'") from None
+    return items
+
+
+def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
+    """Model outputs for many prompts (None where the prompt is refused),
+    decoded in batches of prompts with the same token length."""
+    out: list[str | None] = [None] * len(prompts)
+    groups: dict[int, list[tuple[int, object, list[int]]]] = defaultdict(list)
+    for i, p in enumerate(prompts):
+        try:
+            parsed, ids = resolver.check(p)
+        except TemplateError:
+            continue
+        groups[len(ids)].append((i, parsed, ids))
+    for group in groups.values():
+        for k in range(0, len(group), BATCH):
+            chunk = group[k : k + BATCH]
+            grammars = [target_grammar(parsed, resolver.tok, resolver.content.status_order) for _, parsed, _ in chunk]
+            decoded = decode_batch(resolver.model, resolver.tok, [ids for _, _, ids in chunk], grammars)
+            for (i, _, _), ids in zip(chunk, decoded):
+                out[i] = resolver.tok.decode(ids)
+    return out
+
+
+def _kind(path: str) -> str:
+    return path.split(".", 1)[1] if path.split(".")[0] in ("hero", "m1", "m2", "m3") else path
+
+
+def score(items: list[Item], outputs: list[str | None]) -> dict:
+    content = default()
+    n = len(items)
+    exact = valid = refused = 0
+    field_right: dict[str, int] = defaultdict(int)
+    field_seen: dict[str, int] = defaultdict(int)
+    by: dict[str, dict[str, list[int]]] = {"action": defaultdict(lambda: [0, 0]), "status": defaultdict(lambda: [0, 0]),
+                                           "source": defaultdict(lambda: [0, 0]), "monsters": defaultdict(lambda: [0, 0])}
+    for item, out in zip(items, outputs):
+        want = parse_target(item.target, content)
+        p = parse_prompt(item.prompt, content)
+        ok = out == item.target
+        exact += ok
+        refused += out is None
+        got = None
+        if out is not None:
+            try:
+                got = parse_target(out, content)
+                valid += 1
+            except TemplateError:
+                pass
+        have = fields(got) if got else {}
+        for key, value in fields(want).items():
+            field_seen[_kind(key)] += 1
+            field_right[_kind(key)] += have.get(key) == value
+        keys = {"action": [p.action.ability], "source": [item.source], "monsters": [str(len(p.encounter.monsters))],
+                "status": sorted({s.name for c in p.encounter.combatants for s in c.statuses}) or ["none"]}
+        for group, names in keys.items():
+            for name in names:
+                by[group][name][0] += 1
+                by[group][name][1] += ok
+    return {
+        "n": n,
+        "exact_match": exact / n if n else 0.0,
+        "valid": valid / n if n else 0.0,
+        "refused": refused,
+        "fields": {k: field_right[k] / field_seen[k] for k in field_seen},
+        "by": {g: {k: {"n": v[0], "exact_match": v[1] / v[0]} for k, v in sorted(d.items())} for g, d in by.items()},
+    }
+
+
+def rollouts(resolver: ModelResolver, battles: int, seed: int) -> dict:
+    """Whole battles with the model's output as the next state each turn.
+
+    Actions and dice follow the engine's battle; while the model's states
+    equal the engine's the prompts are identical, so the first differing
+    turn is where the model leaves the engine's path."""
+    rng = random.Random(seed)
+    lengths, kept = [], []
+    for _ in range(battles):
+        turns = list(generate.battle(rng))
+        state = turns[0].before
+        same = 0
+        for t in turns:
+            r = resolver.resolve(serialize_prompt(state, t.action, t.rolls))
+            if r.text is None or r.text != serialize_target(t.target):
+                break
+            state = parse_target(r.text).apply(state)
+            same += 1
+        lengths.append(len(turns))
+        kept.append(same)
+    longest = max(lengths) if lengths else 0
+    curve = [sum(1 for k, n in zip(kept, lengths) if k >= min(step, n)) / len(kept) for step in range(longest + 1)]
+    return {
+        "battles": battles,
+        "median_turns": statistics.median(lengths) if lengths else 0,
+        "median_identical_turns": statistics.median(kept) if kept else 0,
+        "identical_to_end": sum(k == n for k, n in zip(kept, lengths)) / len(kept) if kept else 0.0,
+        "curve": curve,
+    }
+
+
+def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int) -> dict:
+    result = score(items, predict(resolver, [i.prompt for i in items]))
+    if battles:
+        result["rollout"] = rollouts(resolver, battles, seed + 1)
+    result["weights"] = {"name": resolver.weights_name, "sha256": resolver.weights_sha256}
+    return result
+
+
+def table(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    head = Table(title=f"pico model vs rules engine — {result['weights']['name']}", show_header=False)
+    head.add_row("transitions", str(result["n"]))
+    head.add_row("exact match (whole block)", f"{result['exact_match']:.2%}")
+    head.add_row("valid (output parses)", f"{result['valid']:.2%}")
+    head.add_row("refused prompts", str(result["refused"]))
+    if "rollout" in result:
+        r = result["rollout"]
+        head.add_row("rollout: battles identical to the end", f"{r['identical_to_end']:.0%} of {r['battles']}")
+        head.add_row("rollout: median identical turns", f"{r['median_identical_turns']} of median {r['median_turns']}")
+    console.print(head)
+    t = Table(title="accuracy per field")
+    t.add_column("field")
+    t.add_column("accuracy", justify="right")
+    for k, v in result["fields"].items():
+        t.add_row(k, f"{v:.2%}")
+    console.print(t)
+    for group, rows in result["by"].items():
+        t = Table(title=f"exact match by {group}")
+        t.add_column(group)
+        t.add_column("n", justify="right")
+        t.add_column("exact", justify="right")
+        for k, v in rows.items():
+            t.add_row(k, str(v["n"]), f"{v['exact_match']:.2%}")
+        console.print(t)
+
+
+def main(args) -> int:
+    if args.suite == "perturb":
+        from .perturb import main as perturb_main
+
+        return perturb_main(args)
+    from .weights import WeightsError
+
+    try:
+        resolver = load_resolver(args.weights, threads=torch.get_num_threads())
+    except WeightsError as exc:
+        raise UsageError(str(exc)) from None
+    items = from_file(args.data) if args.data else fresh(args.n, args.seed)
+    result = evaluate(resolver, items, args.battles, args.seed)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        table(result)
+    return 0

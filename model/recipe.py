@@ -1,0 +1,36 @@
+"""Training recipes: the bundled model's, and a quick one to watch a weak
+model diverge. A recipe is written into the weights' config."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    n_layer: int = 3
+    n_head: int = 4
+    d_model: int = 128
+    d_ff: int = 512
+    steps: int = 6000
+    batch: int = 48
+    lr: float = 3e-3
+    min_lr: float = 1e-4
+    warmup: int = 200
+    weight_decay: float = 0.05
+    seed: int = 1
+    eval_every: int = 500
+    saved_share: float = 0.25  # share of saved battles when --data is given
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def but(self, **changes) -> Recipe:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+PRESETS = {
+    "bundled": Recipe("bundled"),
+    "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200),
+}

@@ -1,0 +1,57 @@
+"""The pico model behind the game's Resolver interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from game.content import Content, default
+from game.resolver import Resolution, check_target
+from game.template import TemplateError, parse_prompt
+
+from . import weights
+from .decode import decode_one
+from .grammar import target_grammar
+from .network import PicoModel
+from .tokenizer import Tokenizer
+
+
+class ModelResolver:
+    """Answers prompts with the network; refuses prompts the template rejects."""
+
+    name = "pico"
+
+    def __init__(self, model: PicoModel, tok: Tokenizer, meta: dict, path: Path, content: Content | None = None):
+        self.model, self.tok, self.meta = model, tok, meta
+        self.content = content or default()
+        self.weights_name = meta.get("name", path.stem)
+        self.weights_sha256 = weights.sha256(path)
+        self.path = path
+
+    def check(self, prompt: str):
+        """The parsed prompt, or TemplateError naming what is wrong."""
+        parsed = parse_prompt(prompt, self.content)
+        ids = self.tok.encode(prompt)
+        if self.tok.unk in ids:
+            raise TemplateError("prompt has words or numbers outside the model's vocabulary")
+        return parsed, ids
+
+    def resolve(self, prompt: str) -> Resolution:
+        try:
+            parsed, ids = self.check(prompt)
+        except TemplateError as exc:
+            return Resolution(None, False, str(exc))
+        grammar = target_grammar(parsed, self.tok, self.content.status_order)
+        out, _ = decode_one(self.model, self.tok, ids, grammar)
+        text = self.tok.decode(out)
+        problem = check_target(text, self.content)
+        return Resolution(text, problem is None, problem)
+
+
+def load_resolver(path: Path | None = None, threads: int = 1) -> ModelResolver:
+    """The bundled model (or `path`); WeightsError if missing or corrupt."""
+    torch.set_num_threads(threads)
+    path = Path(path) if path else weights.BUNDLED
+    model, tok, meta = weights.load(path)
+    return ModelResolver(model, tok, meta, path)

@@ -1,0 +1,233 @@
+"""`pico-rogue train`: train (or fine-tune) the pico model on a fresh stream
+of engine transitions, optionally mixed with saved battles.
+
+Loss on the target tokens only; AdamW with linear warm-up and cosine decay;
+held-out exact match (teacher-forced, which equals greedy decoding's) every
+`eval_every` steps on a seed the stream never uses. A checkpoint beside the
+output is written at every evaluation and on Ctrl-C; `--resume` continues it.
+Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from game.cli import UsageError
+
+from . import weights
+from .data import DataError, batches, collate, encode, engine_stream, mixed_stream, saved_pairs
+from .network import Config, PicoModel
+from .recipe import PRESETS, Recipe
+from .tokenizer import Tokenizer
+
+HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
+HELD_OUT = 256
+
+
+def lr_at(step: int, r: Recipe) -> float:
+    if step < r.warmup:
+        return r.lr * (step + 1) / r.warmup
+    progress = min(1.0, (step - r.warmup) / max(1, r.steps - r.warmup))
+    return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def held_out(tok: Tokenizer, n: int = HELD_OUT) -> list[tuple[list[int], int]]:
+    stream = engine_stream(HELD_OUT_SEED)
+    return [encode(tok, *next(stream)) for _ in range(n)]
+
+
+@torch.no_grad()
+def exact_match(model: PicoModel, tok: Tokenizer, examples: list[tuple[list[int], int]], device: str) -> tuple[float, float]:
+    """(whole-block exact match, target token accuracy), teacher-forced."""
+    model.eval()
+    exact = tokens = right = 0
+    for i in range(0, len(examples), 64):
+        x, w, y = (t.to(device) for t in collate(tok, examples[i : i + 64]))
+        pred = model(x, w).argmax(-1)
+        mask = y != -100
+        ok = (pred == y) | ~mask
+        exact += ok.all(dim=1).sum().item()
+        right += ((pred == y) & mask).sum().item()
+        tokens += mask.sum().item()
+    model.train()
+    return exact / len(examples), right / tokens
+
+
+def _checkpoint_paths(out: Path) -> tuple[Path, Path]:
+    return out.with_name(out.stem + "-ckpt.safetensors"), out.with_name(out.stem + "-ckpt.json")
+
+
+def save_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer, step: int, recipe: Recipe, extra: dict) -> None:
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for key, value in opt.state.get(p, {}).items():
+                if torch.is_tensor(value) and value.dim() > 0:
+                    tensors[f"opt.{key}.{names[id(p)]}"] = value
+    opt_steps = {names[id(p)]: float(opt.state[p]["step"]) for g in opt.param_groups for p in g["params"] if p in opt.state}
+    tensor_file, meta_file = _checkpoint_paths(out)
+    weights.write_tensors(tensor_file, tensors)
+    meta_file.write_text(json.dumps({"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}))
+
+
+def load_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer) -> dict:
+    tensor_file, meta_file = _checkpoint_paths(out)
+    if not meta_file.exists():
+        raise UsageError(f"no checkpoint to resume at {meta_file}")
+    meta = json.loads(meta_file.read_text())
+    tensors = weights.read_tensors(tensor_file)
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    params = dict(model.named_parameters())
+    for name, p in params.items():
+        state = {}
+        for key in ("exp_avg", "exp_avg_sq"):
+            if f"opt.{key}.{name}" in tensors:
+                state[key] = tensors[f"opt.{key}.{name}"]
+        if state:
+            state["step"] = torch.tensor(meta["opt_steps"][name])
+            opt.state[p] = state
+    return meta
+
+
+def _distributed() -> tuple[int, int]:
+    if "WORLD_SIZE" not in os.environ or int(os.environ["WORLD_SIZE"]) < 2:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() and os.environ.get("PICO_DEVICE") == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = None, device: str = "cpu",
+          minutes: float | None = None, resume: bool = False, quiet: bool = False) -> dict:
+    """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
+    os.environ.setdefault("PICO_DEVICE", device)
+    rank, world = _distributed()
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda: no CUDA device is available")
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        torch.cuda.set_device(device)
+    torch.manual_seed(recipe.seed)
+    tok = Tokenizer.for_content()
+    if init:
+        model, init_tok, _ = weights.load(init)
+        if init_tok.vocab != tok.vocab:
+            raise UsageError(f"{init}: its vocabulary differs from this game's content")
+        recipe = recipe.but(n_layer=model.config.n_layer, n_head=model.config.n_head,
+                            d_model=model.config.d_model, d_ff=model.config.d_ff)
+    else:
+        model = PicoModel(Config(len(tok), recipe.n_layer, recipe.n_head, recipe.d_model, recipe.d_ff))
+    model.to(device).train()
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr, betas=(0.9, 0.98))
+    start_step, elapsed_before = 0, 0.0
+    if resume:
+        meta = load_checkpoint(out, model, opt)
+        start_step, elapsed_before = meta["step"], meta.get("elapsed_s", 0.0)
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+
+    try:
+        saved = saved_pairs(list(data))
+    except DataError as exc:
+        raise UsageError(str(exc)) from None
+    if data and not saved:
+        raise UsageError("--data: no battles or examples found in " + ", ".join(map(str, data)))
+    # a different stream per rank and per resume point, all fixed by the seed
+    stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
+    stream = batches(mixed_stream(stream_seed, saved, recipe.saved_share if saved else 0.0), tok, recipe.batch,
+                     model.config.max_len)
+    check = held_out(tok) if rank == 0 else []
+    history: list[dict] = []
+    t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
+    progress = None
+    if rank == 0 and not quiet:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        progress = Progress(TextColumn("[bold]train[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+        task = progress.add_task("train", total=recipe.steps, completed=start_step, info="")
+        progress.start()
+
+    def finish(step: int) -> None:
+        elapsed = elapsed_before + time.perf_counter() - t0
+        if rank == 0:
+            save_checkpoint(out, model, opt, step, recipe, {"elapsed_s": elapsed, "history": history})
+
+    step = start_step
+    try:
+        while step < recipe.steps:
+            if minutes is not None and time.perf_counter() - t0 > minutes * 60:
+                break
+            x, w, y = (t.to(device) for t in next(stream))
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, recipe)
+            logits = net(x, w)
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1), ignore_index=-100)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            tokens_seen += x.numel() * world
+            if rank == 0:
+                rate = tokens_seen / (time.perf_counter() - t0)
+                if progress:
+                    progress.update(task, completed=step, info=f"loss {loss.item():.4f}  {rate / 1000:.1f}K tok/s  "
+                                                            f"held-out exact {last.get('exact', 0):.3f}")
+                if step % recipe.eval_every == 0 or step == recipe.steps:
+                    exact, tok_acc = exact_match(model, tok, check, device)
+                    last = {"step": step, "loss": round(loss.item(), 5), "exact": exact, "token_acc": round(tok_acc, 5),
+                            "elapsed_s": round(elapsed_before + time.perf_counter() - t0, 1)}
+                    history.append(last)
+                    if quiet:
+                        print(json.dumps(last), flush=True)
+                    finish(step)
+    except KeyboardInterrupt:
+        if rank == 0:
+            finish(step)
+            if progress:
+                progress.stop()
+            print(f"interrupted at step {step}: checkpoint saved; continue with --resume")
+        raise
+    finally:
+        if progress:
+            progress.stop()
+    elapsed = elapsed_before + time.perf_counter() - t0
+    metrics = {}
+    if rank == 0:
+        finish(step)
+        exact, tok_acc = exact_match(model, tok, check, device)
+        metrics = {"held_out_exact": exact, "held_out_token_acc": tok_acc, "steps": step,
+                   "train_seconds": round(elapsed, 1), "threads": torch.get_num_threads(), "world_size": world}
+        meta = {"name": out.stem, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
+                "template": __import__("game.template", fromlist=["VERSION"]).VERSION,
+                "init": str(init) if init else None, "data": [str(d) for d in data],
+                "metrics": metrics, "history": history}
+        model.to("cpu")
+        weights.save(out, model, tok, meta)
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return metrics
+
+
+def main(args) -> int:
+    if args.preset not in PRESETS:
+        raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join(PRESETS)})")
+    recipe = PRESETS[args.preset].but(steps=args.steps, seed=args.seed)
+    out = args.out or (weights.BUNDLED if args.preset == "bundled" and not args.init else Path("runs") / f"{args.preset}.safetensors")
+    metrics = train(recipe, Path(out), args.data, args.init, args.device, args.minutes, args.resume, args.quiet)
+    if metrics:
+        print(f"wrote {out}: held-out exact match {metrics['held_out_exact']:.4f} after {metrics['steps']} steps "
+              f"in {metrics['train_seconds'] / 60:.1f} min")
+    return 0
