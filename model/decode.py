@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import torch
 
-from .grammar import target_grammar
 from .network import Cache, PicoModel
 from .tokenizer import Structure, Tokenizer
 

@@ -74,7 +74,7 @@ def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
             chunk = group[k : k + BATCH]
             grammars = [target_grammar(parsed, resolver.tok, resolver.content.status_order) for _, parsed, _ in chunk]
             decoded = decode_batch(resolver.model, resolver.tok, [ids for _, _, ids in chunk], grammars)
-            for (i, _, _), ids in zip(chunk, decoded):
+            for (i, _, _), ids in zip(chunk, decoded, strict=False):
                 out[i] = resolver.tok.decode(ids)
     return out
 
@@ -91,7 +91,7 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
     field_seen: dict[str, int] = defaultdict(int)
     by: dict[str, dict[str, list[int]]] = {"action": defaultdict(lambda: [0, 0]), "status": defaultdict(lambda: [0, 0]),
                                            "source": defaultdict(lambda: [0, 0]), "monsters": defaultdict(lambda: [0, 0])}
-    for item, out in zip(items, outputs):
+    for item, out in zip(items, outputs, strict=False):
         want = parse_target(item.target, content)
         p = parse_prompt(item.prompt, content)
         ok = out == item.target
@@ -145,12 +145,12 @@ def rollouts(resolver: ModelResolver, battles: int, seed: int) -> dict:
         lengths.append(len(turns))
         kept.append(same)
     longest = max(lengths) if lengths else 0
-    curve = [sum(1 for k, n in zip(kept, lengths) if k >= min(step, n)) / len(kept) for step in range(longest + 1)]
+    curve = [sum(1 for k, n in zip(kept, lengths, strict=False) if k >= min(step, n)) / len(kept) for step in range(longest + 1)]
     return {
         "battles": battles,
         "median_turns": statistics.median(lengths) if lengths else 0,
         "median_identical_turns": statistics.median(kept) if kept else 0,
-        "identical_to_end": sum(k == n for k, n in zip(kept, lengths)) / len(kept) if kept else 0.0,
+        "identical_to_end": sum(k == n for k, n in zip(kept, lengths, strict=False)) / len(kept) if kept else 0.0,
         "curve": curve,
     }
 

@@ -103,7 +103,8 @@ class PicoModel(nn.Module):
         elif isinstance(m, nn.Embedding):
             nn.init.normal_(m.weight, std=0.02)
 
-    def forward(self, ids: torch.Tensor, where: torch.Tensor, cache: Cache | None = None, last_only: bool = False) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, where: torch.Tensor, cache: Cache | None = None,
+                last_only: bool = False) -> torch.Tensor:
         """Logits for every position of `ids` (or only the last, when decoding).
         `where` is (batch, n, 4): each token's segment, role, field, arg."""
         start = cache.length if cache is not None else 0

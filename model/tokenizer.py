@@ -28,7 +28,8 @@ SPECIALS = (PAD, UNK, SEP, EOS)
 PLACES = ("u", "t", "h")  # units, tens, hundreds
 KEYWORDS = ("turn", "roll", "hp", "mp", "atk", "def", "st", "cd", "tick", "next")
 PUNCT = ("\n", "/", "+", "-")
-WIDTH_AFTER = {"turn": 3, "hp": 2, "mp": 2, "/": 2, "atk": 2, "def": 2, "roll": 2, "+": 2, "-": 2, **{r: 2 for r in RESULTS}}
+WIDTH_AFTER = {"turn": 3, "hp": 2, "mp": 2, "/": 2, "atk": 2, "def": 2, "roll": 2, "+": 2, "-": 2,
+               **{r: 2 for r in RESULTS}}
 
 _SPLIT = re.compile(r"\n|[+\-/]|[^\s/+\-]+| ")
 
@@ -96,8 +97,12 @@ class Tokenizer:
             flush()
             words.append(tok)
         flush()
-        text = " ".join(words)
-        return text.replace(" / ", "/").replace(" \n ", "\n").replace("\n ", "\n").replace(" \n", "\n").replace("+ ", "+").replace("- ", "-")
+        # words are space-separated, except around "/" and newlines and after a sign
+        text = ""
+        for before, word in zip([None, *words], words, strict=False):
+            glued = before is None or word in ("/", "\n") or before in ("/", "\n", "+", "-")
+            text += word if glued else " " + word
+        return text
 
 
 # Roles of lines: the prompt's head and the target's outcome and clock lines,

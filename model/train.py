@@ -225,7 +225,8 @@ def main(args) -> int:
     if args.preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join(PRESETS)})")
     recipe = PRESETS[args.preset].but(steps=args.steps, seed=args.seed)
-    out = args.out or (weights.BUNDLED if args.preset == "bundled" and not args.init else Path("runs") / f"{args.preset}.safetensors")
+    default_out = weights.BUNDLED if args.preset == "bundled" and not args.init else Path("runs") / f"{args.preset}.safetensors"
+    out = args.out or default_out
     metrics = train(recipe, Path(out), args.data, args.init, args.device, args.minutes, args.resume, args.quiet)
     if metrics:
         print(f"wrote {out}: held-out exact match {metrics['held_out_exact']:.4f} after {metrics['steps']} steps "
