@@ -18,7 +18,7 @@ from collections.abc import Generator
 from game.encounter import END, MAX_MP, MAX_STAT, MAX_TURNS, RESULTS
 from game.template import Prompt
 
-from .tokenizer import Tokenizer
+from .tokenizer import WIDTH_AFTER, Tokenizer
 
 Choice = Generator[frozenset[int], int, None]
 
@@ -86,5 +86,7 @@ def target_grammar(prompt: Prompt, tok: Tokenizer, status_order: tuple[str, ...]
             yield from _digit(ids, 0, MAX_TURNS)
         for slot, _ in c.cooldowns:
             yield one(slot)
-            yield from _digit(ids, 0, MAX_TURNS)
+            # the tokenizer writes two digits after "heal" (an outcome word too):
+            # the grammar must ask for the tokens training showed the network
+            yield from (_number if WIDTH_AFTER.get(slot, 1) == 2 else _digit)(ids, 0, MAX_TURNS)
         yield one("\n") if n + 1 < len(enc.combatants) else frozenset((tok.eos,))

@@ -41,6 +41,7 @@ def write_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
         offset += len(data)
     raw = json.dumps(header).encode()
     raw += b" " * (-len(raw) % 8)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "wb") as f:
         f.write(struct.pack("<Q", len(raw)) + raw)
