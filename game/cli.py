@@ -51,8 +51,12 @@ def _stderr_console():
 def _resolve(args: argparse.Namespace) -> int:
     if args.model:
         from model.resolver import load_resolver
+        from model.weights import WeightsError
 
-        resolver = load_resolver(args.weights, threads=args.threads)
+        try:
+            resolver = load_resolver(args.weights, threads=args.threads)
+        except WeightsError as exc:
+            raise UsageError(str(exc)) from None
     else:
         from .resolver import EngineResolver
 

@@ -57,7 +57,11 @@ def read_tensors(path: Path) -> dict[str, torch.Tensor]:
         raise WeightsError(f"{path}: weights file not found") from None
     try:
         (size,) = struct.unpack("<Q", data[:8])
+        if 8 + size > len(data):
+            raise ValueError("header length past the end of the file")
         header = json.loads(data[8 : 8 + size])
+        if not isinstance(header, dict):
+            raise ValueError("header is not a JSON object")
         body = memoryview(data)[8 + size :]
         out = {}
         for name, spec in header.items():
@@ -91,6 +95,8 @@ def load(path: Path | None = None) -> tuple[PicoModel, Tokenizer, dict]:
     """The model, its tokenizer and its metadata; WeightsError on any problem."""
     path = Path(path) if path else BUNDLED
     cfg_file = config_path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: weights file not found")
     try:
         meta = json.loads(cfg_file.read_text())
         config = Config(**meta["config"])
