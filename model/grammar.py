@@ -54,8 +54,8 @@ def target_grammar(prompt: Prompt, tok: Tokenizer, status_order: tuple[str, ...]
     labels = [c.label for c in enc.combatants]
 
     yield one("tick")
-    yield frozenset((tok.index["+"], tok.index["-"]))
-    yield from _number(ids, 0, 3 * MAX_TURNS)
+    sign = yield frozenset((tok.index["+"], tok.index["-"]))
+    yield from _number(ids, 1 if sign == tok.index["-"] else 0, 3 * MAX_TURNS)  # no tick is "-0"
     yield frozenset(tok.index[r] for r in RESULTS)
     yield from _number(ids, 0, MAX_STAT)
     yield one("\n")
