@@ -103,6 +103,8 @@ def load(path: Path | None = None) -> tuple[PicoModel, Tokenizer, dict]:
         tok = Tokenizer([w for w in meta["vocab"] if w not in Tokenizer([]).vocab])
         if tok.vocab != meta["vocab"]:
             raise ValueError("vocabulary layout differs from this tokenizer's")
+        if len(tok) != config.vocab_size:
+            raise ValueError(f"a vocabulary of {len(tok)} words for a model of {config.vocab_size}")
     except FileNotFoundError:
         raise WeightsError(f"{cfg_file}: model config not found (expected beside {path.name})") from None
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
