@@ -56,7 +56,7 @@ def saved_pairs(paths: list[Path]) -> list[tuple[str, str]]:
             raise DataError(f"{path}: no such file or folder")
         files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl")) if path.is_dir() else [path]
         for f in files:
-            if f.name.startswith(("run", ".")):  # the suspended run, not a battle
+            if f != path and f.name.startswith(("run", ".")):  # in a folder: the suspended run, not a battle
                 continue
             out += _pairs_from(f)
     return out
