@@ -8,11 +8,11 @@ import torch
 
 from game.content import Content, default
 from game.resolver import Resolution, check_target
-from game.template import TemplateError, parse_prompt
 
 from . import weights
 from .decode import decode_one
 from .grammar import target_grammar
+from .guard import Guard, Refusal
 from .network import PicoModel
 from .tokenizer import Tokenizer
 
@@ -28,19 +28,17 @@ class ModelResolver:
         self.weights_name = meta.get("name", path.stem)
         self.weights_sha256 = weights.sha256(path)
         self.path = path
+        self.guard = Guard.for_model(tok, meta, self.content)
 
     def check(self, prompt: str):
-        """The parsed prompt, or TemplateError naming what is wrong."""
-        parsed = parse_prompt(prompt, self.content)
-        ids = self.tok.encode(prompt)
-        if self.tok.unk in ids:
-            raise TemplateError("prompt has words or numbers outside the model's vocabulary")
-        return parsed, ids
+        """(parsed prompt, token ids), or guard.Refusal (a TemplateError)
+        naming the field: the input guard, see model/guard.py."""
+        return self.guard.check(prompt)
 
     def resolve(self, prompt: str) -> Resolution:
         try:
             parsed, ids = self.check(prompt)
-        except TemplateError as exc:
+        except Refusal as exc:
             return Resolution(None, False, str(exc))
         grammar = target_grammar(parsed, self.tok, self.content.status_order)
         out, _ = decode_one(self.model, self.tok, ids, grammar)
