@@ -103,3 +103,8 @@ def turns(draw) -> tuple[Encounter, Action, Rolls]:
 @st.composite
 def outcomes(draw) -> Outcome:
     return Outcome(draw(st.integers(-27, 27)), draw(st.sampled_from(RESULTS)), draw(st.integers(0, MAX_STAT)))
+
+
+# The model's fixtures (a tiny trained model, one torch thread) live in
+# model_fixtures.py; importing them here shares them with every test file.
+from model_fixtures import one_thread, tiny_model  # noqa: E402, F401

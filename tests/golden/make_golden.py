@@ -1,0 +1,46 @@
+"""Regenerate tests/golden/bundled.jsonl: the bundled model's exact outputs on
+12 fixed prompts, which tests/test_bundled.py then checks token for token.
+
+Run it after retraining the bundled model, and commit both:
+
+    .venv/bin/python tests/golden/make_golden.py
+
+Each line: the prompt, the output's token ids and text, and the sha256 of the
+weights that produced them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from game.generate import transitions
+from model.decode import decode_one
+from model.grammar import target_grammar
+from model.resolver import ModelResolver, load_resolver
+
+GOLDEN = Path(__file__).resolve().parent / "bundled.jsonl"
+PROMPTS, SEED = 12, 2024
+
+
+def output_ids(resolver: ModelResolver, prompt: str) -> list[int]:
+    """The token ids the game's resolver decodes for `prompt`."""
+    parsed, ids = resolver.check(prompt)
+    grammar = target_grammar(parsed, resolver.tok, resolver.content.status_order)
+    return decode_one(resolver.model, resolver.tok, ids, grammar)[0]
+
+
+def main() -> None:
+    resolver = load_resolver()
+    lines = []
+    for record in transitions(PROMPTS, SEED):
+        ids = output_ids(resolver, record["prompt"])
+        lines.append({"prompt": record["prompt"], "ids": ids, "next": resolver.tok.decode(ids),
+                      "weights_sha256": resolver.weights_sha256})
+    GOLDEN.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    right = sum(line["next"] == r["target"] for line, r in zip(lines, transitions(PROMPTS, SEED), strict=True))
+    print(f"wrote {GOLDEN}: {len(lines)} outputs of {resolver.weights_name}, {right} equal to the engine's")
+
+
+if __name__ == "__main__":
+    main()

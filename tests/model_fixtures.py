@@ -1,0 +1,91 @@
+"""Fixtures and helpers for the model's tests; conftest.py re-exports the
+fixtures, test files import the helpers with `from model_fixtures import ...`.
+
+`tiny_model` is a real training run of the quick preset (40 steps, batch 8),
+trained once per session: weak, but a genuine model file for the weights,
+resolve, eval and bench tests. Everything here runs torch on one thread: on a
+machine whose cores are already busy (training the bundled model, another
+test run), two OpenMP threads per process are ten times slower than one.
+torch is imported inside the fixtures so the game's tests never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TINY_STEPS = 40
+
+
+@dataclass(frozen=True)
+class Trained:
+    path: Path  # the .safetensors file; its config is path.with_suffix(".json")
+    metrics: dict  # what train() returned
+    meta: dict  # the JSON config written beside the weights
+
+
+def tiny_recipe(**changes):
+    """The quick preset made cheaper still (for checkpoint and data tests)."""
+    from model.recipe import PRESETS
+
+    small = {"n_layer": 1, "n_head": 2, "d_model": 32, "d_ff": 64, "batch": 4, "warmup": 2, "eval_every": 2}
+    return PRESETS["quick"].but(**{**small, **changes})
+
+
+def untrained(seed: int = 0, **sizes):
+    """A randomly initialised network over the game's vocabulary, in eval mode."""
+    import torch
+
+    from model.network import Config, PicoModel
+    from model.tokenizer import Tokenizer
+
+    tok = Tokenizer.for_content()
+    torch.manual_seed(seed)
+    return PicoModel(Config(len(tok), **{"n_layer": 2, "d_model": 64, "d_ff": 128, **sizes})).eval(), tok
+
+
+def fresh_records(n: int, seed: int, monsters: int | None = None) -> list[dict]:
+    """`n` generated transitions, optionally only those with that many monsters."""
+    from game.generate import transitions
+    from game.template import parse_prompt
+
+    if monsters is None:
+        return list(transitions(n, seed))
+    out = []
+    for r in transitions(50 * n, seed):
+        if len(parse_prompt(r["prompt"]).encounter.monsters) == monsters:
+            out.append(r)
+            if len(out) == n:
+                return out
+    raise AssertionError(f"the generator made fewer than {n} transitions with {monsters} monsters")
+
+
+@pytest.fixture
+def one_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Trained:
+    import torch
+
+    from model.recipe import PRESETS
+    from model.train import train
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        path = tmp_path_factory.mktemp("tiny") / "tiny.safetensors"
+        recipe = PRESETS["quick"].but(steps=TINY_STEPS, batch=8, warmup=5, eval_every=10)
+        metrics = train(recipe, path, quiet=True)
+    finally:
+        torch.set_num_threads(before)
+    return Trained(path, metrics, json.loads(path.with_suffix(".json").read_text()))

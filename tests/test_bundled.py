@@ -1,0 +1,63 @@
+"""The bundled model (assets/pico.safetensors), as llama2.c tests its tiny
+committed model: its exact outputs on fixed prompts are a regression test
+(token for token, against tests/golden/bundled.jsonl), it agrees with the
+rules engine on fresh transitions, and it stays within its size budget."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from golden.make_golden import GOLDEN, PROMPTS, output_ids
+
+from game.template import VERSION
+from model.evaluate import fresh, predict, score
+from model.resolver import load_resolver
+from model.weights import BUNDLED, config_path
+
+pytestmark = [
+    pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled weights yet (assets/pico.safetensors): "
+                                                   "train them with `pico-rogue train --preset bundled`"),
+    pytest.mark.usefixtures("one_thread"),
+]
+MAX_BYTES = 8 * 10**6
+MIN_EXACT = 0.99
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return load_resolver(BUNDLED, threads=1)
+
+
+def test_outputs_on_fixed_prompts_equal_the_golden_ones_token_for_token(resolver):
+    if not GOLDEN.exists():
+        pytest.skip(f"no golden outputs at {GOLDEN}: run `.venv/bin/python tests/golden/make_golden.py`")
+    golden = [json.loads(line) for line in GOLDEN.read_text().splitlines()]
+    assert len(golden) == PROMPTS
+    made_with = golden[0]["weights_sha256"]
+    hint = ("" if made_with == resolver.weights_sha256 else
+            f" (the golden file was made with weights {made_with[:12]}, these are {resolver.weights_sha256[:12]}: "
+            "if the bundled model was retrained on purpose, rerun tests/golden/make_golden.py)")
+    for n, line in enumerate(golden):
+        ids = output_ids(resolver, line["prompt"])
+        assert ids == line["ids"], f"prompt {n}: the output differs from the golden one{hint}"
+        assert resolver.tok.decode(ids) == line["next"]
+
+
+def test_agrees_with_the_rules_engine_on_fresh_transitions(resolver):
+    items = fresh(300, seed=777)
+    result = score(items, predict(resolver, [i.prompt for i in items]))
+    assert result["valid"] == 1.0
+    assert result["exact_match"] >= MIN_EXACT, {k: v for k, v in result["fields"].items() if v < 1}
+
+
+def test_the_weights_file_is_at_most_8_mb():
+    assert BUNDLED.stat().st_size <= MAX_BYTES
+
+
+def test_the_config_records_how_the_model_was_made():
+    meta = json.loads(config_path(BUNDLED).read_text())
+    assert meta["template"] == VERSION
+    assert not meta.get("partial"), "the bundled weights are a checkpoint of an unfinished run"
+    for key in ("config", "vocab", "recipe", "data_seed", "metrics"):
+        assert meta.get(key) is not None, key

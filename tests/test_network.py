@@ -1,0 +1,97 @@
+"""The network's KV cache: feeding a sequence piece by piece (one token or
+several at a time) gives the logits of one full forward pass; decoding with
+the cache, without it, and in a batch makes the same decisions."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from model_fixtures import fresh_records, untrained
+
+from game.content import default
+from game.template import parse_prompt
+from model.decode import decode_batch, decode_one, decode_uncached
+from model.grammar import target_grammar
+from model.network import Cache
+from model.tokenizer import Structure
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+ATOL = 1e-4
+
+
+def sequence(tok, record: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    ids = tok.encode(record["prompt"]) + [tok.sep] + tok.encode(record["target"]) + [tok.eos]
+    return torch.tensor([ids]), torch.tensor([Structure(tok).of(ids)])
+
+
+@pytest.mark.parametrize("chunks", [
+    [1] * 400,  # one token at a time from the start
+    [60, 1, 1, 4, 1, 7, 2, 1, 400],  # a prompt, then single tokens and groups, as decode_one feeds them
+])
+def test_cached_pieces_give_the_full_forward_logits(chunks):
+    model, tok = untrained(seed=1)
+    x, w = sequence(tok, fresh_records(1, seed=3, monsters=3)[0])
+    with torch.no_grad():
+        full = model(x, w)
+        cache, pieces, at = Cache(model.config, 1), [], 0
+        for n in chunks:
+            if at >= x.shape[1]:
+                break
+            pieces.append(model(x[:, at : at + n], w[:, at : at + n], cache))
+            at += n
+    assert cache.length == x.shape[1]
+    torch.testing.assert_close(torch.cat(pieces, dim=1), full, atol=ATOL, rtol=0)
+
+
+def test_last_only_and_a_batch_of_two_match_single_full_passes():
+    model, tok = untrained(seed=2)
+    records = fresh_records(200, seed=4)
+    x0, w0 = sequence(tok, records[0])
+    other = next(r for r in records[1:] if sequence(tok, r)[0].shape[1] == x0.shape[1] and r != records[0])
+    x1, w1 = sequence(tok, other)
+    x, w = torch.cat([x0, x1]), torch.cat([w0, w1])
+    with torch.no_grad():
+        full = torch.cat([model(x0, w0), model(x1, w1)])
+        cache = Cache(model.config, 2)
+        head = model(x[:, :50], w[:, :50], cache, last_only=True)
+        rest = model(x[:, 50:], w[:, 50:], cache)
+    assert head.shape == (2, 1, len(tok))
+    torch.testing.assert_close(head[:, 0], full[:, 49], atol=ATOL, rtol=0)
+    torch.testing.assert_close(rest, full[:, 50:], atol=ATOL, rtol=0)
+
+
+def test_a_sequence_longer_than_the_model_is_refused():
+    model, tok = untrained(seed=0, max_len=16)
+    ids = torch.zeros((1, 10), dtype=torch.long)
+    where = torch.zeros((1, 10, 4), dtype=torch.long)
+    cache = Cache(model.config, 1)
+    model(ids, where, cache)
+    with pytest.raises(ValueError, match="exceeds"):
+        model(ids, where, cache)
+
+
+def _grammar(tok, record: dict):
+    content = default()
+    return target_grammar(parse_prompt(record["prompt"], content), tok, content.status_order)
+
+
+def test_cached_uncached_and_batched_decoding_agree(tiny_model):
+    from model.weights import load
+
+    model, tok, _ = load(tiny_model.path)
+    records = fresh_records(300, seed=21)
+    by_length: dict[int, list[dict]] = {}
+    for r in records:
+        by_length.setdefault(len(tok.encode(r["prompt"])), []).append(r)
+    group = max(by_length.values(), key=len)[:6]
+    assert len(group) >= 3
+    single = []
+    for r in group:
+        ids, calls = decode_one(model, tok, tok.encode(r["prompt"]), _grammar(tok, r))
+        again, calls_uncached = decode_uncached(model, tok, tok.encode(r["prompt"]), _grammar(tok, r))
+        assert again == ids and calls_uncached == calls
+        # grammar-fixed tokens cost no network call of their own
+        assert 0 < calls < len(ids) / 2
+        single.append(ids)
+    batched = decode_batch(model, tok, [tok.encode(r["prompt"]) for r in group], [_grammar(tok, r) for r in group])
+    assert batched == single

@@ -1,0 +1,183 @@
+"""Training: a short real run lowers the loss; Ctrl-C and a time limit leave a
+checkpoint that --resume continues exactly; --data mixes saved battles and
+JSONL in, and a broken data file is one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import _thread
+import json
+import math
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from model_fixtures import TINY_STEPS, fresh_records, tiny_recipe, untrained
+
+from game import battle_save, roster
+from game.battle import Battle
+from game.cli import main
+from game.encounter import Action
+from game.resolver import EngineResolver
+from game.template import VERSION
+from model.data import mixed_stream, saved_pairs
+from model.train import exact_match, held_out, train
+from model.weights import load, read_tensors
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def test_a_short_quick_run_lowers_the_loss(tiny_model):
+    history = tiny_model.meta["history"]
+    assert [h["step"] for h in history] == [10, 20, 30, 40]
+    first, last = history[0], history[-1]
+    assert first["loss"] < math.log(tiny_model.meta["config"]["vocab_size"])  # already below chance at step 10
+    assert last["loss"] < 0.7 * first["loss"]
+    assert last["token_acc"] > first["token_acc"]
+    assert tiny_model.metrics["steps"] == TINY_STEPS
+    assert tiny_model.meta["metrics"] == tiny_model.metrics
+    assert tiny_model.meta["recipe"]["name"] == "quick" and tiny_model.meta["recipe"]["steps"] == TINY_STEPS
+    assert tiny_model.meta["template"] == VERSION
+
+
+def test_the_trained_model_beats_an_untrained_one_on_held_out_tokens(tiny_model):
+    model, tok, _ = load(tiny_model.path)
+    check = held_out(tok, 64)
+    _, trained_acc = exact_match(model, tok, check, "cpu")
+    _, random_acc = exact_match(untrained(seed=0, n_layer=2, d_model=128, d_ff=512)[0], tok, check, "cpu")
+    assert trained_acc > random_acc + 0.3
+
+
+def _checkpoint(out: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    meta = json.loads(out.with_name(out.stem + "-ckpt.json").read_text())
+    return meta, read_tensors(out.with_name(out.stem + "-ckpt.safetensors"))
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):
+    out = tmp_path / "new-folder" / "c.safetensors"  # a folder that does not exist yet
+    recipe = tiny_recipe(steps=10_000)
+    first_checkpoint = out.with_name("c-ckpt.json")
+
+    def press_ctrl_c() -> None:
+        deadline = time.monotonic() + 60
+        while not first_checkpoint.exists():
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        _thread.interrupt_main()  # what Ctrl-C does: KeyboardInterrupt in the main thread
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    with pytest.raises(KeyboardInterrupt):
+        train(recipe, out, quiet=True)
+    presser.join()
+    meta, tensors = _checkpoint(out)
+    step = meta["step"]
+    assert 2 <= step < recipe.steps
+    assert f"interrupted at step {step}" in capsys.readouterr().out
+    assert any(k.startswith("opt.exp_avg.") for k in tensors)  # the optimizer's moments are kept
+
+    # resuming with nothing left to do gives back exactly the checkpoint
+    assert train(recipe.but(steps=step), out, resume=True, quiet=True)["steps"] == step
+    model, _, _ = load(out)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, tensors[f"model.{name}"]), name
+    again_meta, again = _checkpoint(out)
+    assert again_meta["step"] == step
+    for name in tensors:
+        assert torch.equal(again[name], tensors[name]), name
+
+    # and resuming for longer goes on from that step
+    metrics = train(recipe.but(steps=step + 4), out, resume=True, quiet=True)
+    assert metrics["steps"] == step + 4
+    assert all(h["step"] > step for h in json.loads(out.with_suffix(".json").read_text())["history"])
+    assert _checkpoint(out)[0]["step"] == step + 4
+    moved = load(out)[0].state_dict()
+    assert any(not torch.equal(moved[n], tensors[f"model.{n}"]) for n in moved)
+
+
+def test_a_time_limit_stops_early_and_resume_finishes(tmp_path):
+    out = tmp_path / "m.safetensors"
+    recipe = tiny_recipe(steps=10_000, eval_every=10_000)
+    stopped = train(recipe, out, minutes=0.01, quiet=True)["steps"]
+    assert 0 < stopped < recipe.steps
+    assert _checkpoint(out)[0]["step"] == stopped
+    assert train(recipe.but(steps=stopped + 3), out, resume=True, quiet=True)["steps"] == stopped + 3
+
+
+def test_resume_without_a_checkpoint_is_a_usage_error(tmp_path, capsys):
+    code = main(["train", "--preset", "quick", "--steps", "1", "--resume", "--out", str(tmp_path / "x.safetensors")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no checkpoint" in err and "Traceback" not in err
+
+
+# --- saved battles and JSONL as training data ---
+
+
+def _battle_file(folder: Path) -> Path:
+    b = Battle(roster.encounter(roster.hero_at(2), ["rat", "bat"]), model=EngineResolver(), seed=3)
+    while not b.over:
+        b.play(Action("strike", b.living_monsters()[0].label)) if b.hero_to_act else b.play_monster()
+    return battle_save.save(battle_save.record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
+
+
+def _jsonl_file(path: Path, n: int = 20) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in fresh_records(n, seed=55)))
+    return path
+
+
+def test_saved_battles_jsonl_and_folders_are_read(tmp_path):
+    battle = _battle_file(tmp_path / "saves")
+    jsonl = _jsonl_file(tmp_path / "run-extra.jsonl")  # a named file is read whatever its name
+    turns = json.loads(battle.read_text())["turns"]
+    records = fresh_records(20, seed=55)
+    pairs = saved_pairs([battle, jsonl])
+    assert pairs == [(t["prompt"], t["engine"]) for t in turns] + [(r["prompt"], r["target"]) for r in records]
+    (tmp_path / "saves" / "run.json").write_text('{"kind": "pico-rogue run"}')  # the suspended run: skipped
+    assert saved_pairs([tmp_path / "saves"]) == pairs[: len(turns)]
+    # about a quarter of the mixed stream comes from the saved examples
+    stream = mixed_stream(9, pairs, 0.25)
+    share = sum(next(stream) in pairs for _ in range(400)) / 400
+    assert 0.15 < share < 0.35
+
+
+def test_train_with_data_from_the_command_line(tmp_path, capsys):
+    battle = _battle_file(tmp_path)
+    jsonl = _jsonl_file(tmp_path / "extra.jsonl")
+    out = tmp_path / "d.safetensors"
+    code = main(["train", "--preset", "quick", "--steps", "1", "--data", str(battle), str(jsonl),
+                 "--out", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["data"] == [str(battle), str(jsonl)]
+    assert meta["metrics"]["steps"] == 1
+
+
+BROKEN = {
+    "a bad line": ("bad.jsonl", '{"prompt": "v1", "target": "x"}\nnot json\n', "line 2"),
+    "no target": ("short.jsonl", '{"prompt": "v1"}\n', "line 1"),
+    "another kind of JSON": ("other.json", '{"kind": "something else", "turns": []}', "not a pico-rogue battle"),
+    "a JSON list": ("list.json", "[1, 2, 3]", "not a pico-rogue battle"),
+    "turns without prompts": ("turns.json", '{"kind": "pico-rogue battle", "turns": [{"engine": "x"}]}', "battle"),
+}
+
+
+@pytest.mark.parametrize("name, text, says", BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_data_file_is_one_clear_line(tmp_path, capsys, name, text, says):
+    data = tmp_path / name
+    data.write_text(text)
+    out = tmp_path / "never.safetensors"
+    code = main(["train", "--preset", "quick", "--steps", "1", "--data", str(data), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and str(data) in err and says in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_missing_or_empty_data_is_one_clear_line(tmp_path, capsys):
+    for data, says in [(tmp_path / "nowhere.jsonl", "no such file"), (tmp_path, "no battles or examples")]:
+        code = main(["train", "--preset", "quick", "--steps", "1", "--data", str(data),
+                     "--out", str(tmp_path / "never.safetensors")])
+        err = capsys.readouterr().err
+        assert code == 2 and says in err and str(data) in err and "Traceback" not in err
