@@ -18,12 +18,6 @@ from dataclasses import dataclass
 from . import roster, tactics
 from .content import Content, default
 from .encounter import (
-    HERO,
-    HERO_KIND,
-    MAX_ATK,
-    MAX_DEF,
-    MAX_MP,
-    MAX_STAT,
     MAX_TURN,
     MONSTER_LABELS,
     Action,
@@ -37,6 +31,7 @@ from .template import Target, serialize_prompt, serialize_target
 
 RECORD_VERSION = 1
 MAX_BATTLE_TURNS = 120
+MAX_LEVEL = 15  # beyond the levels a run reaches, with room to spare
 
 
 @dataclass(frozen=True)
@@ -97,25 +92,41 @@ def battle(rng: random.Random, content: Content | None = None) -> Iterator[Trans
         yield transition
 
 
-def _random_combatant(label: str, kind: str, abilities: tuple[str, ...], rng: random.Random,
-                      content: Content, alive: bool) -> Combatant:
-    max_hp = rng.choice((rng.randint(1, 20), rng.randint(1, MAX_STAT), rng.randint(20, 70)))
-    hp = rng.choice((1, max_hp, rng.randint(1, max_hp), rng.randint(1, min(max_hp, 6)))) if alive else 0
-    max_mp = rng.randint(0, MAX_MP)
-    mp = rng.choice((0, max_mp, rng.randint(0, max_mp)))
-    statuses = ()
+def reachable_statuses(content: Content) -> dict[str, list[tuple[int, int]]]:
+    """Per status, the (longest duration, power) pairs the abilities apply."""
+    out: dict[str, list[tuple[int, int]]] = {name: [] for name in content.status_order}
+    for ability in content.abilities.values():
+        if ability.applies:
+            out[ability.applies.status].append((ability.applies.turns, ability.applies.power))
+    return out
+
+
+def _vary(c: Combatant, abilities: tuple[str, ...], rng: random.Random, content: Content, alive: bool) -> Combatant:
+    """A combatant with its fixed stats kept and everything that changes in a
+    fight drawn over its reachable range: hp (1 and full included), mp,
+    statuses, cooldowns."""
+    hp = rng.choice((1, c.max_hp, rng.randint(1, c.max_hp), rng.randint(1, min(c.max_hp, 6)))) if alive else 0
+    mp = rng.choice((0, c.max_mp, rng.randint(0, c.max_mp)))
+    statuses = []
     if alive:
-        statuses = tuple(
-            Status(name, rng.choice((1, 1, rng.randint(1, 9))),
-                   0 if name == "stun" else rng.choice((rng.randint(1, 4), rng.randint(1, 9))))
-            for name in content.status_order if rng.random() < 0.25
-        )
-    slots = tuple((a, rng.choice((0, 0, 1, rng.randint(0, 9)))) for a in content.cooldown_slots(abilities))
-    return Combatant(label, kind, hp, max_hp, mp, max_mp, rng.randint(0, MAX_ATK), rng.randint(0, MAX_DEF), statuses, slots)
+        for name, options in reachable_statuses(content).items():
+            if options and rng.random() < 0.25:
+                longest, power = rng.choice(options)
+                statuses.append(Status(name, rng.choice((1, longest, rng.randint(1, longest))), power))
+    slots = tuple((a, rng.choice((0, 0, rng.randint(0, content.abilities[a].cooldown))))
+                  for a in content.cooldown_slots(abilities))
+    return c.with_(hp=hp, mp=mp, statuses=tuple(statuses), cooldowns=slots)
+
+
+def _random_hero(rng: random.Random, content: Content) -> Combatant:
+    bonus = {"atk": rng.randint(0, 4), "def": rng.randint(0, 4), "max_mp": 2 * rng.randint(0, 3)}
+    hero = roster.hero_at(rng.randint(1, MAX_LEVEL), content, bonus)
+    return _vary(hero, content.hero.abilities, rng, content, True)
 
 
 def broad(rng: random.Random, content: Content | None = None) -> Transition:
-    """One transition from a state drawn over the whole template space."""
+    """One transition from a state drawn over everything the game can reach:
+    any monsters together (the boss too), any hero level, any turn count."""
     content = content or default()
     while True:
         count = rng.randint(1, len(MONSTER_LABELS))
@@ -123,9 +134,9 @@ def broad(rng: random.Random, content: Content | None = None) -> Transition:
         living = [rng.random() < 0.8 for _ in kinds]
         if not any(living):
             living[rng.randrange(count)] = True
-        hero = _random_combatant(HERO, HERO_KIND, content.hero.abilities, rng, content, True)
+        hero = _random_hero(rng, content)
         monsters = tuple(
-            _random_combatant(label, k, content.monsters[k].abilities, rng, content, alive)
+            _vary(roster.monster(k, label, content), content.monsters[k].abilities, rng, content, alive)
             for label, k, alive in zip(MONSTER_LABELS, kinds, living, strict=False)
         )
         turn = rng.choice((rng.randint(1, 30), rng.randint(1, MAX_TURN)))

@@ -31,6 +31,6 @@ class Recipe:
 
 
 PRESETS = {
-    "bundled": Recipe("bundled"),
+    "bundled": Recipe("bundled", n_layer=4, steps=8000, lr=2e-3, warmup=300),
     "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200),
 }

@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 
 from game.cli import UsageError
+from game.template import VERSION
 
 from . import weights
 from .data import DataError, batches, collate, encode, engine_stream, mixed_stream, saved_pairs
@@ -158,10 +159,17 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         task = progress.add_task("train", total=recipe.steps, completed=start_step, info="")
         progress.start()
 
+    def meta(step: int, metrics: dict, partial: bool) -> dict:
+        return {"name": out.stem, "partial": partial, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
+                "template": VERSION, "init": str(init) if init else None, "data": [str(d) for d in data],
+                "metrics": metrics, "history": history}
+
     def finish(step: int) -> None:
+        """Checkpoint (to resume) and usable weights marked partial (to try)."""
         elapsed = elapsed_before + time.perf_counter() - t0
         if rank == 0:
             save_checkpoint(out, model, opt, step, recipe, {"elapsed_s": elapsed, "history": history})
+            weights.save(out, model, tok, meta(step, dict(history[-1]) if history else {}, partial=True))
 
     step = start_step
     try:
@@ -209,12 +217,8 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         exact, tok_acc = exact_match(model, tok, check, device)
         metrics = {"held_out_exact": exact, "held_out_token_acc": tok_acc, "steps": step,
                    "train_seconds": round(elapsed, 1), "threads": torch.get_num_threads(), "world_size": world}
-        meta = {"name": out.stem, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
-                "template": __import__("game.template", fromlist=["VERSION"]).VERSION,
-                "init": str(init) if init else None, "data": [str(d) for d in data],
-                "metrics": metrics, "history": history}
         model.to("cpu")
-        weights.save(out, model, tok, meta)
+        weights.save(out, model, tok, meta(step, metrics, partial=False))
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
