@@ -131,10 +131,10 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr, betas=(0.9, 0.98))
-    start_step, elapsed_before = 0, 0.0
+    start_step, elapsed_before, history = 0, 0.0, []
     if resume:
         meta = load_checkpoint(out, model, opt)
-        start_step, elapsed_before = meta["step"], meta.get("elapsed_s", 0.0)
+        start_step, elapsed_before, history = meta["step"], meta.get("elapsed_s", 0.0), meta.get("history", [])
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
     try:
@@ -148,7 +148,6 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     stream = batches(mixed_stream(stream_seed, saved, recipe.saved_share if saved else 0.0), tok, recipe.batch,
                      model.config.max_len)
     check = held_out(tok) if rank == 0 else []
-    history: list[dict] = []
     t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
     progress = None
     if rank == 0 and not quiet:

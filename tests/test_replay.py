@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from test_battle import Liar, fight, play_out
 
 from game import battle_save, replay
 from game.cli import main
 from game.resolver import EngineResolver
-from tests.test_battle import Liar, fight, play_out
 
 
 def saved(tmp_path, model=None, trust=False):
