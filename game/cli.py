@@ -147,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="measure the model against the rules engine")
     ev.add_argument("--n", type=int, default=2000)
     ev.add_argument("--seed", type=int, default=424242)
-    ev.add_argument("--data", type=Path)
+    ev.add_argument("--data", type=Path, help="JSONL of prompt/target, or battle saves (a file or a folder)")
     ev.add_argument("--weights", type=Path)
     ev.add_argument("--battles", type=int, default=50, help="battles for the rollout-drift measure")
     ev.add_argument("--suite", choices=("clean", "perturb"), default="clean")

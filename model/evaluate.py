@@ -24,6 +24,7 @@ from game.content import default
 from game.divergence import fields
 from game.template import TemplateError, parse_prompt, parse_target, serialize_prompt, serialize_target
 
+from .data import DataError, saved_pairs
 from .decode import decode_batch
 from .grammar import target_grammar
 from .resolver import ModelResolver, load_resolver
@@ -43,6 +44,12 @@ def fresh(n: int, seed: int) -> list[Item]:
 
 
 def from_file(path: Path) -> list[Item]:
+    """Items from a JSONL file, or from battle saves (a file or a folder)."""
+    if path.is_dir() or path.suffix == ".json":
+        try:
+            return [Item(p, t, "battle save") for p, t in saved_pairs([path])]
+        except DataError as exc:
+            raise UsageError(str(exc)) from None
     items = []
     try:
         lines = path.read_text().splitlines()
