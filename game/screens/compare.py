@@ -77,7 +77,7 @@ def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, 
         field(f"{r.label}.mp", f"{r.mp:>2}")
         t.append("\n     st ", "dim")
         field(f"{r.label}.st", " ".join(f"{ADJ.get(s.name, s.name)} {s.turns}/{s.power}" for s in r.statuses) or "-")
-        t.append("  cd ", "dim")
+        t.append("\n     cd ", "dim")
         field(f"{r.label}.cd", " ".join(f"{a}:{n}" for a, n in r.cooldowns) or "-")
     return t
 
