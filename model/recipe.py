@@ -33,4 +33,6 @@ class Recipe:
 PRESETS = {
     "bundled": Recipe("bundled", n_layer=4, steps=8000, lr=2e-3, warmup=300),
     "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200),
+    # with --init: a gentle pass that mixes saved battles half and half with fresh engine data
+    "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5),
 }
