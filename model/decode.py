@@ -22,37 +22,14 @@ def _pick(logits: torch.Tensor, allowed: frozenset[int]) -> int:
 
 
 @torch.inference_mode()
-def decode_one(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
-    """(target token ids, network calls) for one prompt."""
-    cache = Cache(model.config, 1)
+def decode_one(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar, cached: bool = True) -> tuple[list[int], int]:
+    """(target token ids, network calls) for one prompt. With `cached`, each
+    call feeds only the tokens added since the last one (the chosen token and
+    the grammar-fixed ones after it); without, it reads the whole sequence."""
+    cache = Cache(model.config, 1) if cached else None
     structure = Structure(tok)
-    pending = prompt_ids + [tok.sep]
-    out: list[int] = []
-    calls = 0
-    allowed = next(grammar)
-    try:
-        while True:
-            if len(allowed) == 1:
-                (token,) = allowed
-            else:
-                where = torch.tensor([[structure.push(i) for i in pending]])
-                logits = model(torch.tensor([pending]), where, cache, last_only=True)[0, -1]
-                calls += 1
-                pending = []
-                token = _pick(logits, allowed)
-            out.append(token)
-            pending.append(token)
-            if token == tok.eos:
-                return out, calls
-            allowed = grammar.send(token)
-    except StopIteration:
-        return out, calls
-
-
-@torch.inference_mode()
-def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
-    """The same decisions without a cache: every call reads the whole sequence."""
     seq = prompt_ids + [tok.sep]
+    fed = 0  # tokens of `seq` already in the cache
     out: list[int] = []
     calls = 0
     allowed = next(grammar)
@@ -61,8 +38,13 @@ def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], gra
             if len(allowed) == 1:
                 (token,) = allowed
             else:
-                where = torch.tensor([Structure(tok).of(seq)])
-                logits = model(torch.tensor([seq]), where, last_only=True)[0, -1]
+                if cached:
+                    new = seq[fed:]
+                    where = [[structure.push(i) for i in new]]
+                    fed = len(seq)
+                else:
+                    new, where = seq, [Structure(tok).of(seq)]
+                logits = model(torch.tensor([new]), torch.tensor(where), cache, last_only=True)[0, -1]
                 calls += 1
                 token = _pick(logits, allowed)
             out.append(token)
@@ -72,6 +54,11 @@ def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], gra
             allowed = grammar.send(token)
     except StopIteration:
         return out, calls
+
+
+def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
+    """The same decisions without a cache: the baseline `bench` measures against."""
+    return decode_one(model, tok, prompt_ids, grammar, cached=False)
 
 
 @torch.inference_mode()
