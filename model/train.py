@@ -98,22 +98,22 @@ def load_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer) -> 
     return meta
 
 
-def _distributed() -> tuple[int, int]:
+def _distributed(device: str) -> tuple[int, int]:
+    """(rank, world size); under torchrun, joins the process group."""
     if "WORLD_SIZE" not in os.environ or int(os.environ["WORLD_SIZE"]) < 2:
         return 0, 1
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() and os.environ.get("PICO_DEVICE") == "cuda" else "gloo")
+        dist.init_process_group("nccl" if device == "cuda" else "gloo")
     return dist.get_rank(), dist.get_world_size()
 
 
 def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = None, device: str = "cpu",
           minutes: float | None = None, resume: bool = False, quiet: bool = False) -> dict:
     """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
-    os.environ.setdefault("PICO_DEVICE", device)
-    rank, world = _distributed()
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available")
+    rank, world = _distributed(device)
     if device == "cuda":
-        if not torch.cuda.is_available():
-            raise UsageError("--device cuda: no CUDA device is available")
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
         torch.cuda.set_device(device)
     torch.manual_seed(recipe.seed)
