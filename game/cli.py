@@ -143,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
     train.add_argument("--quiet", action="store_true")
+    train.add_argument("--set", nargs="*", metavar="FIELD=VALUE", help="change recipe fields, e.g. batch=256 lr=3e-3")
+    train.add_argument("--workers", type=int, default=0, help="processes that generate examples (0: in the trainer)")
 
     ev = sub.add_parser("eval", help="measure the model against the rules engine")
     ev.add_argument("--n", type=int, default=2000)

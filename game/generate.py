@@ -19,6 +19,7 @@ from . import roster, tactics
 from .content import Content, default
 from .encounter import (
     MAX_TURN,
+    MAX_TURNS,
     MONSTER_LABELS,
     Action,
     Combatant,
@@ -101,32 +102,42 @@ def reachable_statuses(content: Content) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def _vary(c: Combatant, abilities: tuple[str, ...], rng: random.Random, content: Content, alive: bool) -> Combatant:
+def _wide_status(name: str, rng: random.Random) -> Status:
+    """Any duration and power the template admits, stun with a power too."""
+    return Status(name, rng.choice((1, rng.randint(1, MAX_TURNS))), rng.randint(0, MAX_TURNS))
+
+
+def _vary(c: Combatant, abilities: tuple[str, ...], rng: random.Random, content: Content, alive: bool,
+          wide: bool = False) -> Combatant:
     """A combatant with its fixed stats kept and everything that changes in a
     fight drawn over its reachable range: hp (1 and full included), mp,
-    statuses, cooldowns."""
+    statuses, cooldowns. `wide` goes past what play reaches, within the
+    template: many statuses at once, any duration, power and cooldown."""
     hp = rng.choice((1, c.max_hp, rng.randint(1, c.max_hp), rng.randint(1, min(c.max_hp, 6)))) if alive else 0
     mp = rng.choice((0, c.max_mp, rng.randint(0, c.max_mp)))
     statuses = []
     if alive:
         for name, options in reachable_statuses(content).items():
-            if options and rng.random() < 0.25:
+            if wide and rng.random() < 0.5:
+                statuses.append(_wide_status(name, rng))
+            elif not wide and options and rng.random() < 0.25:
                 longest, power = rng.choice(options)
                 statuses.append(Status(name, rng.choice((1, longest, rng.randint(1, longest))), power))
-    slots = tuple((a, rng.choice((0, 0, rng.randint(0, content.abilities[a].cooldown))))
-                  for a in content.cooldown_slots(abilities))
+    top = (lambda a: MAX_TURNS) if wide else (lambda a: content.abilities[a].cooldown)
+    slots = tuple((a, rng.choice((0, 0, rng.randint(0, top(a))))) for a in content.cooldown_slots(abilities))
     return c.with_(hp=hp, mp=mp, statuses=tuple(statuses), cooldowns=slots)
 
 
-def _random_hero(rng: random.Random, content: Content) -> Combatant:
+def _random_hero(rng: random.Random, content: Content, wide: bool = False) -> Combatant:
     bonus = {"atk": rng.randint(0, 4), "def": rng.randint(0, 4), "max_mp": 2 * rng.randint(0, 3)}
     hero = roster.hero_at(rng.randint(1, MAX_LEVEL), content, bonus)
-    return _vary(hero, content.hero.abilities, rng, content, True)
+    return _vary(hero, content.hero.abilities, rng, content, True, wide)
 
 
-def broad(rng: random.Random, content: Content | None = None) -> Transition:
+def broad(rng: random.Random, content: Content | None = None, wide: bool = False) -> Transition:
     """One transition from a state drawn over everything the game can reach:
-    any monsters together (the boss too), any hero level, any turn count."""
+    any monsters together (the boss too), any hero level, any turn count.
+    `wide`: overloaded statuses and cooldowns as well (robust training)."""
     content = content or default()
     while True:
         count = rng.randint(1, len(MONSTER_LABELS))
@@ -134,9 +145,9 @@ def broad(rng: random.Random, content: Content | None = None) -> Transition:
         living = [rng.random() < 0.8 for _ in kinds]
         if not any(living):
             living[rng.randrange(count)] = True
-        hero = _random_hero(rng, content)
+        hero = _random_hero(rng, content, wide)
         monsters = tuple(
-            _vary(roster.monster(k, label, content), content.monsters[k].abilities, rng, content, alive)
+            _vary(roster.monster(k, label, content), content.monsters[k].abilities, rng, content, alive, wide)
             for label, k, alive in zip(MONSTER_LABELS, kinds, living, strict=False)
         )
         turn = rng.choice((rng.randint(1, 30), rng.randint(1, MAX_TURN)))
@@ -147,12 +158,16 @@ def broad(rng: random.Random, content: Content | None = None) -> Transition:
             return step(encounter, rng.choice(actions), roll(rng), content)[0]
 
 
-def transitions(n: int, seed: int, content: Content | None = None) -> Iterator[dict]:
-    """`n` records, half from battles and half broad, interleaved by the seed."""
+def transitions(n: int, seed: int, content: Content | None = None, wide_share: float = 0.0) -> Iterator[dict]:
+    """`n` records, half from battles and half broad, interleaved by the seed;
+    with `wide_share`, that share of all records are wide (robust training)."""
     content = content or default()
     rng = random.Random(seed)
     fight: Iterator[Transition] = iter(())
     for _ in range(n):
+        if wide_share and rng.random() < wide_share:
+            yield broad(rng, content, wide=True).record("wide")
+            continue
         if rng.random() < 0.5:
             yield broad(rng, content).record("broad")
             continue

@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from game.generate import transitions
@@ -21,8 +22,8 @@ class DataError(Exception):
     """A data file that cannot be used; the message names it."""
 
 
-def engine_stream(seed: int) -> Iterator[tuple[str, str]]:
-    for r in transitions(STREAM, seed):
+def engine_stream(seed: int, wide_share: float = 0.0) -> Iterator[tuple[str, str]]:
+    for r in transitions(STREAM, seed, wide_share=wide_share):
         yield r["prompt"], r["target"]
 
 
@@ -62,10 +63,11 @@ def saved_pairs(paths: list[Path]) -> list[tuple[str, str]]:
     return out
 
 
-def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float) -> Iterator[tuple[str, str]]:
+def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float,
+                 wide_share: float = 0.0) -> Iterator[tuple[str, str]]:
     """The engine stream, with `saved_share` of examples drawn from `saved`."""
     rng = random.Random(seed ^ 0x5A5A)
-    engine = engine_stream(seed)
+    engine = engine_stream(seed, wide_share)
     while True:
         if saved and rng.random() < saved_share:
             yield rng.choice(saved)
@@ -83,15 +85,16 @@ def collate(tok: Tokenizer, group: list[tuple[list[int], int]]) -> tuple[torch.T
     """(inputs, where, labels) for a group of encoded examples; labels are
     -100 outside the target, so the loss covers the target tokens only."""
     width = max(len(ids) for ids, _ in group) - 1
-    x = torch.full((len(group), width), tok.pad, dtype=torch.long)
-    w = torch.zeros((len(group), width, 4), dtype=torch.long)
-    y = torch.full((len(group), width), -100, dtype=torch.long)
+    x = np.full((len(group), width), tok.pad, dtype=np.int64)
+    w = np.zeros((len(group), width, 4), dtype=np.int64)
+    y = np.full((len(group), width), -100, dtype=np.int64)
+    structure = Structure(tok)
     for row, (ids, start) in enumerate(group):
         n = len(ids) - 1
-        x[row, :n] = torch.tensor(ids[:-1])
-        w[row, :n] = torch.tensor(Structure(tok).of(ids[:-1]))
-        y[row, start - 1 : n] = torch.tensor(ids[start:])
-    return x, w, y
+        x[row, :n] = ids[:-1]  # numpy, then one tensor each: torch.tensor per row is slow
+        w[row, :n] = structure.reset().of(ids[:-1])
+        y[row, start - 1 : n] = ids[start:]
+    return torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(y)
 
 
 def batches(stream: Iterator[tuple[str, str]], tok: Tokenizer, batch: int, max_len: int,
@@ -111,3 +114,29 @@ def batches(stream: Iterator[tuple[str, str]], tok: Tokenizer, batch: int, max_l
         random.Random(len(examples[0][0])).shuffle(groups)
         for group in groups:
             yield collate(tok, group)
+
+
+class BatchStream(torch.utils.data.IterableDataset):
+    """The batches of a mixed stream, made in DataLoader worker processes:
+    the engine is plain Python, so a fast device waits on it otherwise.
+    Worker k draws from its own seed; the loader takes the workers' batches
+    in turn, so a seed and a worker count fix the order."""
+
+    def __init__(self, seed: int, saved: list[tuple[str, str]], saved_share: float, wide_share: float,
+                 tok: Tokenizer, batch: int, max_len: int):
+        super().__init__()
+        self.seed, self.saved, self.saved_share, self.wide_share = seed, saved, saved_share, wide_share
+        self.tok, self.batch, self.max_len = tok, batch, max_len
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        seed = self.seed + (info.id * 104_729 if info else 0)
+        stream = mixed_stream(seed, self.saved, self.saved_share, self.wide_share)
+        return batches(stream, self.tok, self.batch, self.max_len)
+
+
+def loader(dataset: BatchStream, workers: int, pin: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    if workers == 0:
+        return iter(dataset)
+    return iter(torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers, pin_memory=pin,
+                                            prefetch_factor=4, persistent_workers=True))

@@ -22,6 +22,7 @@ class Recipe:
     seed: int = 1
     eval_every: int = 500
     saved_share: float = 0.25  # share of saved battles when --data is given
+    wide_share: float = 0.0  # share of overloaded states past what play reaches (robust training)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -124,7 +124,12 @@ class Structure:
         self.field_ids = {i for i, w in enumerate(tok.vocab) if w in fields}
         self.units = {tok.index[f"u{d}"] for d in range(10)}
         self.newline = tok.index["\n"]
-        self.segment, self.line, self.field, self.arg = 0, 0, tok.pad, 0
+        self.reset()
+
+    def reset(self) -> Structure:
+        """Back to the start of a sequence (cheaper than a new scanner)."""
+        self.segment, self.line, self.field, self.arg = 0, 0, self.tok.pad, 0
+        return self
 
     def role(self) -> int:
         if self.segment == 0:

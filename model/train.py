@@ -10,6 +10,7 @@ Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -23,7 +24,7 @@ from game.cli import UsageError
 from game.template import VERSION
 
 from . import weights
-from .data import DataError, batches, collate, encode, engine_stream, mixed_stream, saved_pairs
+from .data import BatchStream, DataError, collate, encode, engine_stream, loader, saved_pairs
 from .network import Config, PicoModel
 from .recipe import PRESETS, Recipe
 from .tokenizer import Tokenizer
@@ -108,7 +109,7 @@ def _distributed(device: str) -> tuple[int, int]:
 
 
 def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = None, device: str = "cpu",
-          minutes: float | None = None, resume: bool = False, quiet: bool = False) -> dict:
+          minutes: float | None = None, resume: bool = False, quiet: bool = False, workers: int = 0) -> dict:
     """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available")
@@ -145,8 +146,8 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         raise UsageError("--data: no battles or examples found in " + ", ".join(map(str, data)))
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
-    stream = batches(mixed_stream(stream_seed, saved, recipe.saved_share if saved else 0.0), tok, recipe.batch,
-                     model.config.max_len)
+    stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
+                                tok, recipe.batch, model.config.max_len), workers, device.startswith("cuda"))
     check = held_out(tok) if rank == 0 else []
     t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
     progress = None
@@ -175,7 +176,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         while step < recipe.steps:
             if minutes is not None and time.perf_counter() - t0 > minutes * 60:
                 break
-            x, w, y = (t.to(device) for t in next(stream))
+            x, w, y = (t.to(device, non_blocking=True) for t in next(stream))
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, recipe)
             logits = net(x, w)
@@ -224,13 +225,29 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     return metrics
 
 
+def overrides(pairs: list[str]) -> dict:
+    """`--set batch=256 lr=3e-3`: recipe fields, typed like the recipe's."""
+    fields = {f.name: f.type for f in dataclasses.fields(Recipe)}
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key not in fields or key == "name" or not value:
+            raise UsageError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(list(fields)[1:])}")
+        try:
+            out[key] = {"int": int, "float": float}[fields[key]](value)
+        except ValueError:
+            raise UsageError(f"--set {pair!r}: {value!r} is not a number") from None
+    return out
+
+
 def main(args) -> int:
     if args.preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join(PRESETS)})")
-    recipe = PRESETS[args.preset].but(steps=args.steps, seed=args.seed)
+    recipe = PRESETS[args.preset].but(steps=args.steps, seed=args.seed, **overrides(args.set or []))
     default_out = weights.BUNDLED if args.preset == "bundled" and not args.init else Path("runs") / f"{args.preset}.safetensors"
     out = args.out or default_out
-    metrics = train(recipe, Path(out), args.data, args.init, args.device, args.minutes, args.resume, args.quiet)
+    metrics = train(recipe, Path(out), args.data, args.init, args.device, args.minutes, args.resume, args.quiet,
+                    args.workers)
     if metrics:
         print(f"wrote {out}: held-out exact match {metrics['held_out_exact']:.4f} after {metrics['steps']} steps "
               f"in {metrics['train_seconds'] / 60:.1f} min")

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from game.content import default
-from game.generate import RECORD_VERSION, transitions
+from game.generate import RECORD_VERSION, step, transitions
 from game.resolver import EngineResolver
-from game.template import parse_prompt, parse_target
+from game.template import parse_prompt, parse_target, serialize_target
 
 N = 3000
 
@@ -101,3 +101,25 @@ def test_battles_are_whole_fights(records, parsed):
         previous = (p, t)
     battles = sum(r["source"] == "battle" for r in records)
     assert chained > 0.8 * battles
+
+
+def test_wide_records_overload_within_the_template():
+    """Robust training's wide share: more statuses at once, stun with a power,
+    durations and cooldowns past play's, all parsed and answered by the engine."""
+    content = default()
+    wide = [r for r in transitions(400, 5, wide_share=1.0)]
+    assert {r["source"] for r in wide} == {"wide"}
+    prompts = [parse_prompt(r["prompt"], content) for r in wide]
+    most = max(len(c.statuses) for p in prompts for c in p.encounter.combatants)
+    assert most >= 4
+    assert any(s.name == "stun" and s.power > 0 for p in prompts for c in p.encounter.combatants for s in c.statuses)
+    for r, p in zip(wide, prompts, strict=True):
+        assert serialize_target(step(p.encounter, p.action, p.rolls, content)[0].target) == r["target"]
+
+
+def test_no_wide_share_leaves_the_stream_as_it_was():
+    plain = list(transitions(200, 9))
+    assert plain == list(transitions(200, 9, wide_share=0.0))
+    assert "wide" not in {r["source"] for r in plain}
+    mixed = [r["source"] for r in transitions(1000, 9, wide_share=0.2)]
+    assert 0.12 < mixed.count("wide") / len(mixed) < 0.28

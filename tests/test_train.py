@@ -21,7 +21,8 @@ from game.cli import main
 from game.encounter import Action
 from game.resolver import EngineResolver
 from game.template import VERSION
-from model.data import mixed_stream, saved_pairs
+from model.data import BatchStream, loader, mixed_stream, saved_pairs
+from model.tokenizer import Tokenizer
 from model.train import exact_match, held_out, train
 from model.weights import load, read_tensors
 
@@ -182,3 +183,27 @@ def test_missing_or_empty_data_is_one_clear_line(tmp_path, capsys):
                      "--out", str(tmp_path / "never.safetensors")])
         err = capsys.readouterr().err
         assert code == 2 and says in err and str(data) in err and "Traceback" not in err
+
+
+def test_worker_processes_make_the_same_batches_for_the_same_seed():
+    tok = Tokenizer.for_content()
+    dataset = BatchStream(3, [], 0.0, 0.2, tok, 8, 400)
+
+    def first(n: int) -> list[torch.Tensor]:
+        it = loader(dataset, 2, False)
+        return [next(it)[0] for _ in range(n)]
+
+    a, b = first(4), first(4)
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    # the two workers draw different examples: batches 0 and 1 come from each
+    assert a[0].shape != a[1].shape or not torch.equal(a[0], a[1])
+
+
+def test_set_changes_recipe_fields_and_refuses_unknown_ones(tmp_path, capsys):
+    out = tmp_path / "w.safetensors"
+    assert main(["train", "--preset", "quick", "--steps", "2", "--set", "batch=4", "eval_every=2", "wide_share=0.5",
+                 "--out", str(out), "--quiet"]) == 0
+    recipe = json.loads(out.with_suffix(".json").read_text())["recipe"]
+    assert (recipe["batch"], recipe["wide_share"]) == (4, 0.5)
+    assert main(["train", "--preset", "quick", "--set", "nope=1"]) == 2
+    assert "nope=1" in capsys.readouterr().err
