@@ -138,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--init", type=Path, help="weights to start from (fine-tuning)")
     train.add_argument("--out", type=Path, help="where to write the weights")
     train.add_argument("--steps", type=int, help="override the preset's step count")
-    train.add_argument("--minutes", type=float, help="stop after this many minutes")
+    train.add_argument("--minutes", type=float, help="stop after this many minutes (the learning rate decays to fit them)")
     train.add_argument("--seed", type=int)
     train.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")

@@ -33,10 +33,12 @@ HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe se
 HELD_OUT = 256
 
 
-def lr_at(step: int, r: Recipe) -> float:
+def lr_at(step: int, r: Recipe, time_used: float = 0.0) -> float:
+    """Warm-up, then cosine decay to min_lr by the last step, or by the end
+    of a time budget (`time_used`: its share spent) if that comes first."""
     if step < r.warmup:
         return r.lr * (step + 1) / r.warmup
-    progress = min(1.0, (step - r.warmup) / max(1, r.steps - r.warmup))
+    progress = min(1.0, max(time_used, (step - r.warmup) / max(1, r.steps - r.warmup)))
     return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * progress))
 
 
@@ -174,11 +176,12 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     step = start_step
     try:
         while step < recipe.steps:
-            if minutes is not None and time.perf_counter() - t0 > minutes * 60:
+            time_used = (time.perf_counter() - t0) / (minutes * 60) if minutes is not None else 0.0
+            if time_used > 1:
                 break
             x, w, y = (t.to(device, non_blocking=True) for t in next(stream))
             for g in opt.param_groups:
-                g["lr"] = lr_at(step, recipe)
+                g["lr"] = lr_at(step, recipe, time_used)
             logits = net(x, w)
             loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1), ignore_index=-100)
             opt.zero_grad(set_to_none=True)

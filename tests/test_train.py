@@ -207,3 +207,15 @@ def test_set_changes_recipe_fields_and_refuses_unknown_ones(tmp_path, capsys):
     assert (recipe["batch"], recipe["wide_share"]) == (4, 0.5)
     assert main(["train", "--preset", "quick", "--set", "nope=1"]) == 2
     assert "nope=1" in capsys.readouterr().err
+
+
+def test_the_schedule_decays_by_the_time_budget_when_it_ends_first():
+    from model.recipe import PRESETS
+    from model.train import lr_at
+
+    r = PRESETS["bundled"]
+    assert lr_at(0, r) < lr_at(r.warmup, r) == pytest.approx(r.lr)
+    assert lr_at(r.steps, r) == pytest.approx(r.min_lr)
+    mid = r.warmup + 10
+    assert lr_at(mid, r, time_used=1.0) == pytest.approx(r.min_lr)  # out of time: fully decayed
+    assert lr_at(mid, r, time_used=0.5) < lr_at(mid, r)
