@@ -64,15 +64,28 @@ def saved_pairs(paths: list[Path]) -> list[tuple[str, str]]:
 
 
 def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float,
-                 wide_share: float = 0.0) -> Iterator[tuple[str, str]]:
-    """The engine stream, with `saved_share` of examples drawn from `saved`."""
+                 wide_share: float = 0.0, focus: frozenset[str] = frozenset(),
+                 focus_share: float = 0.0) -> Iterator[tuple[str, str]]:
+    """The engine stream, with `saved_share` of examples drawn from `saved`,
+    and `focus_share` of them turns whose action is in `focus` (the actions
+    `eval` finds hardest get more practice)."""
     rng = random.Random(seed ^ 0x5A5A)
     engine = engine_stream(seed, wide_share)
     while True:
         if saved and rng.random() < saved_share:
             yield rng.choice(saved)
+        elif focus and rng.random() < focus_share:
+            pair = next(engine)
+            while action_of(pair[0]) not in focus:
+                pair = next(engine)
+            yield pair
         else:
             yield next(engine)
+
+
+def action_of(prompt: str) -> str:
+    """The ability a prompt's actor uses: `v1 turn T ACTOR ABILITY ...`."""
+    return prompt.split(maxsplit=5)[4]
 
 
 def encode(tok: Tokenizer, prompt: str, target: str) -> tuple[list[int], int]:
@@ -123,15 +136,17 @@ class BatchStream(torch.utils.data.IterableDataset):
     in turn, so a seed and a worker count fix the order."""
 
     def __init__(self, seed: int, saved: list[tuple[str, str]], saved_share: float, wide_share: float,
-                 tok: Tokenizer, batch: int, max_len: int):
+                 tok: Tokenizer, batch: int, max_len: int, focus: frozenset[str] = frozenset(),
+                 focus_share: float = 0.0):
         super().__init__()
         self.seed, self.saved, self.saved_share, self.wide_share = seed, saved, saved_share, wide_share
         self.tok, self.batch, self.max_len = tok, batch, max_len
+        self.focus, self.focus_share = focus, focus_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         seed = self.seed + (info.id * 104_729 if info else 0)
-        stream = mixed_stream(seed, self.saved, self.saved_share, self.wide_share)
+        stream = mixed_stream(seed, self.saved, self.saved_share, self.wide_share, self.focus, self.focus_share)
         return batches(stream, self.tok, self.batch, self.max_len)
 
 

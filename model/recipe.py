@@ -23,6 +23,12 @@ class Recipe:
     eval_every: int = 500
     saved_share: float = 0.25  # share of saved battles when --data is given
     wide_share: float = 0.0  # share of overloaded states past what play reaches (robust training)
+    focus: str = ""  # comma-separated actions to practise more (the hardest in `eval`'s breakdown)
+    focus_share: float = 0.0
+
+    @property
+    def focus_actions(self) -> frozenset[str]:
+        return frozenset(a for a in self.focus.split(",") if a)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -35,5 +41,8 @@ PRESETS = {
     "bundled": Recipe("bundled", n_layer=4, steps=8000, lr=2e-3, warmup=300),
     "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200),
     # with --init: a gentle pass that mixes saved battles half and half with fresh engine data
+    # after `bundled`, with --init: more practice on the hardest actions and on overloaded states
+    "polish": Recipe("polish", n_layer=4, steps=2400, lr=6e-4, min_lr=2e-5, warmup=100, wide_share=0.1,
+                     focus="heal,quaff_heal,poison_strike", focus_share=0.25),
     "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5),
 }

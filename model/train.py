@@ -21,6 +21,7 @@ import torch
 import torch.distributed as dist
 
 from game.cli import UsageError
+from game.content import default
 from game.template import VERSION
 
 from . import weights
@@ -148,8 +149,13 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         raise UsageError("--data: no battles or examples found in " + ", ".join(map(str, data)))
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
+    abilities = default().abilities
+    unknown = recipe.focus_actions - set(abilities)
+    if unknown:
+        raise UsageError(f"focus: unknown action {sorted(unknown)[0]!r} (one of {', '.join(abilities)})")
     stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
-                                tok, recipe.batch, model.config.max_len), workers, device.startswith("cuda"))
+                                tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share),
+                    workers, device.startswith("cuda"))
     check = held_out(tok) if rank == 0 else []
     t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
     progress = None
@@ -237,7 +243,7 @@ def overrides(pairs: list[str]) -> dict:
         if key not in fields or key == "name" or not value:
             raise UsageError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(list(fields)[1:])}")
         try:
-            out[key] = {"int": int, "float": float}[fields[key]](value)
+            out[key] = {"int": int, "float": float, "str": str}[fields[key]](value)
         except ValueError:
             raise UsageError(f"--set {pair!r}: {value!r} is not a number") from None
     return out

@@ -219,3 +219,18 @@ def test_the_schedule_decays_by_the_time_budget_when_it_ends_first():
     mid = r.warmup + 10
     assert lr_at(mid, r, time_used=1.0) == pytest.approx(r.min_lr)  # out of time: fully decayed
     assert lr_at(mid, r, time_used=0.5) < lr_at(mid, r)
+
+
+def test_focus_gives_the_named_actions_their_share():
+    from model.data import action_of
+
+    stream = mixed_stream(4, [], 0.0, focus=frozenset({"heal"}), focus_share=0.5)
+    actions = [action_of(next(stream)[0]) for _ in range(400)]
+    assert actions.count("heal") / len(actions) > 0.45
+    plain = mixed_stream(4, [], 0.0)
+    assert [action_of(next(plain)[0]) for _ in range(400)].count("heal") / 400 < 0.2
+
+
+def test_an_unknown_focus_action_is_one_clear_line(tmp_path, capsys):
+    assert main(["train", "--preset", "quick", "--set", "focus=heal,fireball", "--out", str(tmp_path / "x.safetensors")]) == 2
+    assert "fireball" in capsys.readouterr().err
