@@ -11,6 +11,7 @@ Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -25,13 +26,15 @@ from game.content import default
 from game.template import VERSION
 
 from . import weights
-from .data import BatchStream, DataError, collate, encode, engine_stream, loader, saved_pairs
+from .data import BatchStream, DataError, collate, encode, engine_stream, loader, mixed_stream, saved_pairs
+from .guard import observed_ranges
 from .network import Config, PicoModel
 from .recipe import PRESETS, Recipe
 from .tokenizer import Tokenizer
 
 HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
 HELD_OUT = 256
+RANGE_SAMPLE, RANGE_SEED = 20_000, 999_002  # a sample of the distribution: its values are the guard's ranges
 
 
 def lr_at(step: int, r: Recipe, time_used: float = 0.0) -> float:
@@ -63,6 +66,26 @@ def exact_match(model: PicoModel, tok: Tokenizer, examples: list[tuple[list[int]
         tokens += mask.sum().item()
     model.train()
     return exact / len(examples), right / tokens
+
+
+@functools.lru_cache(maxsize=4)
+def _stream_ranges(wide_share: float, focus: frozenset[str], focus_share: float) -> dict[str, tuple[int, int]]:
+    stream = mixed_stream(RANGE_SEED, [], 0.0, wide_share, focus, focus_share)
+    return observed_ranges(next(stream)[0] for _ in range(RANGE_SAMPLE))
+
+
+def trained_ranges(saved: list[tuple[str, str]], r: Recipe, init_ranges: dict | None) -> dict[str, list[int]]:
+    """The value ranges of the run's training distribution (a sample of its
+    engine stream, and every saved prompt), joined with the starting
+    weights': the guard refuses prompts outside them, since the model never
+    saw such numbers."""
+    seen = dict(_stream_ranges(r.wide_share, r.focus_actions, r.focus_share))
+    extra = [observed_ranges(p for p, _ in saved)] if saved else []
+    for more in [*extra, {k: tuple(v) for k, v in (init_ranges or {}).items()}]:
+        for name, (lo, hi) in more.items():
+            a, b = seen.get(name, (lo, hi))
+            seen[name] = (min(a, lo), max(b, hi))
+    return {name: [lo, hi] for name, (lo, hi) in sorted(seen.items())}
 
 
 def _checkpoint_paths(out: Path) -> tuple[Path, Path]:
@@ -123,7 +146,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     torch.manual_seed(recipe.seed)
     tok = Tokenizer.for_content()
     if init:
-        model, init_tok, _ = weights.load(init)
+        model, init_tok, init_meta = weights.load(init)
         if init_tok.vocab != tok.vocab:
             raise UsageError(f"{init}: its vocabulary differs from this game's content")
         recipe = recipe.but(n_layer=model.config.n_layer, n_head=model.config.n_head,
@@ -157,6 +180,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
                                 tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share),
                     workers, device.startswith("cuda"))
     check = held_out(tok) if rank == 0 else []
+    ranges = trained_ranges(saved, recipe, init_meta.get("ranges") if init else None) if rank == 0 else {}
     t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
     progress = None
     if rank == 0 and not quiet:
@@ -170,7 +194,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     def meta(step: int, metrics: dict, partial: bool) -> dict:
         return {"name": out.stem, "partial": partial, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
                 "template": VERSION, "init": str(init) if init else None, "data": [str(d) for d in data],
-                "metrics": metrics, "history": history}
+                "metrics": metrics, "history": history, "ranges": ranges}
 
     def finish(step: int) -> None:
         """Checkpoint (to resume) and usable weights marked partial (to try)."""

@@ -234,3 +234,16 @@ def test_focus_gives_the_named_actions_their_share():
 def test_an_unknown_focus_action_is_one_clear_line(tmp_path, capsys):
     assert main(["train", "--preset", "quick", "--set", "focus=heal,fireball", "--out", str(tmp_path / "x.safetensors")]) == 2
     assert "fireball" in capsys.readouterr().err
+
+
+def test_the_weights_carry_the_ranges_of_their_training_distribution(tiny_model):
+    from model.guard import TEMPLATE_RANGES
+    from model.train import trained_ranges
+
+    ranges = tiny_model.meta["ranges"]
+    assert set(ranges) == set(TEMPLATE_RANGES)
+    assert ranges["status_power"] == [0, 3] and ranges["turn"] == [1, 999]  # play's powers; any turn
+    wide = trained_ranges([], tiny_recipe(wide_share=1.0), None)
+    assert wide["status_power"] == [0, 9] and wide["cooldown"] == [0, 9]
+    joined = trained_ranges([], tiny_recipe(), {"atk": [0, 30]})  # a fine-tune keeps what its start saw
+    assert joined["atk"] == [0, 30]
