@@ -39,21 +39,21 @@ def bench(weights_path, n: int) -> dict:
     load_s = time.perf_counter() - t0
     prompts = [r["prompt"] for r in generate.transitions(n, BENCH_SEED)]
 
-    def run(decoder) -> tuple[list[float], list[int]]:
+    def run(decoder, network) -> tuple[list[float], list[int]]:
         times, calls = [], []
         for p in prompts:
             start = time.perf_counter()
             parsed, ids = resolver.check(p)
             grammar = target_grammar(parsed, resolver.tok, resolver.content.status_order)
-            out, c = decoder(resolver.model, resolver.tok, ids, grammar)
+            out, c = decoder(network, resolver.tok, ids, grammar)
             resolver.tok.decode(out)
             times.append(time.perf_counter() - start)
             calls.append(c)
         return times, calls
 
-    run(decode_one)  # warm up
-    cached, calls = run(decode_one)
-    uncached, _ = run(decode_uncached)
+    run(decode_one, resolver.fast)  # warm up
+    cached, calls = run(decode_one, resolver.fast)
+    uncached, _ = run(decode_uncached, resolver.model)
     engine = EngineResolver()
     engine_times = []
     for p in prompts:

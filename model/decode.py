@@ -3,33 +3,34 @@
 One prompt (`decode_one`, what play and `resolve` use): the prompt goes
 through the network once into a KV cache; then each grammar-fixed token is
 queued and sent along with the next real choice, so the network runs once per
-decision, not once per token. `decode_uncached` makes the same decisions but
-recomputes the whole sequence each time: the baseline the cache is measured
-against. `decode_batch` decodes many prompts in lock-step for evaluation.
+decision, not once per token. The cached steps run on `fast.FastPico` (the
+same network in plain torch calls). `decode_uncached` makes the same
+decisions but recomputes the whole sequence each time: the baseline the cache
+is measured against. `decode_batch` decodes many prompts in lock-step for
+evaluation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
-from .network import Cache, PicoModel
+from .fast import FastPico
+from .network import PicoModel
 from .tokenizer import Structure, Tokenizer
 
 
-def _pick(logits: torch.Tensor, allowed: frozenset[int]) -> int:
-    allowed_ids = sorted(allowed)
-    return allowed_ids[int(logits[allowed_ids].argmax())]
+def _pick(logits: list[float], allowed: frozenset[int]) -> int:
+    # the lowest id among equal maxima, as argmax over the sorted ids would
+    return max(sorted(allowed), key=logits.__getitem__)
 
 
-@torch.inference_mode()
-def decode_one(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar, cached: bool = True) -> tuple[list[int], int]:
-    """(target token ids, network calls) for one prompt. With `cached`, each
-    call feeds only the tokens added since the last one (the chosen token and
-    the grammar-fixed ones after it); without, it reads the whole sequence."""
-    cache = Cache(model.config, 1) if cached else None
-    structure = Structure(tok)
+def _decide(tok: Tokenizer, prompt_ids: list[int], grammar,
+            logits_of: Callable[[list[int]], list[float]]) -> tuple[list[int], int]:
+    """The decision loop: (target token ids, network calls). `logits_of(seq)`
+    gives the next token's logits after `seq`; grammar-fixed tokens skip it."""
     seq = prompt_ids + [tok.sep]
-    fed = 0  # tokens of `seq` already in the cache
     out: list[int] = []
     calls = 0
     allowed = next(grammar)
@@ -38,15 +39,8 @@ def decode_one(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar,
             if len(allowed) == 1:
                 (token,) = allowed
             else:
-                if cached:
-                    new = seq[fed:]
-                    where = [[structure.push(i) for i in new]]
-                    fed = len(seq)
-                else:
-                    new, where = seq, [Structure(tok).of(seq)]
-                logits = model(torch.tensor([new]), torch.tensor(where), cache, last_only=True)[0, -1]
+                token = _pick(logits_of(seq), allowed)
                 calls += 1
-                token = _pick(logits, allowed)
             out.append(token)
             seq.append(token)
             if token == tok.eos:
@@ -56,21 +50,43 @@ def decode_one(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar,
         return out, calls
 
 
-def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
-    """The same decisions without a cache: the baseline `bench` measures against."""
-    return decode_one(model, tok, prompt_ids, grammar, cached=False)
+@torch.inference_mode()
+def decode_one(model: PicoModel | FastPico, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
+    """(target token ids, network calls) for one prompt, with the KV cache:
+    each call feeds only the tokens added since the last one (the chosen
+    token and the grammar-fixed ones after it)."""
+    net = FastPico.from_model(model) if isinstance(model, PicoModel) else model
+    cache = net.cache()
+    structure = Structure(tok)
+
+    def logits_of(seq: list[int]) -> list[float]:
+        new = seq[cache.length:]
+        return net.step(cache, [new], [[structure.push(i) for i in new]])[0].tolist()
+
+    return _decide(tok, prompt_ids, grammar, logits_of)
 
 
 @torch.inference_mode()
-def decode_batch(model: PicoModel, tok: Tokenizer, prompts: list[list[int]], grammars: list) -> list[list[int]]:
+def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
+    """The same decisions without a cache, through the nn.Module network:
+    the baseline `bench` measures against."""
+    def logits_of(seq: list[int]) -> list[float]:
+        where = torch.tensor([Structure(tok).of(seq)])
+        return model(torch.tensor([seq]), where, last_only=True)[0, -1].tolist()
+
+    return _decide(tok, prompt_ids, grammar, logits_of)
+
+
+@torch.inference_mode()
+def decode_batch(model: PicoModel | FastPico, tok: Tokenizer, prompts: list[list[int]], grammars: list) -> list[list[int]]:
     """Decode prompts of the same token length together, one token per step each."""
     assert len({len(p) for p in prompts}) == 1, "decode_batch takes prompts of one length"
+    net = FastPico.from_model(model) if isinstance(model, PicoModel) else model
     b = len(prompts)
-    cache = Cache(model.config, b)
+    cache = net.cache(b)
     structures = [Structure(tok) for _ in range(b)]
     first = [p + [tok.sep] for p in prompts]
-    where = torch.tensor([s.of(f) for s, f in zip(structures, first, strict=True)])
-    logits = model(torch.tensor(first), where, cache, last_only=True)[:, -1]
+    logits = net.step(cache, first, [s.of(f) for s, f in zip(structures, first, strict=True)]).tolist()
     allowed = [next(g) for g in grammars]
     outs: list[list[int]] = [[] for _ in range(b)]
     done = [False] * b
@@ -90,8 +106,7 @@ def decode_batch(model: PicoModel, tok: Tokenizer, prompts: list[list[int]], gra
                     allowed[i] = grammars[i].send(token)
                 except StopIteration:
                     done[i] = True
-        if all(done) or cache.length + 1 > model.config.max_len:
+        if all(done) or cache.length + 1 > net.config.max_len:
             break
-        where = torch.tensor([[s.push(t)] for s, t in zip(structures, step, strict=True)])
-        logits = model(torch.tensor(step).unsqueeze(1), where, cache, last_only=True)[:, -1]
+        logits = net.step(cache, [[t] for t in step], [[s.push(t)] for s, t in zip(structures, step, strict=True)]).tolist()
     return outs

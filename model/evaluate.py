@@ -80,7 +80,7 @@ def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
         for k in range(0, len(group), BATCH):
             chunk = group[k : k + BATCH]
             grammars = [target_grammar(parsed, resolver.tok, resolver.content.status_order) for _, parsed, _ in chunk]
-            decoded = decode_batch(resolver.model, resolver.tok, [ids for _, _, ids in chunk], grammars)
+            decoded = decode_batch(resolver.fast, resolver.tok, [ids for _, _, ids in chunk], grammars)
             for (i, _, _), ids in zip(chunk, decoded, strict=False):
                 out[i] = resolver.tok.decode(ids)
     return out

@@ -458,7 +458,7 @@ def decode_raw(resolver: ModelResolver, prompts: list[tuple[str, str | None]], f
     for group in groups.values():
         for k in range(0, len(group), BATCH):
             chunk = group[k:k + BATCH]
-            decoded = decode_batch(resolver.model, tok, [ids for _, ids, _ in chunk], [g for _, _, g in chunk])
+            decoded = decode_batch(resolver.fast, tok, [ids for _, ids, _ in chunk], [g for _, _, g in chunk])
             for (i, _, _), ids in zip(chunk, decoded, strict=True):
                 out[i] = tok.decode(ids)
     return out

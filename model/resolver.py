@@ -11,6 +11,7 @@ from game.resolver import Resolution, check_target
 
 from . import weights
 from .decode import decode_one
+from .fast import FastPico
 from .grammar import target_grammar
 from .guard import Guard, Refusal
 from .network import PicoModel
@@ -24,6 +25,7 @@ class ModelResolver:
 
     def __init__(self, model: PicoModel, tok: Tokenizer, meta: dict, path: Path, content: Content | None = None):
         self.model, self.tok, self.meta = model, tok, meta
+        self.fast = FastPico.from_model(model)  # what decoding runs on; packed once
         self.content = content or default()
         self.weights_name = meta.get("name", path.stem)
         self.weights_sha256 = weights.sha256(path)
@@ -41,7 +43,7 @@ class ModelResolver:
         except Refusal as exc:
             return Resolution(None, False, str(exc))
         grammar = target_grammar(parsed, self.tok, self.content.status_order)
-        out, _ = decode_one(self.model, self.tok, ids, grammar)
+        out, _ = decode_one(self.fast, self.tok, ids, grammar)
         text = self.tok.decode(out)
         problem = check_target(text, self.content)
         return Resolution(text, problem is None, problem)

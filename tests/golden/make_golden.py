@@ -27,7 +27,7 @@ def output_ids(resolver: ModelResolver, prompt: str) -> list[int]:
     """The token ids the game's resolver decodes for `prompt`."""
     parsed, ids = resolver.check(prompt)
     grammar = target_grammar(parsed, resolver.tok, resolver.content.status_order)
-    return decode_one(resolver.model, resolver.tok, ids, grammar)[0]
+    return decode_one(resolver.fast, resolver.tok, ids, grammar)[0]
 
 
 def main() -> None:
