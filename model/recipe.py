@@ -38,7 +38,8 @@ class Recipe:
 
 
 PRESETS = {
-    "bundled": Recipe("bundled", n_layer=4, steps=8000, lr=2e-3, warmup=300),
+    # the bundled model: `base` from scratch, then `polish` from it (STAGES)
+    "base": Recipe("base", n_layer=4, steps=8000, lr=2e-3, warmup=300),
     "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200),
     # after `bundled`, with --init: more practice on the hardest actions and on overloaded states
     "polish": Recipe("polish", n_layer=4, steps=2400, lr=6e-4, min_lr=2e-5, warmup=100, wide_share=0.1,
@@ -46,3 +47,7 @@ PRESETS = {
     # with --init: a gentle pass that mixes saved battles half and half with fresh engine data
     "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5),
 }
+
+# A preset made of stages: each later stage starts from the weights of the one
+# before (its output under runs/), the last writes the preset's output.
+STAGES = {"bundled": ("base", "polish")}

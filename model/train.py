@@ -29,7 +29,7 @@ from . import weights
 from .data import BatchStream, DataError, collate, encode, engine_stream, loader, mixed_stream, saved_pairs
 from .guard import observed_ranges
 from .network import Config, PicoModel
-from .recipe import PRESETS, Recipe
+from .recipe import PRESETS, STAGES, Recipe
 from .tokenizer import Tokenizer
 
 HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
@@ -273,15 +273,34 @@ def overrides(pairs: list[str]) -> dict:
     return out
 
 
+def _finished(out: Path) -> bool:
+    config = out.with_suffix(".json")
+    return out.exists() and config.exists() and not json.loads(config.read_text()).get("partial", True)
+
+
 def main(args) -> int:
-    if args.preset not in PRESETS:
-        raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join(PRESETS)})")
-    recipe = PRESETS[args.preset].but(steps=args.steps, seed=args.seed, **overrides(args.set or []))
-    default_out = weights.BUNDLED if args.preset == "bundled" and not args.init else Path("runs") / f"{args.preset}.safetensors"
-    out = args.out or default_out
-    metrics = train(recipe, Path(out), args.data, args.init, args.device, args.minutes, args.resume, args.quiet,
-                    args.workers)
-    if metrics:
-        print(f"wrote {out}: held-out exact match {metrics['held_out_exact']:.4f} after {metrics['steps']} steps "
-              f"in {metrics['train_seconds'] / 60:.1f} min")
+    if args.preset not in PRESETS and args.preset not in STAGES:
+        raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join([*STAGES, *PRESETS])})")
+    changes = {"steps": args.steps, "seed": args.seed, **overrides(args.set or [])}
+    if args.preset in STAGES and args.init:
+        raise UsageError(f"--preset {args.preset} trains from scratch; to fine-tune use --preset polish or finetune")
+    out = Path(args.out or (weights.BUNDLED if args.preset == "bundled" else Path("runs") / f"{args.preset}.safetensors"))
+    stages = STAGES.get(args.preset, (args.preset,))
+    init = args.init
+    for n, name in enumerate(stages):
+        last = n == len(stages) - 1
+        stage_out = out if last else out.with_name(f"{out.stem}-{name}.safetensors")
+        if not last and _finished(stage_out):
+            print(f"stage {name}: using the finished {stage_out}")
+        else:
+            if len(stages) > 1:
+                print(f"stage {n + 1}/{len(stages)}: {name}" + (f" from {init}" if init else ""))
+            recipe = PRESETS[name].but(**changes) if last else PRESETS[name].but(seed=args.seed)
+            resume = args.resume and _checkpoint_paths(stage_out)[1].exists()
+            metrics = train(recipe, stage_out, args.data if last else [], init, args.device, args.minutes, resume,
+                            args.quiet, args.workers)
+            if metrics:
+                print(f"wrote {stage_out}: held-out exact match {metrics['held_out_exact']:.4f} after "
+                      f"{metrics['steps']} steps in {metrics['train_seconds'] / 60:.1f} min")
+        init = stage_out
     return 0

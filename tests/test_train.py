@@ -213,7 +213,7 @@ def test_the_schedule_decays_by_the_time_budget_when_it_ends_first():
     from model.recipe import PRESETS
     from model.train import lr_at
 
-    r = PRESETS["bundled"]
+    r = PRESETS["base"]
     assert lr_at(0, r) < lr_at(r.warmup, r) == pytest.approx(r.lr)
     assert lr_at(r.steps, r) == pytest.approx(r.min_lr)
     mid = r.warmup + 10
@@ -247,3 +247,21 @@ def test_the_weights_carry_the_ranges_of_their_training_distribution(tiny_model)
     assert wide["status_power"] == [0, 9] and wide["cooldown"] == [0, 9]
     joined = trained_ranges([], tiny_recipe(), {"atk": [0, 30]})  # a fine-tune keeps what its start saw
     assert joined["atk"] == [0, 30]
+
+
+def test_a_staged_preset_trains_each_stage_from_the_last_and_reuses_finished_ones(tmp_path, monkeypatch, capsys):
+    import model.train as training
+
+    monkeypatch.setitem(training.PRESETS, "t1", tiny_recipe(name="t1", steps=3))
+    monkeypatch.setitem(training.PRESETS, "t2", tiny_recipe(name="t2", steps=2, wide_share=0.5))
+    monkeypatch.setitem(training.STAGES, "chain", ("t1", "t2"))
+    out = tmp_path / "m.safetensors"
+    assert main(["train", "--preset", "chain", "--out", str(out), "--quiet"]) == 0
+    first = tmp_path / "m-t1.safetensors"
+    final = json.loads(out.with_suffix(".json").read_text())
+    assert final["init"] == str(first) and final["recipe"]["name"] == "t2"
+    assert json.loads(first.with_suffix(".json").read_text())["recipe"]["name"] == "t1"
+    capsys.readouterr()
+    assert main(["train", "--preset", "chain", "--out", str(out), "--quiet"]) == 0
+    assert f"stage t1: using the finished {first}" in capsys.readouterr().out
+    assert main(["train", "--preset", "chain", "--init", str(first)]) == 2
