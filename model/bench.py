@@ -1,8 +1,9 @@
 """`pico-rogue bench`: what the model costs, measured in one run.
 
 Load time; per-transition latency (p50, p95) on one thread with the KV cache
-and grammar-fixed tokens skipped, and the same decisions without a cache;
-batched throughput; the rules engine's own latency for scale; peak memory.
+and grammar-fixed tokens skipped (the resolver's fast path, model/fast.py),
+and the same decisions without a cache through the nn.Module; batched
+throughput; the rules engine's own latency for scale; peak memory.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ A decoding step feeds one token (or a few grammar-fixed ones) through four
 small layers. The matrix work is microseconds; the cost was PyTorch's per-op
 and per-module dispatch (~47 module calls a step). So this path makes as few
 calls as it can: one gather sums all six embeddings (their tables stacked into
-one); each layer's keys and values come out of one `addmm` written straight
-into the cache (laid out position-major, so new positions are one block);
-matrices are stored transposed for `addmm`; and only the last position goes
-through the last layer's attention and MLP (earlier logits are never read).
+one); each layer's queries, keys and values come out of one `addmm` written
+straight into the cache (laid out position-major, so new positions are one
+block, and attention reads views of it); matrices are stored transposed for
+`addmm`; and only the last position goes through the last layer's attention
+and MLP (earlier logits are never read). CPU and float32, as the game runs.
 
 The packed weights are a copy: pack again after changing the model's.
 """
@@ -24,7 +25,7 @@ from .network import Config, PicoModel
 
 
 class FastCache:
-    """Keys and values of every layer for a batch, and how many are filled."""
+    """Queries, keys and values of every layer for a batch, and how many positions are filled."""
 
     def __init__(self, config: Config, batch: int):
         h, hd = config.n_head, config.d_model // config.n_head
