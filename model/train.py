@@ -296,7 +296,8 @@ def main(args) -> int:
             if len(stages) > 1:
                 print(f"stage {n + 1}/{len(stages)}: {name}" + (f" from {init}" if init else ""))
             recipe = PRESETS[name].but(**changes) if last else PRESETS[name].but(seed=args.seed)
-            resume = args.resume and _checkpoint_paths(stage_out)[1].exists()
+            # a staged preset resumes the stage that left a checkpoint; a plain one insists on it
+            resume = args.resume and (len(stages) == 1 or _checkpoint_paths(stage_out)[1].exists())
             metrics = train(recipe, stage_out, args.data if last else [], init, args.device, args.minutes, resume,
                             args.quiet, args.workers)
             if metrics:
