@@ -289,7 +289,7 @@ def main(args) -> int:
     init = args.init
     for n, name in enumerate(stages):
         last = n == len(stages) - 1
-        stage_out = out if last else out.with_name(f"{out.stem}-{name}.safetensors")
+        stage_out = out if last else Path("runs") / f"{out.stem}-{name}.safetensors"
         if not last and _finished(stage_out):
             print(f"stage {name}: using the finished {stage_out}")
         else:

@@ -255,9 +255,10 @@ def test_a_staged_preset_trains_each_stage_from_the_last_and_reuses_finished_one
     monkeypatch.setitem(training.PRESETS, "t1", tiny_recipe(name="t1", steps=3))
     monkeypatch.setitem(training.PRESETS, "t2", tiny_recipe(name="t2", steps=2, wide_share=0.5))
     monkeypatch.setitem(training.STAGES, "chain", ("t1", "t2"))
+    monkeypatch.chdir(tmp_path)  # earlier stages go to runs/
     out = tmp_path / "m.safetensors"
     assert main(["train", "--preset", "chain", "--out", str(out), "--quiet"]) == 0
-    first = tmp_path / "m-t1.safetensors"
+    first = Path("runs") / "m-t1.safetensors"
     final = json.loads(out.with_suffix(".json").read_text())
     assert final["init"] == str(first) and final["recipe"]["name"] == "t2"
     assert json.loads(first.with_suffix(".json").read_text())["recipe"]["name"] == "t1"
