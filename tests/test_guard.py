@@ -3,6 +3,7 @@ with a reason that names the line and field."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from game.template import TemplateError, parse_prompt
 from model import perturb
 from model.guard import KINDS, TEMPLATE_RANGES, Guard, Refusal, observed_ranges
 from model.tokenizer import Tokenizer, template_words
+from model.weights import BUNDLED, config_path
 
 CONTENT = default()
 TOK = Tokenizer.for_content(CONTENT)
@@ -27,8 +29,18 @@ PROMPT = (
 )
 
 
-def test_no_clean_prompt_refused():
-    refused = [(r["prompt"], why) for r in transitions(2000, seed=4242) if (why := GUARD.reason(r["prompt"]))]
+@pytest.mark.parametrize("ranges", ["template", "bundled"])
+def test_no_clean_prompt_refused(ranges):
+    """With the template's ranges, and with the trained ranges the bundled
+    model's config carries (what the game's guard uses)."""
+    guard = GUARD
+    if ranges == "bundled":
+        if not BUNDLED.exists():
+            pytest.skip("no bundled weights")
+        guard = Guard.for_model(TOK, json.loads(config_path(BUNDLED).read_text()), CONTENT)
+        stronger = PROMPT.replace("st poison 3 2", "st poison 3 7")  # play's poison is 2
+        assert guard.reason(stronger) == "line 2 (hero): status power 7 is outside the 0..3 the model was trained on"
+    refused = [(r["prompt"], why) for r in transitions(2000, seed=4242) if (why := guard.reason(r["prompt"]))]
     assert refused == []
 
 
