@@ -791,9 +791,11 @@ def table(result: dict) -> None:
 
     if "drift" in result:
         d, f = result["drift"], result["drift_free"]
+        diverged = d["median_turns_after_divergence"]
+        after = (f"median turns answered after the first divergence: {diverged}" if diverged is not None
+                 else "no battle diverged")
         console.print(f"token drift: {d['battles']} battles, median {d['median_turns']} turns; identical to the end "
-                      f"{_pct(d['identical_to_end'])}; right for its own prompt {_pct(d['local_exact'])}; "
-                      f"median turns answered after the first divergence: {d['median_turns_after_divergence']}; "
+                      f"{_pct(d['identical_to_end'])}; right for its own prompt {_pct(d['local_exact'])}; {after}; "
                       f"with no grammar, right for its own prompt {_pct(f['local_exact'])}")
         c = Table(title="drift: share of battles at turn k")
         c.add_column("k", justify="right")
