@@ -21,6 +21,10 @@ from .network import PicoModel
 from .tokenizer import Structure, Tokenizer
 
 
+def _packed(model: PicoModel | FastPico) -> FastPico:
+    return FastPico(model) if isinstance(model, PicoModel) else model  # packing costs ~2 ms: resolvers keep one
+
+
 def _pick(logits: list[float], allowed: frozenset[int]) -> int:
     # the lowest id among equal maxima, as argmax over the sorted ids would
     return max(sorted(allowed), key=logits.__getitem__)
@@ -55,7 +59,7 @@ def decode_one(model: PicoModel | FastPico, tok: Tokenizer, prompt_ids: list[int
     """(target token ids, network calls) for one prompt, with the KV cache:
     each call feeds only the tokens added since the last one (the chosen
     token and the grammar-fixed ones after it)."""
-    net = FastPico.from_model(model) if isinstance(model, PicoModel) else model
+    net = _packed(model)
     cache = net.cache()
     structure = Structure(tok)
 
@@ -81,7 +85,7 @@ def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], gra
 def decode_batch(model: PicoModel | FastPico, tok: Tokenizer, prompts: list[list[int]], grammars: list) -> list[list[int]]:
     """Decode prompts of the same token length together, one token per step each."""
     assert len({len(p) for p in prompts}) == 1, "decode_batch takes prompts of one length"
-    net = FastPico.from_model(model) if isinstance(model, PicoModel) else model
+    net = _packed(model)
     b = len(prompts)
     cache = net.cache(b)
     structures = [Structure(tok) for _ in range(b)]

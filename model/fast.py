@@ -71,10 +71,6 @@ class FastPico:
         self.offsets = [sum(sizes[:k]) for k in range(len(sizes))]
         self.eps = model.ln.eps
 
-    @classmethod
-    def from_model(cls, model: PicoModel) -> FastPico:
-        return cls(model)
-
     def cache(self, batch: int = 1) -> FastCache:
         return FastCache(self.config, batch)
 

@@ -25,7 +25,7 @@ class ModelResolver:
 
     def __init__(self, model: PicoModel, tok: Tokenizer, meta: dict, path: Path, content: Content | None = None):
         self.model, self.tok, self.meta = model, tok, meta
-        self.fast = FastPico.from_model(model)  # what decoding runs on; packed once
+        self.fast = FastPico(model)  # what decoding runs on; packed once
         self.content = content or default()
         self.weights_name = meta.get("name", path.stem)
         self.weights_sha256 = weights.sha256(path)

@@ -139,6 +139,10 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available")
+    abilities = default().abilities
+    unknown = recipe.focus_actions - set(abilities)
+    if unknown:
+        raise UsageError(f"focus: unknown action {sorted(unknown)[0]!r} (one of {', '.join(abilities)})")
     rank, world = _distributed(device)
     if device == "cuda":
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
@@ -172,10 +176,6 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         raise UsageError("--data: no battles or examples found in " + ", ".join(map(str, data)))
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
-    abilities = default().abilities
-    unknown = recipe.focus_actions - set(abilities)
-    if unknown:
-        raise UsageError(f"focus: unknown action {sorted(unknown)[0]!r} (one of {', '.join(abilities)})")
     stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
                                 tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share),
                     workers, device.startswith("cuda"))
@@ -260,21 +260,21 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
 
 def overrides(pairs: list[str]) -> dict:
     """`--set batch=256 lr=3e-3`: recipe fields, typed like the recipe's."""
-    fields = {f.name: f.type for f in dataclasses.fields(Recipe)}
+    fields = {f.name: type(f.default) for f in dataclasses.fields(Recipe)}
     out = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
         if key not in fields or key == "name" or not value:
             raise UsageError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(list(fields)[1:])}")
         try:
-            out[key] = {"int": int, "float": float, "str": str}[fields[key]](value)
+            out[key] = fields[key](value)
         except ValueError:
             raise UsageError(f"--set {pair!r}: {value!r} is not a number") from None
     return out
 
 
 def _finished(out: Path) -> bool:
-    config = out.with_suffix(".json")
+    config = weights.config_path(out)
     return out.exists() and config.exists() and not json.loads(config.read_text()).get("partial", True)
 
 

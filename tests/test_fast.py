@@ -77,7 +77,7 @@ MODELS = {"random": lambda: untrained(seed=0), "bundled": bundled}
 @pytest.mark.parametrize("which", MODELS)
 def test_each_step_gives_the_modules_logits(which):
     model, tok = MODELS[which]()
-    fast = FastPico.from_model(model)
+    fast = FastPico(model)
     with torch.inference_mode():
         for record in fresh_records(40, seed=51) + fresh_records(5, seed=52, monsters=3):
             cache, fast_cache, structure = Cache(model.config, 1), fast.cache(), Structure(tok)
@@ -91,7 +91,7 @@ def test_each_step_gives_the_modules_logits(which):
 @pytest.mark.parametrize(("which", "n"), [("random", 300), ("bundled", 200)])
 def test_greedy_outputs_equal_the_modules_token_for_token(which, n):
     model, tok = MODELS[which]()
-    fast = FastPico.from_model(model)
+    fast = FastPico(model)
     records = fresh_records(n - 20, seed=53) + fresh_records(20, seed=54, monsters=3)
     with torch.inference_mode():
         for k, record in enumerate(records):
@@ -102,7 +102,7 @@ def test_greedy_outputs_equal_the_modules_token_for_token(which, n):
 
 def test_a_batch_step_gives_each_rows_own_logits():
     model, tok = untrained(seed=3)
-    fast = FastPico.from_model(model)
+    fast = FastPico(model)
     prompts = [tok.encode(r["prompt"])[:40] for r in fresh_records(2, seed=55)]
     alone, structures = [], [Structure(tok) for _ in prompts]
     for ids in prompts:
@@ -117,7 +117,7 @@ def test_a_batch_step_gives_each_rows_own_logits():
 
 def test_a_sequence_longer_than_the_model_is_refused():
     model, _ = untrained(seed=0, max_len=16)
-    fast = FastPico.from_model(model)
+    fast = FastPico(model)
     cache = fast.cache()
     fast.step(cache, [[4] * 10], [[(0, 0, 0, 0)] * 10])
     with pytest.raises(ValueError, match="exceeds"):
