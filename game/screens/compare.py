@@ -78,7 +78,9 @@ def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, 
         t.append("\n     st ", "dim")
         field(f"{r.label}.st", " ".join(f"{ADJ.get(s.name, s.name)} {s.turns}/{s.power}" for s in r.statuses) or "-")
         t.append("\n     cd ", "dim")
-        field(f"{r.label}.cd", " ".join(f"{a}:{n}" for a, n in r.cooldowns) or "-")
+        # two slots a line: the hero's four do not fit half the panel, and a wrap would lose the indent
+        pairs = [" ".join(f"{a}:{n}" for a, n in r.cooldowns[i:i + 2]) for i in range(0, len(r.cooldowns), 2)]
+        field(f"{r.label}.cd", "\n        ".join(pairs) or "-")
     return t
 
 
