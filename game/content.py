@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from . import schema
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 TICKS = ("damage", "heal", "none")
@@ -115,12 +117,15 @@ class Content:
 class _Entry:
     """Reads one YAML entry, turning every problem into a ContentError."""
 
-    def __init__(self, file: str, name: str, raw: Any):
+    def __init__(self, file: str, name: str, raw: Any, word: bool = True):
         self.file, self.name = file, name
-        # names are words of the combat template: one token, no spaces
-        # (a sub-entry such as `ignite.applies` is named after its entry)
+        # names are words of the combat template: one token, no spaces, none
+        # of the template's own words (a sub-entry such as `ignite.applies`
+        # is named after its entry)
         if not isinstance(name, str) or not NAME.fullmatch(name):
             self.fail("the name must be a lowercase word (a-z, 0-9, _)")
+        if word and name in schema.reserved():
+            self.fail(f"'{name}' is a word of the combat template itself; choose another name")
         if not isinstance(raw, dict):
             self.fail(f"expected a mapping of fields, got {type(raw).__name__}")
         self.raw = raw
@@ -128,7 +133,11 @@ class _Entry:
     def fail(self, what: str) -> None:
         raise ContentError(f"{self.file}: entry '{self.name}': {what}")
 
-    def get(self, key: str, kind: type, default: Any = ..., lo: int | None = None, hi: int | None = None) -> Any:
+    def get(self, key: str, kind: type, default: Any = ..., lo: int | None = None, hi: int | None = None,
+            within: schema.Number | None = None) -> Any:
+        """A field of type `kind`, in lo..hi (or the template range `within`)."""
+        if within is not None:
+            lo, hi = within.lo, within.hi
         if key not in self.raw:
             if default is ...:
                 self.fail(f"missing field '{key}'")
@@ -179,16 +188,17 @@ def load(folder: Path | str = ASSETS) -> Content:
             status = a.get("status", str)
             if status not in statuses:
                 a.fail(f"unknown status {status!r}")
-            applies = Applies(status, a.get("turns", int, lo=1, hi=9), a.get("power", int, 0, lo=0, hi=9))
+            applies = Applies(status, a.get("turns", int, within=schema.STATUS_TURNS),
+                              a.get("power", int, 0, within=schema.STATUS_POWER))
         abilities[name] = Ability(
             name=name,
             target=e.choice("target", TARGETS),
-            damage=e.get("damage", int, 0, lo=-5, hi=9),
+            damage=e.get("damage", int, 0, within=schema.BASE_DAMAGE),
             uses_atk=e.get("uses_atk", bool, False),
             pierce=e.get("pierce", bool, False),
-            heal=e.get("heal", int, 0, lo=0, hi=20),
-            cost=e.get("cost", int, 0, lo=0, hi=9),
-            cooldown=e.get("cooldown", int, 0, lo=0, hi=9),
+            heal=e.get("heal", int, 0, within=schema.BASE_HEAL),
+            cost=e.get("cost", int, 0, within=schema.COST),
+            cooldown=e.get("cooldown", int, 0, within=schema.COOLDOWN),
             applies=applies,
             item=e.get("item", str, None),
             describe=e.get("describe", str, ""),
@@ -208,10 +218,10 @@ def load(folder: Path | str = ASSETS) -> Content:
             name=name,
             glyph=e.get("glyph", str),
             depth=e.get("depth", int, lo=1, hi=20),
-            hp=e.get("hp", int, lo=1, hi=99),
-            mp=e.get("mp", int, lo=0, hi=30),
-            atk=e.get("atk", int, lo=0, hi=20),
-            defence=e.get("def", int, lo=0, hi=12),
+            hp=e.get("hp", int, within=schema.MAX_HP),
+            mp=e.get("mp", int, within=schema.MAX_MP),
+            atk=e.get("atk", int, within=schema.ATK),
+            defence=e.get("def", int, within=schema.DEF),
             xp=e.get("xp", int, lo=0, hi=999),
             abilities=known_abilities(e),
             style=e.choice("style", STYLES),
@@ -230,16 +240,16 @@ def load(folder: Path | str = ASSETS) -> Content:
                 e.fail(f"'raises' must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
         items[name] = ItemKind(name, e.get("glyph", str), e.get("describe", str, ""), ability, dict(raises))
 
-    e = _Entry("hero.yaml", "hero", _read(folder, "hero.yaml"))
+    e = _Entry("hero.yaml", "hero", _read(folder, "hero.yaml"), word=False)  # the file, not a word of the template
     per_level = e.get("per_level", dict)
     for stat, amount in per_level.items():
         if stat not in STATS or not isinstance(amount, int) or isinstance(amount, bool):
             e.fail(f"per_level must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
     hero = HeroKind(
-        hp=e.get("hp", int, lo=1, hi=99),
-        mp=e.get("mp", int, lo=0, hi=30),
-        atk=e.get("atk", int, lo=0, hi=20),
-        defence=e.get("def", int, lo=0, hi=12),
+        hp=e.get("hp", int, within=schema.MAX_HP),
+        mp=e.get("mp", int, within=schema.MAX_MP),
+        atk=e.get("atk", int, within=schema.ATK),
+        defence=e.get("def", int, within=schema.DEF),
         abilities=known_abilities(e),
         per_level=per_level,
         xp_per_level=e.get("xp_per_level", int, lo=1),

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-HERO = "hero"
-MONSTER_LABELS = ("m1", "m2", "m3")
-LABELS = (HERO, *MONSTER_LABELS)
-END = "end"  # the `next` of an encounter that is over
-HERO_KIND = "knight"
+from . import schema
+from .schema import END, HERO, HERO_KIND, LABELS, MONSTER_LABELS, RESULTS
 
-# Ranges every reachable state stays in; the template's legend documents them.
-MAX_STAT = 99  # hp, max hp
-MAX_MP = 30
-MAX_ATK = 20
-MAX_DEF = 12
-MAX_TURNS = 9  # status durations and powers, cooldowns
-MAX_TURN = 999  # the encounter's turn counter saturates here
+# Ranges every reachable state stays in: the template's (game/schema.py).
+MAX_STAT = schema.HP.hi  # hp, max hp
+MAX_MP = schema.MP.hi
+MAX_ATK = schema.ATK.hi
+MAX_DEF = schema.DEF.hi
+MAX_TURNS = schema.STATUS_TURNS.hi  # status durations and powers, cooldowns
+MAX_TURN = schema.TURN.hi  # the encounter's turn counter saturates here
+
+__all__ = ["END", "HERO", "HERO_KIND", "LABELS", "MONSTER_LABELS", "RESULTS", "MAX_STAT", "MAX_MP", "MAX_ATK",
+           "MAX_DEF", "MAX_TURNS", "MAX_TURN", "Status", "Combatant", "Encounter", "Action", "Rolls", "Outcome",
+           "Sum", "HpChange", "Alive", "Step"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,47 @@ class Rolls:
     d4: int  # 1..4: added to damage and healing
 
 
-RESULTS = ("hit", "crit", "miss", "heal", "buff", "stunned", "down")
+@dataclass(frozen=True)
+class Sum:
+    """A running sum: `kind` (ticks, damage, healing), its (part, value)
+    terms in the order they were added, and the running total after each
+    (as written: a model's slip is kept, to be compared with the engine's)."""
+
+    kind: str
+    terms: tuple[tuple[str, int], ...]
+    totals: tuple[int, ...]
+
+    @classmethod
+    def of(cls, kind: str, terms: tuple[tuple[str, int], ...]) -> Sum:
+        totals, total = [], 0
+        for _, value in terms:
+            total += value
+            totals.append(total)
+        return cls(kind, terms, tuple(totals))
+
+    @property
+    def total(self) -> int:
+        return self.totals[-1]
+
+
+@dataclass(frozen=True)
+class HpChange:
+    """A combatant's hp moved by `delta`, clamped to 0..max: `after`."""
+
+    label: str
+    before: int
+    delta: int
+    after: int
+
+
+@dataclass(frozen=True)
+class Alive:
+    """Who is alive once the turn's changes are made, in line order."""
+
+    labels: tuple[str, ...]
+
+
+Step = Sum | HpChange | Alive
 
 
 @dataclass(frozen=True)
@@ -113,8 +154,11 @@ class Outcome:
     result: hit, crit, miss (attacks), heal, buff (self abilities), stunned
     (lost the action), down (the tick killed the actor).
     amount: damage dealt or hp healed before clamping; 0 otherwise.
+    work: the steps the rules took to get there, as template v2 writes them
+    before the next-state block (empty when read from a v1 text).
     """
 
     tick: int
     result: str
     amount: int
+    work: tuple[Step, ...] = ()

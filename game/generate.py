@@ -27,7 +27,7 @@ from .encounter import (
     Rolls,
     Status,
 )
-from .rules import legal_actions, resolve
+from .rules import IllegalAction, legal_actions, resolve
 from .template import Target, serialize_prompt, serialize_target
 
 RECORD_VERSION = 1
@@ -158,15 +158,56 @@ def broad(rng: random.Random, content: Content | None = None, wide: bool = False
             return step(encounter, rng.choice(actions), roll(rng), content)[0]
 
 
-def transitions(n: int, seed: int, content: Content | None = None, wide_share: float = 0.0) -> Iterator[dict]:
+EDGES = ("kill", "tick", "full", "statuses")
+
+
+def edge(rng: random.Random, content: Content | None = None, kind: str | None = None) -> Transition:
+    """A broad transition moved to an edge the rules treat specially, where a
+    tiny model slips: `kill`, a blow that kills or leaves 0-2 hp; `tick`, a
+    tick that kills or leaves 0-2 hp; `full`, a heal that ends at or near max
+    hp; `statuses`, an actor with every status at once."""
+    content = content or default()
+    kind = kind or rng.choice(EDGES)
+    while True:
+        t = broad(rng, content)
+        before, actor = t.before, t.before.get(t.before.actor)
+        if kind == "statuses":
+            every = tuple(Status(name, rng.randint(1, max(o[0] for o in options)), rng.choice(options)[1])
+                          for name, options in reachable_statuses(content).items() if options)
+            before = before.replacing(actor.with_(statuses=every))
+        else:
+            work = {type(s).__name__ + getattr(s, "kind", ""): s for s in t.target.outcome.work}
+            step = work.get({"kill": "Sumdamage", "tick": "Sumticks", "full": "Sumhealing"}[kind])
+            if step is None or kind == "tick" and step.total >= 0:
+                continue
+            who = before.get(t.action.target) if kind == "kill" else actor
+            room = {"kill": max(1, step.total), "tick": -step.total, "full": who.max_hp - step.total}[kind]
+            hp = max(1, min(who.max_hp, room + rng.randint(-2, 2)))
+            before = before.replacing(who.with_(hp=hp))
+        try:
+            return step_of(before, t.action, t.rolls, content)
+        except IllegalAction:
+            continue
+
+
+def step_of(encounter: Encounter, action: Action, rolls: Rolls, content: Content) -> Transition:
+    return step(encounter, action, rolls, content)[0]
+
+
+def transitions(n: int, seed: int, content: Content | None = None, wide_share: float = 0.0,
+                edge_share: float = 0.0) -> Iterator[dict]:
     """`n` records, half from battles and half broad, interleaved by the seed;
-    with `wide_share`, that share of all records are wide (robust training)."""
+    with `wide_share`, that share of all records are wide (robust training);
+    with `edge_share`, that share are moved to an edge (`edge`)."""
     content = content or default()
     rng = random.Random(seed)
     fight: Iterator[Transition] = iter(())
     for _ in range(n):
         if wide_share and rng.random() < wide_share:
             yield broad(rng, content, wide=True).record("wide")
+            continue
+        if edge_share and rng.random() < edge_share:
+            yield edge(rng, content).record("edge")
             continue
         if rng.random() < 0.5:
             yield broad(rng, content).record("broad")

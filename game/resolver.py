@@ -49,7 +49,7 @@ class EngineResolver:
             outcome, after = resolve(p.encounter, p.action, p.rolls, self.content)
         except (TemplateError, IllegalAction) as exc:
             return Resolution(None, False, str(exc))
-        return Resolution(serialize_target(Target.of(outcome, after)), True)
+        return Resolution(serialize_target(Target.of(outcome, after), p.version), True)
 
 
 def check_target(text: str, content: Content | None = None) -> str | None:

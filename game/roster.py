@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import schema
 from .content import Content, default
 from .encounter import HERO, HERO_KIND, MONSTER_LABELS, Combatant, Encounter
 
@@ -15,10 +16,11 @@ def hero_at(level: int, content: Content | None = None, bonus: dict[str, int] | 
     def stat(name: str, base: int) -> int:
         return base + grow.get(name, 0) * up + bonus.get(name, 0)
 
-    max_hp, max_mp = min(99, stat("max_hp", h.hp)), min(30, stat("max_mp", h.mp))
+    # a hero of a high level with many charms stays inside the template's ranges
+    max_hp, max_mp = min(schema.MAX_HP.hi, stat("max_hp", h.hp)), min(schema.MAX_MP.hi, stat("max_mp", h.mp))
     slots = tuple((a, 0) for a in content.cooldown_slots(h.abilities))
-    return Combatant(HERO, HERO_KIND, max_hp, max_hp, max_mp, max_mp, min(20, stat("atk", h.atk)),
-                     min(12, stat("def", h.defence)), (), slots)
+    return Combatant(HERO, HERO_KIND, max_hp, max_hp, max_mp, max_mp, min(schema.ATK.hi, stat("atk", h.atk)),
+                     min(schema.DEF.hi, stat("def", h.defence)), (), slots)
 
 
 def monster(kind: str, label: str, content: Content | None = None) -> Combatant:

@@ -12,12 +12,16 @@ choice was already made by the dice in `rolls`. The order of a turn:
 4. the actor's cooldowns count down, the used ability's is set, its mp paid;
 5. the dead lose their statuses; the turn counter rises; the next actor is the
    next living combatant, or `end` when one side is dead.
+
+As it goes, `resolve` keeps the work of its arithmetic (the outcome's `work`:
+each sum's terms, each changed hp, who is left alive), which template v2
+writes before the next-state block.
 """
 
 from __future__ import annotations
 
 from .content import Content, default
-from .encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Outcome, Rolls, Status
+from .encounter import END, HERO, MAX_TURN, Action, Alive, Combatant, Encounter, HpChange, Outcome, Rolls, Status, Step, Sum
 
 MISS_MAX = 3
 CRIT = 20
@@ -112,13 +116,20 @@ def resolve(encounter: Encounter, action: Action, rolls: Rolls, content: Content
     actor = encounter.get(encounter.actor)
 
     # 1. statuses tick, then lose a turn
-    tick = 0
+    work: list[Step] = []
+    ticks = []
     for s in actor.statuses:
         kind = content.statuses[s.name].tick
-        tick += s.power if kind == "heal" else -s.power if kind == "damage" else 0
+        value = s.power if kind == "heal" else -s.power if kind == "damage" else 0
+        if value:
+            ticks.append((s.name, value))
+    tick = sum(v for _, v in ticks)
     stunned = actor.status("stun") is not None
     aged = tuple(Status(s.name, s.turns - 1, s.power) for s in actor.statuses if s.turns > 1)
-    actor = actor.with_(hp=clamp(actor.hp + tick, 0, actor.max_hp), statuses=aged)
+    hp = clamp(actor.hp + tick, 0, actor.max_hp)
+    if ticks:
+        work += [Sum.of("ticks", tuple(ticks)), HpChange(actor.label, actor.hp, tick, hp)]
+    actor = actor.with_(hp=hp, statuses=aged)
 
     # 2. down or stunned: no action, but time passes for cooldowns
     slots = tuple((a, max(0, t - 1)) for a, t in actor.cooldowns)
@@ -140,24 +151,27 @@ def resolve(encounter: Encounter, action: Action, rolls: Rolls, content: Content
                 outcome = Outcome(tick, "miss", 0)
             else:
                 crit = rolls.d20 == CRIT
-                damage = ability.damage + (actor.atk if ability.uses_atk else 0) + rolls.d4
-                if not (crit or ability.pierce):
-                    damage -= target.defence
                 guard = target.status("guard")
-                if guard:
-                    damage -= guard.power
-                damage = max(1, damage)
+                terms = [("base", ability.damage), ("atk", actor.atk if ability.uses_atk else 0), ("roll", rolls.d4),
+                         ("def", 0 if crit or ability.pierce else -target.defence),
+                         ("guard", -guard.power if guard else 0)]
+                worked = Sum.of("damage", tuple((part, v) for part, v in terms if v))
+                damage = max(1, worked.total)
                 outcome = Outcome(tick, "crit" if crit else "hit", damage)
-                target = target.with_(hp=clamp(target.hp - damage, 0, target.max_hp))
+                hit = clamp(target.hp - damage, 0, target.max_hp)
+                work += [worked, HpChange(target.label, target.hp, -damage, hit)]
+                target = target.with_(hp=hit)
                 if ability.applies and target.alive:
                     a = ability.applies
                     target = _set_status(target, Status(a.status, a.turns, a.power), order)
             encounter = encounter.replacing(actor, _bury(target))
         else:
             if ability.heal:
-                amount = ability.heal + rolls.d4
-                actor = actor.with_(hp=clamp(actor.hp + amount, 0, actor.max_hp))
-                outcome = Outcome(tick, "heal", amount)
+                worked = Sum.of("healing", (("base", ability.heal), ("roll", rolls.d4)))
+                healed = clamp(actor.hp + worked.total, 0, actor.max_hp)
+                work += [worked, HpChange(actor.label, actor.hp, worked.total, healed)]
+                actor = actor.with_(hp=healed)
+                outcome = Outcome(tick, "heal", worked.total)
             else:
                 outcome = Outcome(tick, "buff", 0)
             if ability.applies:
@@ -167,4 +181,6 @@ def resolve(encounter: Encounter, action: Action, rolls: Rolls, content: Content
 
     # 5. the clock and the next actor
     after = Encounter(min(MAX_TURN, encounter.turn + 1), encounter.actor, encounter.combatants)
+    work.append(Alive(tuple(c.label for c in after.combatants if c.alive)))
+    outcome = Outcome(outcome.tick, outcome.result, outcome.amount, tuple(work))
     return outcome, Encounter(after.turn, _next_actor(after, actor.label), after.combatants)

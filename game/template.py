@@ -1,48 +1,58 @@
 """The combat template: the text contract between the game and the model.
 
 A prompt is the whole encounter, the action and the dice; a target is the
-canonical next-state block. One state has exactly one text (fixed field order,
-statuses in content order, cooldown slots in ability order, single spaces), so
-`parse(serialize(x)) == x` and the text round-trips byte for byte.
+turn's work (v2: each step of its arithmetic on a line) and then the
+canonical next-state block. One state has exactly one text (fixed field
+order, statuses in content order, cooldown slots in ability order, single
+spaces), so `parse(serialize(x)) == x` and the text round-trips byte for byte.
 
-    v1 turn 12 m1 ignite hero roll 14 3
+    v2 turn 12 m1 ignite hero roll 14 3
     hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0
     m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0
 
+    ticks burn -3
+    m1 hp 12 -3 = 9
+    damage base +2 roll +3 = +5
+    hero hp 37 -5 = 32
+    alive hero m1
     tick -3 hit 5
     turn 13 next hero
     hero hp 32 mp 8 st poison 3 2 burn 2 3 cd poison_strike 0 ignite 2 heal 0 guard 0
     m1 hp 9 mp 1 st burn 1 3 cd ignite 2
 
-The field legend is in docs/template.md.
+Every line's layout, every field's range and which fields a turn may change
+are declared once in game/schema.py; this module reads and writes texts by
+those layouts. v1 texts (the block alone, prompts tagged `v1`) are read too,
+and the engine answers a v1 prompt in v1. The field legend is in
+docs/template.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from . import schema
 from .content import Content, default
 from .encounter import (
     END,
     HERO,
     HERO_KIND,
     LABELS,
-    MAX_ATK,
-    MAX_DEF,
-    MAX_MP,
-    MAX_STAT,
-    MAX_TURN,
-    MAX_TURNS,
-    RESULTS,
     Action,
+    Alive,
     Combatant,
     Encounter,
+    HpChange,
     Outcome,
     Rolls,
     Status,
+    Step,
+    Sum,
 )
+from .schema import Each, Line, Lit, Num, Slash, Terms, Word
 
-VERSION = "v1"
+VERSION = schema.CURRENT.tag
 
 
 class TemplateError(ValueError):
@@ -54,6 +64,7 @@ class Prompt:
     encounter: Encounter
     action: Action
     rolls: Rolls
+    version: str = VERSION  # the tag it was written with
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Target:
-    """The canonical next-state block: what happened and what changed."""
+    """The canonical next-state block: what happened and what changed (and,
+    in `outcome.work`, the steps v2 writes before it)."""
 
     outcome: Outcome
     turn: int
@@ -101,35 +113,84 @@ class Target:
 # --- writing ---------------------------------------------------------------
 
 
-def _statuses(statuses: tuple[Status, ...]) -> str:
-    return "".join(f" {s.name} {s.turns} {s.power}" for s in statuses)
+def _write(line: Line, values: list) -> str:
+    """One line from its values, one per item that is not a keyword or slash:
+    a word, a number, a list of groups (Each) or of terms (Terms)."""
+    words: list[str] = []
+    given = iter(values)
+    glue = False
+    for item in line.items:
+        if isinstance(item, Slash):
+            glue = True
+            continue
+        if isinstance(item, Lit):
+            piece = item.word
+        elif isinstance(item, Num):
+            value = next(given)
+            piece = f"{value:+d}" if item.number.signed else str(value)
+        elif isinstance(item, Word):
+            piece = next(given)
+        elif isinstance(item, Each):
+            piece = " ".join(" ".join(map(str, group)) for group in next(given))
+        else:  # Terms: `part ±v`, then `= ±total` after every term but the first
+            terms, totals = next(given)
+            piece = " ".join(f"{part} {value:+d}" + (f" = {total:+d}" if n else "")
+                             for n, ((part, value), total) in enumerate(zip(terms, totals, strict=True)))
+        if glue:
+            words[-1] += "/" + piece
+            glue = False
+        elif piece:
+            words.append(piece)
+    return " ".join(words)
 
 
-def _cooldowns(cooldowns: tuple[tuple[str, int], ...]) -> str:
-    return "".join(f" {a} {t}" for a, t in cooldowns)
+def _combatant_values(c: Combatant) -> list:
+    return [c.label, c.kind, c.hp, c.max_hp, c.mp, c.max_mp, c.atk, c.defence,
+            [(s.name, s.turns, s.power) for s in c.statuses], c.cooldowns]
 
 
-def _combatant_line(c: Combatant) -> str:
-    return (
-        f"{c.label} {c.kind} hp {c.hp}/{c.max_hp} mp {c.mp}/{c.max_mp} atk {c.atk} def {c.defence}"
-        f" st{_statuses(c.statuses)} cd{_cooldowns(c.cooldowns)}"
-    )
+def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls, version: str = VERSION) -> str:
+    head = _write(schema.HEAD, [version, encounter.turn, encounter.actor, action.ability, action.target, rolls.d20, rolls.d4])
+    return "\n".join([head, *(_write(schema.COMBATANT, _combatant_values(c)) for c in encounter.combatants)])
 
 
-def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls) -> str:
-    head = f"{VERSION} turn {encounter.turn} {encounter.actor} {action.ability} {action.target} roll {rolls.d20} {rolls.d4}"
-    return "\n".join([head, *(_combatant_line(c) for c in encounter.combatants)])
+def _step_line(step: Step) -> str:
+    if isinstance(step, Sum):
+        return _write({"ticks": schema.TICKS, "damage": schema.DAMAGE, "healing": schema.HEALING}[step.kind],
+                      [(step.terms, step.totals)])
+    if isinstance(step, HpChange):
+        return _write(schema.HP_CHANGE, [step.label, step.before, step.delta, step.after])
+    return _write(schema.ALIVE, [[(label,) for label in step.labels]])
 
 
-def serialize_target(target: Target) -> str:
+def serialize_target(target: Target, version: str = VERSION) -> str:
+    """The target text; in a version with work lines, the outcome's steps
+    come first (a block read from a v1 text has none: see `work`)."""
     o = target.outcome
-    lines = [f"tick {o.tick:+d} {o.result} {o.amount}", f"turn {target.turn} next {target.next}"]
+    lines = [_step_line(step) for step in o.work] if schema.VERSIONS[version].work else []
+    lines.append(_write(schema.OUTCOME, [o.tick, o.result, o.amount]))
+    lines.append(_write(schema.CLOCK, [target.turn, target.next]))
     for r in target.rows:
-        lines.append(f"{r.label} hp {r.hp} mp {r.mp} st{_statuses(r.statuses)} cd{_cooldowns(r.cooldowns)}")
+        lines.append(_write(schema.ROW, [r.label, r.hp, r.mp, [(s.name, s.turns, s.power) for s in r.statuses],
+                                         r.cooldowns]))
     return "\n".join(lines)
 
 
+def block(text: str) -> str:
+    """The canonical next-state block of a target text: the text from its
+    outcome line on (a v1 target is all block)."""
+    at = text.find("tick ") if text.startswith("tick ") else text.find("\ntick ") + 1
+    return text[at:] if at >= 0 else text
+
+
 # --- reading ---------------------------------------------------------------
+
+
+_NOUNS = {"label": "combatant", "kind": "monster", "slot": "cooldown slot"}
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
 
 
 class _Words:
@@ -160,53 +221,99 @@ class _Words:
         if w != keyword:
             self.fail(f"expected '{keyword}', got {w!r}")
 
-    def number(self, field: str, lo: int, hi: int, signed: bool = False) -> int:
-        w = self.word(field)
+    def number(self, field: str, spec: schema.Number, text: str | None = None) -> int:
+        w = self.word(field) if text is None else text
+        signed = spec.signed
         body = w[1:] if signed and w[:1] in "+-" else w
         canonical = body.isascii() and body.isdigit() and (len(body) == 1 or body[0] != "0") and w != "-0"
         if signed and w[:1] not in "+-" or not canonical:
             self.fail(f"{field}: expected {'a signed' if signed else 'a'} number, got {w!r}")
         value = int(w)
-        if not lo <= value <= hi:
-            self.fail(f"{field}: {value} is outside {lo}..{hi}")
+        if value not in spec:
+            self.fail(f"{field}: {value} is outside {spec.lo}..{spec.hi}")
         return value
-
-    def pair(self, field: str, hi_first: int, hi_second: int) -> tuple[int, int]:
-        w = self.word(field)
-        a, sep, b = w.partition("/")
-        if not sep:
-            self.fail(f"{field}: expected value/max, got {w!r}")
-        sub = _Words(f"{a} {b}", self.where)
-        return sub.number(field, 0, hi_first), sub.number(f"max {field}", 0, hi_second)
 
     def end(self) -> None:
         if self.peek() is not None:
             self.fail(f"unexpected {self.peek()!r} at the end of the line")
 
-    def statuses(self, content: Content) -> tuple[Status, ...]:
-        self.expect("st")
-        out: list[Status] = []
-        order = content.status_order
-        while self.peek() not in (None, "cd"):
-            name = self.word("status")
-            if name not in content.statuses:
-                self.fail(f"unknown status {name!r}")
-            if out and order.index(name) <= order.index(out[-1].name):
-                self.fail(f"status {name!r} out of order or repeated (order: {' '.join(order)})")
-            out.append(Status(name, self.number(f"{name} turns", 1, MAX_TURNS), self.number(f"{name} power", 0, MAX_TURNS)))
-        return tuple(out)
+    def read(self, line: Line, classes: dict[str, Collection[str]], fixed: dict[str, str] | None = None) -> list:
+        """The values of `line`'s items, in the order `_write` takes them.
+        `classes` gives the words each class admits (in order, for ordered
+        groups); `fixed` the one word a `Word` must be here (a row's label)."""
+        values: list = []
+        items = line.items
+        for n, item in enumerate(items):
+            if isinstance(item, Lit):
+                self.expect(item.word)
+            elif isinstance(item, Word):
+                w = self.word(item.name)
+                want = (fixed or {}).get(item.name)
+                if want is not None and w != want:
+                    self.fail(f"expected {_NOUNS.get(item.cls, item.cls)} {want!r} here, got {w!r}")
+                if want is None and w not in classes[item.cls]:
+                    self.fail(f"{_label(item.name)}: unknown {_NOUNS.get(item.cls, item.cls)} {w!r}")
+                values.append(w)
+            elif isinstance(item, Num):
+                if n + 2 < len(items) and isinstance(items[n + 1], Slash):
+                    continue  # read with the number after the slash
+                if n > 1 and isinstance(items[n - 1], Slash):
+                    values += self._pair(items[n - 2].number, item.number)
+                else:
+                    values.append(self.number(_label(item.number.name), item.number))
+            elif isinstance(item, Each):
+                stop = items[n + 1].word if n + 1 < len(items) and isinstance(items[n + 1], Lit) else None
+                values.append(self._each(item, classes[item.cls], stop))
+            elif isinstance(item, Terms):
+                values.append(self._terms(item, classes))
+        self.end()
+        return values
 
-    def cooldowns(self, content: Content) -> tuple[tuple[str, int], ...]:
-        self.expect("cd")
-        out: list[tuple[str, int]] = []
+    def _pair(self, first: schema.Number, second: schema.Number) -> list[int]:
+        field = _label(first.name)
+        w = self.word(field)
+        a, sep, b = w.partition("/")
+        if not sep:
+            self.fail(f"{field}: expected value/max, got {w!r}")
+        return [self.number(field, first, a), self.number(_label(second.name), second, b)]
+
+    def _each(self, item: Each, admitted: Collection[str], stop: str | None) -> list[tuple]:
+        order = list(admitted)
+        groups: list[tuple] = []
+        while self.peek() not in (None, stop):
+            name = self.word(item.cls)
+            if name not in admitted:
+                self.fail(f"unknown {item.cls} {name!r}" if item.cls != "slot"
+                          else f"{name!r} is not an ability with a cooldown")
+            if any(g[0] == name for g in groups):
+                self.fail(f"{item.cls} {name!r} repeated" if item.cls != "status"
+                          else f"status {name!r} out of order or repeated (order: {' '.join(order)})")
+            if item.cls != "slot" and groups and order.index(name) < order.index(groups[-1][0]):
+                self.fail(f"{item.cls} {name!r} out of order or repeated (order: {' '.join(order)})")
+            numbers = [self.number(f"{name} {n.name.split('_')[-1]}", n) for n in item.numbers]
+            groups.append((name, *numbers))
+        return groups
+
+    def _terms(self, item: Terms, classes: dict[str, Collection[str]]) -> tuple[tuple, tuple]:
+        """(terms, running totals) as written: the totals are read, not
+        checked, so a model's slip in its work is a divergence, not garbage."""
+        parts = list(classes[item.parts]) if isinstance(item.parts, str) else list(item.parts)
+        terms: list[tuple[str, int]] = []
+        totals: list[int] = []
         while self.peek() is not None:
-            name = self.word("cooldown slot")
-            if name not in content.abilities or not content.abilities[name].cooldown:
-                self.fail(f"{name!r} is not an ability with a cooldown")
-            if name in dict(out):
-                self.fail(f"cooldown slot {name!r} repeated")
-            out.append((name, self.number(f"{name} cooldown", 0, MAX_TURNS)))
-        return tuple(out)
+            part = self.word("term")
+            if part not in parts:
+                self.fail(f"{item.name}: unknown term {part!r} (one of {', '.join(parts)})")
+            if terms and parts.index(part) <= parts.index(terms[-1][0]):
+                self.fail(f"{item.name}: term {part!r} out of order or repeated (order: {' '.join(parts)})")
+            value = self.number(f"{item.name} {part}", item.number(part))
+            if terms:
+                self.expect("=")
+            totals.append(self.number(f"{item.name} total", schema.TOTAL) if terms else value)
+            terms.append((part, value))
+        if not terms:
+            self.fail(f"{item.name}: no terms")
+        return tuple(terms), tuple(totals)
 
 
 def _lines(text: str, what: str, least: int) -> list[str]:
@@ -221,92 +328,99 @@ def _lines(text: str, what: str, least: int) -> list[str]:
     return lines
 
 
+def _classes(content: Content) -> dict[str, Collection[str]]:
+    return {
+        "version": schema.VERSIONS, "label": LABELS, "next": (*LABELS, END), "result": schema.RESULTS,
+        "kind": content.monsters, "ability": content.abilities, "status": content.status_order,
+        "slot": [a for a, ab in content.abilities.items() if ab.cooldown],
+    }
+
+
 def parse_prompt(text: str, content: Content | None = None) -> Prompt:
-    """Read a prompt; raises TemplateError naming the line and field at fault."""
+    """Read a prompt of any version this game knows; raises TemplateError
+    naming the line and field at fault."""
     content = content or default()
+    classes = _classes(content)
     lines = _lines(text, "prompt", 3)
     w = _Words(lines[0], "line 1 (head)")
-    version = w.word("version")
-    if version != VERSION:
-        w.fail(f"template version {version!r}, this game reads {VERSION!r}")
-    w.expect("turn")
-    turn = w.number("turn", 1, MAX_TURN)
-    actor = w.word("actor")
-    ability = w.word("action")
-    if ability not in content.abilities:
-        w.fail(f"unknown action {ability!r}")
-    target = w.word("target")
-    w.expect("roll")
-    rolls = Rolls(w.number("d20", 1, 20), w.number("d4", 1, 4))
-    w.end()
+    tag = w.peek()
+    if tag not in schema.VERSIONS:
+        w.fail(f"template version {tag!r}, this game reads {' and '.join(map(repr, schema.VERSIONS))}")
+    version, turn, actor, ability, target, d20, d4 = w.read(schema.HEAD, classes)
 
     combatants = []
     for n, line in enumerate(lines[1:]):
         label = LABELS[n]
         w = _Words(line, f"line {n + 2} ({label})")
-        got = w.word("label")
-        if got != label:
-            w.fail(f"expected combatant {label!r} here, got {got!r}")
-        kind = w.word("kind")
-        if label == HERO and kind != HERO_KIND:
-            w.fail(f"the hero is a {HERO_KIND}, got {kind!r}")
-        if label != HERO and kind not in content.monsters:
-            w.fail(f"unknown monster {kind!r}")
-        w.expect("hp")
-        hp, max_hp = w.pair("hp", MAX_STAT, MAX_STAT)
-        w.expect("mp")
-        mp, max_mp = w.pair("mp", MAX_MP, MAX_MP)
+        fixed = {"label": label, "kind": HERO_KIND} if label == HERO else {"label": label}
+        _, kind, hp, max_hp, mp, max_mp, atk, defence, statuses, cooldowns = w.read(schema.COMBATANT, classes, fixed)
         if hp > max_hp or mp > max_mp or max_hp == 0:
             w.fail(f"hp {hp}/{max_hp} mp {mp}/{max_mp}: value above its max, or max hp 0")
-        w.expect("atk")
-        atk = w.number("atk", 0, MAX_ATK)
-        w.expect("def")
-        defence = w.number("def", 0, MAX_DEF)
-        statuses = w.statuses(content)
-        cooldowns = w.cooldowns(content)
-        w.end()
         if hp == 0 and statuses:
             w.fail("a dead combatant has no statuses")
-        combatants.append(Combatant(label, kind, hp, max_hp, mp, max_mp, atk, defence, statuses, cooldowns))
+        combatants.append(Combatant(label, kind, hp, max_hp, mp, max_mp, atk, defence,
+                                    tuple(Status(*s) for s in statuses), tuple(cooldowns)))
 
     labels = [c.label for c in combatants]
     for field, label in (("actor", actor), ("target", target)):
         if label not in labels:
             raise TemplateError(f"line 1 (head): {field}: no combatant {label!r}")
-    return Prompt(Encounter(turn, actor, tuple(combatants)), Action(ability, target), rolls)
+    return Prompt(Encounter(turn, actor, tuple(combatants)), Action(ability, target), Rolls(d20, d4), version)
+
+
+# The order work lines come in (v2): the actor's tick and its hp; then a hit's
+# damage and the target's hp, or a heal and the actor's hp; who is alive.
+_WORK_ORDER = ({"ticks"}, {"hp change"}, {"damage", "healing"}, {"hp change"}, {"alive"})
+
+
+def _work(lines: list[str], classes: dict[str, Collection[str]]) -> tuple[list[Step], int]:
+    """The work lines at the start of a target, and how many there are."""
+    steps: list[Step] = []
+    stage = 0
+    for n, line in enumerate(lines):
+        lead = line.split(" ", 1)[0]
+        if lead == "tick":
+            return steps, n
+        kinds = [k for k in schema.WORK if k.lead == lead or (k.lead == "label" and lead in LABELS)]
+        w = _Words(line, f"line {n + 1} (work)")
+        if not kinds:
+            w.fail(f"expected a work line ({', '.join(k.name for k in schema.WORK)}) or the outcome line, got {lead!r}")
+        kind = kinds[0]
+        while stage < len(_WORK_ORDER) and kind.name not in _WORK_ORDER[stage]:
+            stage += 1
+        if stage == len(_WORK_ORDER):
+            w.fail(f"a {kind.name} line out of order (work lines: ticks, hp, damage or healing, hp, alive)")
+        stage += 1
+        w.where = f"line {n + 1} ({kind.name})"
+        values = w.read(kind, classes)
+        if kind is schema.HP_CHANGE:
+            steps.append(HpChange(*values))
+        elif kind is schema.ALIVE:
+            steps.append(Alive(tuple(g[0] for g in values[0])))
+        else:
+            steps.append(Sum(kind.name, *values[0]))
+    raise TemplateError(f"line {len(lines)}: the target ends before its outcome line ('tick ...')")
 
 
 def parse_target(text: str, content: Content | None = None) -> Target:
-    """Read a next-state block; raises TemplateError naming the line and field."""
+    """Read a target: work lines, if any (v2), then the next-state block;
+    raises TemplateError naming the line and field."""
     content = content or default()
-    lines = _lines(text, "target", 4)
-    w = _Words(lines[0], "line 1 (outcome)")
-    w.expect("tick")
-    tick = w.number("tick", -3 * MAX_TURNS, 3 * MAX_TURNS, signed=True)
-    result = w.word("result")
-    if result not in RESULTS:
-        w.fail(f"unknown result {result!r} (one of {', '.join(RESULTS)})")
-    amount = w.number("amount", 0, MAX_STAT)
-    w.end()
-    w = _Words(lines[1], "line 2 (clock)")
-    w.expect("turn")
-    turn = w.number("turn", 1, MAX_TURN)
-    w.expect("next")
-    nxt = w.word("next")
-    if nxt not in (*LABELS, END):
-        w.fail(f"next: unknown combatant {nxt!r}")
-    w.end()
+    classes = _classes(content)
+    if not isinstance(text, str):
+        raise TemplateError(f"target: expected text, got {type(text).__name__}")
+    all_lines = text.split("\n")
+    work, skip = _work(all_lines, classes) if not text.startswith("tick ") else ([], 0)
+    lines = _lines("\n".join(all_lines[skip:]), "target", 4)
+
+    def where(n: int, what: str) -> str:
+        return f"line {n + skip + 1} ({what})"
+
+    tick, result, amount = _Words(lines[0], where(0, "outcome")).read(schema.OUTCOME, classes)
+    turn, nxt = _Words(lines[1], where(1, "clock")).read(schema.CLOCK, classes)
     rows = []
     for n, line in enumerate(lines[2:]):
         label = LABELS[n]
-        w = _Words(line, f"line {n + 3} ({label})")
-        got = w.word("label")
-        if got != label:
-            w.fail(f"expected combatant {label!r} here, got {got!r}")
-        w.expect("hp")
-        hp = w.number("hp", 0, MAX_STAT)
-        w.expect("mp")
-        mp = w.number("mp", 0, MAX_MP)
-        rows.append(Row(label, hp, mp, w.statuses(content), w.cooldowns(content)))
-        w.end()
-    return Target(Outcome(tick, result, amount), turn, nxt, tuple(rows))
+        _, hp, mp, statuses, cooldowns = _Words(line, where(n + 2, label)).read(schema.ROW, classes, {"label": label})
+        rows.append(Row(label, hp, mp, tuple(Status(*s) for s in statuses), tuple(cooldowns)))
+    return Target(Outcome(tick, result, amount, tuple(work)), turn, nxt, tuple(rows))

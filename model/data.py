@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from game import schema
 from game.generate import transitions
 
 from .tokenizer import Structure, Tokenizer
@@ -22,8 +23,8 @@ class DataError(Exception):
     """A data file that cannot be used; the message names it."""
 
 
-def engine_stream(seed: int, wide_share: float = 0.0) -> Iterator[tuple[str, str]]:
-    for r in transitions(STREAM, seed, wide_share=wide_share):
+def engine_stream(seed: int, wide_share: float = 0.0, edge_share: float = 0.0) -> Iterator[tuple[str, str]]:
+    for r in transitions(STREAM, seed, wide_share=wide_share, edge_share=edge_share):
         yield r["prompt"], r["target"]
 
 
@@ -65,12 +66,12 @@ def saved_pairs(paths: list[Path]) -> list[tuple[str, str]]:
 
 def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float,
                  wide_share: float = 0.0, focus: frozenset[str] = frozenset(),
-                 focus_share: float = 0.0) -> Iterator[tuple[str, str]]:
+                 focus_share: float = 0.0, edge_share: float = 0.0) -> Iterator[tuple[str, str]]:
     """The engine stream, with `saved_share` of examples drawn from `saved`,
     and `focus_share` of them turns whose action is in `focus` (the actions
     `eval` finds hardest get more practice)."""
     rng = random.Random(seed ^ 0x5A5A)
-    engine = engine_stream(seed, wide_share)
+    engine = engine_stream(seed, wide_share, edge_share)
     while True:
         if saved and rng.random() < saved_share:
             yield rng.choice(saved)
@@ -83,9 +84,13 @@ def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float,
             yield next(engine)
 
 
+_ACTION = [i for i in schema.HEAD.items if not isinstance(i, schema.Slash)].index(
+    next(i for i in schema.HEAD.items if getattr(i, "name", None) == "action"))
+
+
 def action_of(prompt: str) -> str:
-    """The ability a prompt's actor uses: `v1 turn T ACTOR ABILITY ...`."""
-    return prompt.split(maxsplit=5)[4]
+    """The ability a prompt's actor uses: its head's `action` word (game/schema.py)."""
+    return prompt.split(maxsplit=_ACTION + 1)[_ACTION]
 
 
 def encode(tok: Tokenizer, prompt: str, target: str) -> tuple[list[int], int]:
@@ -137,16 +142,17 @@ class BatchStream(torch.utils.data.IterableDataset):
 
     def __init__(self, seed: int, saved: list[tuple[str, str]], saved_share: float, wide_share: float,
                  tok: Tokenizer, batch: int, max_len: int, focus: frozenset[str] = frozenset(),
-                 focus_share: float = 0.0):
+                 focus_share: float = 0.0, edge_share: float = 0.0):
         super().__init__()
         self.seed, self.saved, self.saved_share, self.wide_share = seed, saved, saved_share, wide_share
         self.tok, self.batch, self.max_len = tok, batch, max_len
-        self.focus, self.focus_share = focus, focus_share
+        self.focus, self.focus_share, self.edge_share = focus, focus_share, edge_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         seed = self.seed + (info.id * 104_729 if info else 0)
-        stream = mixed_stream(seed, self.saved, self.saved_share, self.wide_share, self.focus, self.focus_share)
+        stream = mixed_stream(seed, self.saved, self.saved_share, self.wide_share, self.focus, self.focus_share,
+                              self.edge_share)
         return batches(stream, self.tok, self.batch, self.max_len)
 
 

@@ -20,9 +20,18 @@ import torch
 
 from game import generate
 from game.cli import UsageError
-from game.content import default
+from game.content import Content, default
 from game.divergence import fields
-from game.template import TemplateError, parse_prompt, parse_target, serialize_prompt, serialize_target
+from game.template import (
+    Prompt,
+    Target,
+    TemplateError,
+    block,
+    parse_prompt,
+    parse_target,
+    serialize_prompt,
+    serialize_target,
+)
 
 from .data import DataError, saved_pairs
 from .decode import decode_batch
@@ -41,6 +50,14 @@ class Item:
 
 def fresh(n: int, seed: int) -> list[Item]:
     return [Item(r["prompt"], r["target"], r["source"]) for r in generate.transitions(n, seed)]
+
+
+def at_edges(n: int, seed: int) -> dict[str, list[Item]]:
+    """`n` fresh transitions moved to each edge of the rules (game.generate.edge)."""
+    rng = random.Random(seed ^ 0xED6E)
+    return {kind: [Item(r["prompt"], r["target"], "edge") for r in (generate.edge(rng, kind=kind).record("edge")
+                                                                     for _ in range(n))]
+            for kind in generate.EDGES}
 
 
 def from_file(path: Path) -> list[Item]:
@@ -86,6 +103,30 @@ def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
     return out
 
 
+def edges(p: Prompt, want: Target, content: Content) -> list[str]:
+    """The edges of the rules a transition sits on, where tiny models slip:
+    `kill` (a blow that kills or leaves 0-2 hp), `tick` (a tick that kills or
+    leaves 0-2 hp), `full` (a heal that ends within 2 of max hp), `after
+    death` (someone is dead: the turn order must skip them), `every status`
+    (the actor has every status there is)."""
+    enc = p.encounter
+    actor = enc.get(enc.actor)
+    rows = {r.label: r for r in want.rows}
+    o = want.outcome
+    out = []
+    if o.result in ("hit", "crit") and rows[p.action.target].hp <= 2:
+        out.append("kill")
+    if o.tick < 0 and actor.hp + o.tick <= 2:
+        out.append("tick")
+    if o.result == "heal" and rows[actor.label].hp >= actor.max_hp - 2:
+        out.append("full")
+    if any(not c.alive for c in enc.combatants):
+        out.append("after death")
+    if len(actor.statuses) == len(content.statuses):
+        out.append("every status")
+    return out
+
+
 def _kind(path: str) -> str:
     return path.split(".", 1)[1] if path.split(".")[0] in ("hero", "m1", "m2", "m3") else path
 
@@ -93,16 +134,20 @@ def _kind(path: str) -> str:
 def score(items: list[Item], outputs: list[str | None]) -> dict:
     content = default()
     n = len(items)
-    exact = valid = refused = 0
+    exact = valid = refused = worked = with_work = 0
     field_right: dict[str, int] = defaultdict(int)
     field_seen: dict[str, int] = defaultdict(int)
-    by: dict[str, dict[str, list[int]]] = {"action": defaultdict(lambda: [0, 0]), "status": defaultdict(lambda: [0, 0]),
-                                           "source": defaultdict(lambda: [0, 0]), "monsters": defaultdict(lambda: [0, 0])}
+    by: dict[str, dict[str, list[int]]] = {g: defaultdict(lambda: [0, 0])
+                                           for g in ("action", "status", "source", "monsters", "edge")}
     for item, out in zip(items, outputs, strict=False):
         want = parse_target(item.target, content)
         p = parse_prompt(item.prompt, content)
-        ok = out == item.target
+        # the answer is the next-state block; the work before it is scored on its own
+        ok = out is not None and block(out) == block(item.target)
         exact += ok
+        if want.outcome.work:
+            with_work += 1
+            worked += out == item.target
         refused += out is None
         got = None
         if out is not None:
@@ -116,7 +161,8 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
             field_seen[_kind(key)] += 1
             field_right[_kind(key)] += have.get(key) == value
         keys = {"action": [p.action.ability], "source": [item.source], "monsters": [str(len(p.encounter.monsters))],
-                "status": sorted({s.name for c in p.encounter.combatants for s in c.statuses}) or ["none"]}
+                "status": sorted({s.name for c in p.encounter.combatants for s in c.statuses}) or ["none"],
+                "edge": edges(p, want, content) or ["none"]}
         for group, names in keys.items():
             for name in names:
                 by[group][name][0] += 1
@@ -124,6 +170,7 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
     return {
         "n": n,
         "exact_match": exact / n if n else 0.0,
+        "work_exact": worked / with_work if with_work else None,
         "valid": valid / n if n else 0.0,
         "refused": refused,
         "fields": {k: field_right[k] / field_seen[k] for k in field_seen},
@@ -145,7 +192,7 @@ def rollouts(resolver: ModelResolver, battles: int, seed: int) -> dict:
         same = 0
         for t in turns:
             r = resolver.resolve(serialize_prompt(state, t.action, t.rolls))
-            if r.text is None or r.text != serialize_target(t.target):
+            if r.text is None or block(r.text) != block(serialize_target(t.target)):
                 break
             state = parse_target(r.text).apply(state)
             same += 1
@@ -162,8 +209,13 @@ def rollouts(resolver: ModelResolver, battles: int, seed: int) -> dict:
     }
 
 
-def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int) -> dict:
+def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int, edges_n: int = 0) -> dict:
     result = score(items, predict(resolver, [i.prompt for i in items]))
+    if edges_n:
+        result["edges"] = {}
+        for kind, group in at_edges(edges_n, seed).items():
+            scored = score(group, predict(resolver, [i.prompt for i in group]))
+            result["edges"][kind] = {k: scored[k] for k in ("n", "exact_match", "valid", "refused")}
     if battles:
         result["rollout"] = rollouts(resolver, battles, seed + 1)
     result["weights"] = {"name": resolver.weights_name, "sha256": resolver.weights_sha256}
@@ -177,7 +229,9 @@ def table(result: dict) -> None:
     console = Console()
     head = Table(title=f"pico model vs rules engine — {result['weights']['name']}", show_header=False)
     head.add_row("transitions", str(result["n"]))
-    head.add_row("exact match (whole block)", f"{result['exact_match']:.2%}")
+    head.add_row("exact match (whole next-state block)", f"{result['exact_match']:.2%}")
+    if result.get("work_exact") is not None:
+        head.add_row("work and block exact", f"{result['work_exact']:.2%}")
     head.add_row("valid (output parses)", f"{result['valid']:.2%}")
     head.add_row("refused prompts", str(result["refused"]))
     if "rollout" in result:
@@ -185,6 +239,13 @@ def table(result: dict) -> None:
         head.add_row("rollout: battles identical to the end", f"{r['identical_to_end']:.0%} of {r['battles']}")
         head.add_row("rollout: median identical turns", f"{r['median_identical_turns']} of median {r['median_turns']}")
     console.print(head)
+    if "edges" in result:
+        t = Table(title="at the edges of the rules (dedicated fresh sets)")
+        for column in ("edge", "n", "exact", "refused"):
+            t.add_column(column, justify="left" if column == "edge" else "right")
+        for kind, r in result["edges"].items():
+            t.add_row(kind, str(r["n"]), f"{r['exact_match']:.2%}", str(r["refused"]))
+        console.print(t)
     t = Table(title="accuracy per field")
     t.add_column("field")
     t.add_column("accuracy", justify="right")
@@ -213,7 +274,7 @@ def main(args) -> int:
     except WeightsError as exc:
         raise UsageError(str(exc)) from None
     items = from_file(args.data) if args.data else fresh(args.n, args.seed)
-    result = evaluate(resolver, items, args.battles, args.seed)
+    result = evaluate(resolver, items, args.battles, args.seed, args.edges)
     if args.json:
         print(json.dumps(result))
     else:

@@ -5,88 +5,205 @@ allowed next and receives the id chosen. A set of one is a token the grammar
 fixes (a keyword, a combatant label, a cooldown slot name, a tens digit that
 a small range forces), which the decoder emits without asking the network.
 
-The constraints are the template's structure and its value ranges only (hp
-at most that combatant's max, durations 1-9, statuses in canonical order):
-never the rules. Which status, how much damage, whose turn is next: all of
-that is the network's choice.
+It walks the target lines of the template's schema (game/schema.py): the
+work lines in their order, then the outcome, the clock and one row per
+combatant. The constraints are the template's structure and its value ranges
+only (hp at most that combatant's max, durations 1-9, statuses in canonical
+order, a work line's terms in their order): never the rules. Which work
+lines a turn needs, which terms, every number, which status, whose turn is
+next: all of that is the network's choice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 
-from game.encounter import END, MAX_MP, MAX_STAT, MAX_TURNS, RESULTS
+from game import schema
+from game.encounter import END, LABELS, Combatant
+from game.schema import Each, Line, Lit, Num, Terms, Word
 from game.template import Prompt
 
-from .tokenizer import WIDTH_AFTER, Tokenizer
+from .tokenizer import Tokenizer, width_after
 
-Choice = Generator[frozenset[int], int, None]
+Choice = Generator[frozenset[int], int, bool]
+
+# The work lines a target may open with, after each kind of step: a tick and
+# a blow (or heal) each change someone's hp, which the line after them says;
+# `alive` closes the work.
+_NEXT_WORK = {None: ("ticks", "damage", "healing", "alive"), "ticks": ("damage", "healing", "alive"),
+              "damage": ("alive",), "healing": ("alive",)}
 
 
 class _Ids:
     def __init__(self, tok: Tokenizer):
         self.tok = tok
-        self.u = [tok.index[f"u{d}"] for d in range(10)]
-        self.t = [tok.index[f"t{d}"] for d in range(10)]
-        self.h = [tok.index[f"h{d}"] for d in range(10)]
-        self.digit = {i: d for place in (self.u, self.t, self.h) for d, i in enumerate(place)}
+        self.places = [[tok.index[f"{p}{d}"] for d in range(10)] for p in "uth"]
+        self.digit = {i: d for place in self.places for d, i in enumerate(place)}
+        self.newline = self.one("\n")
 
     def one(self, word: str) -> frozenset[int]:
         return frozenset((self.tok.index[word],))
 
-
-def _number(ids: _Ids, lo: int, hi: int) -> Choice:
-    """A two-digit number in lo..hi, units first."""
-    units = frozenset(ids.u[d] for d in range(10) if any(lo <= 10 * t + d <= hi for t in range(10)))
-    u = ids.digit[(yield units)]
-    yield frozenset(ids.t[t] for t in range(10) if lo <= 10 * t + u <= hi)
+    def words(self, words) -> frozenset[int]:
+        return frozenset(self.tok.index[w] for w in words)
 
 
-def _digit(ids: _Ids, lo: int, hi: int) -> Choice:
-    """A one-digit field (durations, powers, cooldowns) in lo..hi."""
-    yield frozenset(ids.u[d] for d in range(lo, hi + 1))
+def _digits(ids: _Ids, lo: int, hi: int, width: int) -> Choice:
+    """A number in lo..hi (lo >= 0) as `width` place-tagged digits, units
+    first: a digit is allowed if some choice of the digits above it lands in
+    range."""
+    value = 0
+    for place in range(width):
+        step, stride, top = 10**place, 10 ** (place + 1), 10 ** (width - place - 1)
+        allowed = []
+        for d in range(10):
+            low = value + d * step  # the higher digits all 0
+            rest = max(0, -((low - lo) // stride))  # the least higher part reaching lo
+            if rest < top and low + rest * stride <= hi:
+                allowed.append(ids.places[place][d])
+        value += ids.digit[(yield frozenset(allowed))] * step
+    return False
+
+
+def _number(ids: _Ids, lo: int, hi: int, signed: bool, before: str) -> Choice:
+    """A number in lo..hi, as the tokenizer writes it after the word `before`
+    (signed: the sign first, and never `-0`)."""
+    if not signed:
+        return (yield from _digits(ids, lo, hi, width_after(before)))
+    signs = [s for s, ok in (("+", hi >= 0), ("-", lo < 0)) if ok]
+    sign = ids.tok.vocab[(yield ids.words(signs))]
+    low, high = (max(0, lo), hi) if sign == "+" else (max(1, -hi), -lo)
+    return (yield from _digits(ids, low, high, width_after(sign)))
+
+
+class _Lines:
+    """Walks target lines' items, with what the prompt fixes."""
+
+    def __init__(self, ids: _Ids, prompt: Prompt, status_order: tuple[str, ...]):
+        self.ids, self.status_order = ids, status_order
+        self.labels = [c.label for c in prompt.encounter.combatants]
+
+    def rest(self, line: Line, lead: str, combatant: Combatant | None = None) -> Choice:
+        """The items of `line` after its lead word; returns True when its
+        last item took the newline (a list that ends where the line does)."""
+        ids, before, took, skip = self.ids, lead, False, False
+        for n, item in enumerate(line.items[1:], 1):
+            last = n == len(line.items) - 1
+            if isinstance(item, Lit):
+                if not skip:  # a list before it may have taken it as its end
+                    yield ids.one(item.word)
+                before, skip = item.word, False
+            elif isinstance(item, Word):
+                words = (*self.labels, END) if item.cls == "next" else schema.RESULTS
+                before = ids.tok.vocab[(yield ids.words(words))]
+            elif isinstance(item, Num):
+                lo, hi = item.number.lo, item.number.hi
+                if combatant is not None and item.number in (schema.HP, schema.MP):
+                    hi = min(hi, combatant.max_hp if item.number is schema.HP else combatant.max_mp)
+                yield from _number(ids, lo, hi, item.number.signed, before)
+                before = "<number>"
+            elif isinstance(item, Each):
+                stop = ids.newline if last else ids.one(line.items[n + 1].word)
+                ended = yield from self.each(item, combatant, stop)
+                took, skip = ended and last, ended and not last
+            elif isinstance(item, Terms):
+                took = yield from self.terms(item)
+        return took
+
+    def each(self, item: Each, combatant: Combatant | None, stop: frozenset[int]) -> Choice:
+        """Groups in canonical order, until `stop` (returns True if it came)."""
+        ids = self.ids
+        if item.cls == "slot":  # a row's slots are the prompt's, in its order
+            for slot, _ in combatant.cooldowns:
+                yield ids.one(slot)
+                yield from _digits(ids, item.numbers[0].lo, item.numbers[0].hi, width_after(slot))
+            return False
+        later = list(self.status_order if item.cls == "status" else self.labels)
+        while True:
+            chosen = yield ids.words(later) | stop
+            if chosen in stop:
+                return True
+            word = ids.tok.vocab[chosen]
+            later = later[later.index(word) + 1:]
+            before = word
+            for number in item.numbers:
+                yield from _number(ids, number.lo, number.hi, number.signed, before)
+                before = "<number>"
+
+    def terms(self, item: Terms) -> Choice:
+        """A running sum: at least one term; returns True (it takes the newline)."""
+        ids = self.ids
+        later = list(self.status_order if isinstance(item.parts, str) else item.parts)
+        first = True
+        while True:
+            chosen = yield ids.words(later) | (frozenset() if first else ids.newline)
+            if chosen in ids.newline:
+                return True
+            part = ids.tok.vocab[chosen]
+            later = later[later.index(part) + 1:]
+            spec = item.number(part)
+            yield from _number(ids, spec.lo, spec.hi, True, part)
+            if not first:
+                yield ids.one("=")
+                yield from _number(ids, schema.TOTAL.lo, schema.TOTAL.hi, True, "=")
+            first = False
 
 
 def target_grammar(prompt: Prompt, tok: Tokenizer, status_order: tuple[str, ...]) -> Choice:
     ids = _Ids(tok)
-    one = ids.one
+    lines = _Lines(ids, prompt, status_order)
     enc = prompt.encounter
-    labels = [c.label for c in enc.combatants]
+    work = {line.lead: line for line in schema.CURRENT.work}
 
-    yield one("tick")
-    sign = yield frozenset((tok.index["+"], tok.index["-"]))
-    yield from _number(ids, 1 if sign == tok.index["-"] else 0, 3 * MAX_TURNS)  # no tick is "-0"
-    yield frozenset(tok.index[r] for r in RESULTS)
-    yield from _number(ids, 0, MAX_STAT)
-    yield one("\n")
+    step = None
+    while work and step != "alive":  # the work, one step a line
+        step = tok.vocab[(yield ids.words(_NEXT_WORK[step]))]
+        if not (yield from lines.rest(work[step], step)):
+            yield ids.newline
+        if step != "alive":  # whose hp the step changed
+            label = tok.vocab[(yield ids.words(lines.labels))]
+            yield from lines.rest(schema.HP_CHANGE, label, enc.get(label))
+            yield ids.newline
 
-    yield one("turn")
-    u = ids.digit[(yield frozenset(ids.u))]
-    t = ids.digit[(yield frozenset(ids.t))]
-    yield frozenset(ids.h[h] for h in range(10) if 100 * h + 10 * t + u >= 1)
-    yield one("next")
-    yield frozenset(tok.index[w] for w in (*labels, END))
-    yield one("\n")
-
-    status_ids = {tok.index[s]: s for s in status_order}
+    yield ids.one("tick")
+    yield from lines.rest(schema.OUTCOME, "tick")
+    yield ids.newline
+    yield ids.one("turn")
+    yield from lines.rest(schema.CLOCK, "turn")
+    yield ids.newline
     for n, c in enumerate(enc.combatants):
-        yield one(c.label)
-        yield one("hp")
-        yield from _number(ids, 0, min(c.max_hp, MAX_STAT))
-        yield one("mp")
-        yield from _number(ids, 0, min(c.max_mp, MAX_MP))
-        yield one("st")
-        later = list(status_order)
-        while True:
-            chosen = yield frozenset([*(tok.index[s] for s in later), tok.index["cd"]])
-            if chosen == tok.index["cd"]:
-                break
-            later = later[later.index(status_ids[chosen]) + 1 :]
-            yield from _digit(ids, 1, MAX_TURNS)
-            yield from _digit(ids, 0, MAX_TURNS)
-        for slot, _ in c.cooldowns:
-            yield one(slot)
-            # the tokenizer writes two digits after "heal" (an outcome word too):
-            # the grammar must ask for the tokens training showed the network
-            yield from (_number if WIDTH_AFTER.get(slot, 1) == 2 else _digit)(ids, 0, MAX_TURNS)
-        yield one("\n") if n + 1 < len(enc.combatants) else frozenset((tok.eos,))
+        yield ids.one(c.label)
+        yield from lines.rest(schema.ROW, c.label, c)
+        yield ids.newline if n + 1 < len(enc.combatants) else frozenset((tok.eos,))
+
+
+def longest(prompt: Prompt, status_order: tuple[str, ...]) -> int:
+    """The most tokens a target for `prompt` can take, <eos> included."""
+    signed = 1 + width_after("+")
+
+    def tokens(line: Line, combatant: Combatant | None = None) -> int:
+        n, before = 0, "<number>"
+        for item in line.items:
+            if isinstance(item, Lit):
+                n, before = n + 1, item.word
+            elif isinstance(item, Word):
+                n, before = n + 1, max(schema.RESULTS, key=width_after) if item.cls == "result" else "<number>"
+            elif isinstance(item, Num):
+                n, before = n + (signed if item.number.signed else width_after(before)), "<number>"
+            elif isinstance(item, Each) and item.cls == "slot":
+                n += sum(1 + width_after(slot) for slot, _ in combatant.cooldowns)
+            elif isinstance(item, Each):
+                words = status_order if item.cls == "status" else LABELS
+                n += sum(1 + sum(width_after(w if k == 0 else "<number>") for k in range(len(item.numbers)))
+                         for w in words)
+            elif isinstance(item, Terms):
+                parts = status_order if isinstance(item.parts, str) else item.parts
+                n += len(parts) * (1 + signed) + (len(parts) - 1) * (1 + signed)
+        return n + 1  # the newline (the last row's <eos>)
+
+    enc = prompt.encounter
+    steps = 0
+    if schema.CURRENT.work:
+        hp = max(tokens(schema.HP_CHANGE, c) for c in enc.combatants)
+        steps = tokens(schema.TICKS) + hp + max(tokens(schema.DAMAGE), tokens(schema.HEALING)) + hp + tokens(schema.ALIVE)
+    return steps + tokens(schema.OUTCOME) + tokens(schema.CLOCK) + sum(tokens(schema.ROW, c) for c in enc.combatants)

@@ -23,20 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from game import schema
 from game.content import Content, default
-from game.encounter import HERO, MAX_ATK, MAX_DEF, MAX_MP, MAX_STAT, MAX_TURN, MAX_TURNS
+from game.encounter import HERO
 from game.rules import IllegalAction, check_action
-from game.template import Prompt, TemplateError, parse_prompt, serialize_prompt
+from game.template import VERSION, Prompt, TemplateError, parse_prompt, serialize_prompt
 
+from .grammar import longest
 from .tokenizer import Tokenizer
 
-# The template's ranges: what the guard allows when the weights carry none.
-TEMPLATE_RANGES: dict[str, tuple[int, int]] = {
-    "turn": (1, MAX_TURN), "d20": (1, 20), "d4": (1, 4),
-    "hp": (0, MAX_STAT), "max_hp": (1, MAX_STAT), "mp": (0, MAX_MP), "max_mp": (0, MAX_MP),
-    "atk": (0, MAX_ATK), "def": (0, MAX_DEF),
-    "status_turns": (1, MAX_TURNS), "status_power": (0, MAX_TURNS), "cooldown": (0, MAX_TURNS),
-}
+# The template's ranges (game/schema.py): what the guard allows when the weights carry none.
+TEMPLATE_RANGES: dict[str, tuple[int, int]] = {n.name: (n.lo, n.hi) for n in schema.PROMPT_NUMBERS.values()}
 
 # Refusal kinds, in the order the checks run.
 KINDS = ("template", "canonical", "vocabulary", "action", "range", "length")
@@ -84,12 +81,6 @@ def observed_ranges(prompts: Iterable[str], content: Content | None = None) -> d
     return seen
 
 
-def target_bound(p: Prompt, n_statuses: int) -> int:
-    """The most tokens a next-state block for `p` can take (with <eos>):
-    outcome 8, clock 7, each row label hp 3 mp 3 st (3 a status) cd (2 a slot) newline."""
-    return 8 + 7 + sum(10 + 3 * n_statuses + 2 * len(c.cooldowns) for c in p.encounter.combatants)
-
-
 class Guard:
     def __init__(self, tok: Tokenizer, content: Content | None = None,
                  ranges: dict[str, tuple[int, int]] | None = None, max_len: int | None = None):
@@ -110,6 +101,8 @@ class Guard:
             parsed = parse_prompt(prompt, self.content)
         except TemplateError as exc:
             raise Refusal(str(exc), "template") from None
+        if parsed.version != VERSION:
+            raise Refusal(f"line 1 (head): template version {parsed.version!r}, the model reads {VERSION!r}", "template")
         self._canonical(prompt, parsed)
         ids = self.tok.encode(prompt)
         if self.tok.unk in ids:
@@ -124,7 +117,7 @@ class Guard:
             if not lo <= value <= hi:
                 raise Refusal(f"{where}: {name.replace('_', ' ')} {value} is outside the {lo}..{hi} {source}", "range")
         if self.max_len is not None:
-            need = len(ids) + 1 + target_bound(parsed, len(self.content.status_order))
+            need = len(ids) + 1 + longest(parsed, self.content.status_order)
             if need > self.max_len:
                 raise Refusal(f"prompt: {len(ids)} tokens; with its answer that is {need}, "
                               f"the model reads at most {self.max_len}", "length")

@@ -16,18 +16,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .tokenizer import N_ARGS, N_ROLES, N_SEGMENTS
+
 
 @dataclass(frozen=True)
 class Config:
+    """The network's sizes; the structure tables' (roles, args, segments)
+    are the tokenizer's (model/tokenizer.py)."""
+
     vocab_size: int
     n_layer: int = 3
     n_head: int = 4
     d_model: int = 128
     d_ff: int = 512
-    max_len: int = 352
+    max_len: int = 512
     dropout: float = 0.0
-    n_roles: int = 7
-    n_args: int = 4
+    n_roles: int = N_ROLES
+    n_args: int = N_ARGS
+    n_segments: int = N_SEGMENTS
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +93,7 @@ class PicoModel(nn.Module):
         self.config = config
         self.tok = nn.Embedding(config.vocab_size, config.d_model)
         self.pos = nn.Embedding(config.max_len, config.d_model)
-        self.segment = nn.Embedding(2, config.d_model)
+        self.segment = nn.Embedding(config.n_segments, config.d_model)
         self.role = nn.Embedding(config.n_roles, config.d_model)
         self.field = nn.Embedding(config.vocab_size, config.d_model)
         self.arg = nn.Embedding(config.n_args, config.d_model)

@@ -25,6 +25,8 @@ class Recipe:
     wide_share: float = 0.0  # share of overloaded states past what play reaches (robust training)
     focus: str = ""  # comma-separated actions to practise more (the hardest in `eval`'s breakdown)
     focus_share: float = 0.0
+    edge_share: float = 0.0  # share of states moved to an edge (game.generate.edge): kills, heals to full, every status
+    optimizer: str = "adamw"  # or "muon": Muon on the hidden matrices, AdamW on the rest
 
     @property
     def focus_actions(self) -> frozenset[str]:

@@ -4,21 +4,24 @@ The vocabulary is the template's own words (built from the game content) plus
 numbers written as place-tagged digits, least significant first: 37 is
 `u7 t3`, turn 5 is `u5 t0 h0`. Distinct tokens per place tell a tiny model
 which digit it is computing, and least-significant-first lets it carry the way
-written arithmetic does. Each field has a fixed width: hp, mp, atk, def, the
-d20, the tick and the amount two digits, the turn three, the rest (durations,
-powers, cooldowns, the d4: all 0-9) one. Unknown words become <unk>: never an
-exception.
+written arithmetic does. Each number has a fixed width, the width the
+template's schema gives the word before it (game/schema.py: `widths`): hp, mp,
+atk, def, the d20, signed numbers and amounts two digits, the turn three,
+durations, powers, cooldowns and the d4 one. Unknown words become <unk>:
+never an exception.
 
-`Structure` gives every token its place in the template: prompt or target,
-which line (the head, the outcome, the clock, or combatant k), the field word
-it belongs to, and which number of that field it is. The network adds these
-as embeddings, so copying "m1's hp" is a match on labels, not a search.
+`Structure` gives every token its place in the template: prompt, work or
+block, which line (by the line's first word: the head, a combatant, the
+outcome, the clock, a work line), the field word it belongs to, and which
+number of that field it is. The network adds these as embeddings, so copying
+"m1's hp" is a match on labels, not a search.
 """
 
 from __future__ import annotations
 
 import re
 
+from game import schema
 from game.content import Content, default
 from game.encounter import END, HERO_KIND, LABELS, RESULTS
 from game.template import VERSION
@@ -26,12 +29,24 @@ from game.template import VERSION
 PAD, UNK, SEP, EOS = "<pad>", "<unk>", "<sep>", "<eos>"
 SPECIALS = (PAD, UNK, SEP, EOS)
 PLACES = ("u", "t", "h")  # units, tens, hundreds
-KEYWORDS = ("turn", "roll", "hp", "mp", "atk", "def", "st", "cd", "tick", "next")
+KEYWORDS = schema.keywords()
 PUNCT = ("\n", "/", "+", "-")
-WIDTH_AFTER = {"turn": 3, "hp": 2, "mp": 2, "/": 2, "atk": 2, "def": 2, "roll": 2, "+": 2, "-": 2,
-               **{r: 2 for r in RESULTS}}
+WIDTHS = schema.widths()
 
 _SPLIT = re.compile(r"\n|[+\-/]|[^\s/+\-]+| ")
+
+
+def width_after(word: str) -> int:
+    """Digits of a number written right after `word`. A content word takes
+    the widest of the classes it may be (`heal` is an ability, whose cooldown
+    is one digit, and a result, whose amount is two): the tokenizer sees the
+    word, not the line."""
+    if word in WIDTHS:
+        return WIDTHS[word]
+    if word.isdigit():
+        return WIDTHS["<number>"]
+    classes = ["<status>", "<slot>"] + (["<result>"] if word in RESULTS else [])
+    return max(WIDTHS.get(c, 1) for c in classes)
 
 
 def template_words(content: Content) -> list[str]:
@@ -65,7 +80,7 @@ class Tokenizer:
                 continue
             if piece.isdigit() and piece.isascii():
                 value = int(piece)
-                width = max(WIDTH_AFTER.get(previous, 1), len(str(value)))
+                width = max(width_after(previous), len(str(value)))
                 if value >= 1000 or (len(piece) > 1 and piece[0] == "0"):
                     out.append(self.unk)  # outside the template's numbers
                 else:
@@ -105,17 +120,24 @@ class Tokenizer:
         return text
 
 
-# Roles of lines: the prompt's head and the target's outcome and clock lines,
-# then combatant k (shared by prompt and target, so rows align).
+# Roles of lines, told by a line's first word: the prompt's head, the
+# target's outcome and clock lines, combatant k (shared by prompt, work and
+# block, so rows align), then the work lines of the template's schema.
 HEAD, OUTCOME, CLOCK, FIRST_COMBATANT = 0, 1, 2, 3
-N_ROLES = FIRST_COMBATANT + 4
+WORK_ROLES = tuple(line.lead for line in schema.CURRENT.work if line.lead != "label")
+N_ROLES = FIRST_COMBATANT + len(LABELS) + len(WORK_ROLES)
 N_ARGS = 4
+# Segments: the prompt, the next-state block, and the work written before it
+# (a v1 target is all block: its tokens are placed as v1 models learned).
+PROMPT, BLOCK, WORK = 0, 1, 2
+N_SEGMENTS = 3
 
 
 class Structure:
     """Scans token ids left to right and tells each one's (segment, role,
     field, arg): where it sits in the template. Incremental, so decoding pays
-    only for the tokens it adds."""
+    only for the tokens it adds; `state` and `restore` let a decoder take
+    back tokens it tried."""
 
     def __init__(self, tok: Tokenizer, content: Content | None = None):
         content = content or default()
@@ -124,31 +146,47 @@ class Structure:
         self.field_ids = {i for i, w in enumerate(tok.vocab) if w in fields}
         self.units = {tok.index[f"u{d}"] for d in range(10)}
         self.newline = tok.index["\n"]
+        self.labels = {tok.index[w]: FIRST_COMBATANT + k for k, w in enumerate(LABELS)}
+        leads = {"tick": OUTCOME, "turn": CLOCK, **{w: FIRST_COMBATANT + len(LABELS) + k for k, w in enumerate(WORK_ROLES)}}
+        self.leads = {**self.labels, **{tok.index[w]: r for w, r in leads.items() if w in tok.index}}
+        self.block_lead = tok.index.get("tick")
         self.reset()
 
     def reset(self) -> Structure:
         """Back to the start of a sequence (cheaper than a new scanner)."""
-        self.segment, self.line, self.field, self.arg = 0, 0, self.tok.pad, 0
+        self.segment, self.role, self.fresh, self.field, self.arg = PROMPT, HEAD, True, self.tok.pad, 0
+        self.in_block = False
         return self
 
-    def role(self) -> int:
-        if self.segment == 0:
-            return HEAD if self.line == 0 else FIRST_COMBATANT + min(self.line - 1, 3)
-        return (OUTCOME, CLOCK)[self.line] if self.line < 2 else FIRST_COMBATANT + min(self.line - 2, 3)
+    @property
+    def state(self) -> tuple:
+        return self.segment, self.role, self.fresh, self.field, self.arg, self.in_block
+
+    def restore(self, state: tuple) -> None:
+        self.segment, self.role, self.fresh, self.field, self.arg, self.in_block = state
 
     def push(self, i: int) -> tuple[int, int, int, int]:
-        if i == self.tok.sep:
-            self.segment, self.line, self.field, self.arg = 1, 0, self.tok.pad, 0
-        elif i == self.newline:
-            here = (self.segment, self.role(), self.field, self.arg)
-            self.line += 1
-            self.field, self.arg = self.tok.pad, 0
+        if i == self.tok.sep:  # placed as v1 placed it: the block's outcome line
+            self.segment, self.role, self.fresh, self.field, self.arg = BLOCK, OUTCOME, True, self.tok.pad, 0
+            return self.segment, self.role, self.field, self.arg
+        if i == self.newline:
+            here = (self.segment, self.role, self.field, self.arg)
+            self.fresh, self.field, self.arg = True, self.tok.pad, 0
             return here
-        elif i in self.field_ids:
+        if self.fresh:  # a line's first word says which line it is
+            self.fresh = False
+            if self.segment == PROMPT:
+                self.role = self.labels.get(i, HEAD)
+            else:
+                # work lines come before the block, whose first line is the outcome ("tick ...")
+                self.in_block = self.in_block or i == self.block_lead
+                self.segment = BLOCK if self.in_block else WORK
+                self.role = self.leads.get(i, self.role)
+        if i in self.field_ids:
             self.field, self.arg = i, 0
         elif i in self.units:
             self.arg = min(self.arg + 1, N_ARGS - 1)
-        return self.segment, self.role(), self.field, self.arg
+        return self.segment, self.role, self.field, self.arg
 
     def of(self, ids: list[int]) -> list[tuple[int, int, int, int]]:
         return [self.push(i) for i in ids]

@@ -69,8 +69,9 @@ def exact_match(model: PicoModel, tok: Tokenizer, examples: list[tuple[list[int]
 
 
 @functools.lru_cache(maxsize=4)
-def _stream_ranges(wide_share: float, focus: frozenset[str], focus_share: float) -> dict[str, tuple[int, int]]:
-    stream = mixed_stream(RANGE_SEED, [], 0.0, wide_share, focus, focus_share)
+def _stream_ranges(wide_share: float, focus: frozenset[str], focus_share: float,
+                   edge_share: float) -> dict[str, tuple[int, int]]:
+    stream = mixed_stream(RANGE_SEED, [], 0.0, wide_share, focus, focus_share, edge_share)
     return observed_ranges(next(stream)[0] for _ in range(RANGE_SAMPLE))
 
 
@@ -79,7 +80,7 @@ def trained_ranges(saved: list[tuple[str, str]], r: Recipe, init_ranges: dict | 
     engine stream, and every saved prompt), joined with the starting
     weights': the guard refuses prompts outside them, since the model never
     saw such numbers."""
-    seen = dict(_stream_ranges(r.wide_share, r.focus_actions, r.focus_share))
+    seen = dict(_stream_ranges(r.wide_share, r.focus_actions, r.focus_share, r.edge_share))
     extra = [observed_ranges(p for p, _ in saved)] if saved else []
     for more in [*extra, {k: tuple(v) for k, v in (init_ranges or {}).items()}]:
         for name, (lo, hi) in more.items():
@@ -88,11 +89,48 @@ def trained_ranges(saved: list[tuple[str, str]], r: Recipe, init_ranges: dict | 
     return {name: [lo, hi] for name, (lo, hi) in sorted(seen.items())}
 
 
+class Optimizers:
+    """AdamW, or Muon on the hidden matrices (attention and MLP weights)
+    with AdamW on the rest (embeddings, which the output shares, norms and
+    biases), behind one optimizer's face: `param_groups`, `state`, `step`."""
+
+    def __init__(self, model: PicoModel, recipe: Recipe):
+        named = list(model.named_parameters())
+        hidden = [p for n, p in named if p.dim() == 2 and n.startswith("blocks.")] if recipe.optimizer == "muon" else []
+        rest = [p for _, p in named if all(p is not h for h in hidden)]
+        decay = [p for p in rest if p.dim() >= 2]
+        no_decay = [p for p in rest if p.dim() < 2]
+        self.parts = [torch.optim.AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
+                                         {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr, betas=(0.9, 0.98))]
+        if hidden:  # Moonshot's scaling: the update's size matches AdamW's, so the same lr serves both
+            self.parts.append(torch.optim.Muon(hidden, lr=recipe.lr, weight_decay=recipe.weight_decay,
+                                               adjust_lr_fn="match_rms_adamw"))
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return [g for opt in self.parts for g in opt.param_groups]
+
+    @property
+    def state(self) -> dict:
+        return {p: s for opt in self.parts for p, s in opt.state.items()}
+
+    def set_state(self, p: torch.Tensor, state: dict) -> None:
+        next(opt for opt in self.parts if any(p is q for g in opt.param_groups for q in g["params"])).state[p] = state
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for opt in self.parts:
+            opt.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        for opt in self.parts:
+            opt.step()
+
+
 def _checkpoint_paths(out: Path) -> tuple[Path, Path]:
     return out.with_name(out.stem + "-ckpt.safetensors"), out.with_name(out.stem + "-ckpt.json")
 
 
-def save_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer, step: int, recipe: Recipe, extra: dict) -> None:
+def save_checkpoint(out: Path, model: PicoModel, opt: Optimizers, step: int, recipe: Recipe, extra: dict) -> None:
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     names = {id(p): n for n, p in model.named_parameters()}
     for group in opt.param_groups:
@@ -100,13 +138,14 @@ def save_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer, ste
             for key, value in opt.state.get(p, {}).items():
                 if torch.is_tensor(value) and value.dim() > 0:
                     tensors[f"opt.{key}.{names[id(p)]}"] = value
-    opt_steps = {names[id(p)]: float(opt.state[p]["step"]) for g in opt.param_groups for p in g["params"] if p in opt.state}
+    opt_steps = {names[id(p)]: float(opt.state[p]["step"]) for g in opt.param_groups for p in g["params"]
+                 if "step" in opt.state.get(p, {})}
     tensor_file, meta_file = _checkpoint_paths(out)
     weights.write_tensors(tensor_file, tensors)
     meta_file.write_text(json.dumps({"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}))
 
 
-def load_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer) -> dict:
+def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
     tensor_file, meta_file = _checkpoint_paths(out)
     if not meta_file.exists():
         raise UsageError(f"no checkpoint to resume at {meta_file}")
@@ -115,13 +154,11 @@ def load_checkpoint(out: Path, model: PicoModel, opt: torch.optim.Optimizer) -> 
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     params = dict(model.named_parameters())
     for name, p in params.items():
-        state = {}
-        for key in ("exp_avg", "exp_avg_sq"):
-            if f"opt.{key}.{name}" in tensors:
-                state[key] = tensors[f"opt.{key}.{name}"]
-        if state:
+        state = {k.split(".", 2)[1]: v for k, v in tensors.items() if k.startswith("opt.") and k.split(".", 2)[2] == name}
+        if name in meta["opt_steps"]:
             state["step"] = torch.tensor(meta["opt_steps"][name])
-            opt.state[p] = state
+        if state:
+            opt.set_state(p, state)
     return meta
 
 
@@ -158,10 +195,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     else:
         model = PicoModel(Config(len(tok), recipe.n_layer, recipe.n_head, recipe.d_model, recipe.d_ff))
     model.to(device).train()
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr, betas=(0.9, 0.98))
+    opt = Optimizers(model, recipe)
     start_step, elapsed_before, history = 0, 0.0, []
     if resume:
         meta = load_checkpoint(out, model, opt)
@@ -177,7 +211,8 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
     stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
-                                tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share),
+                                tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share,
+                                recipe.edge_share),
                     workers, device.startswith("cuda"))
     check = held_out(tok) if rank == 0 else []
     ranges = trained_ranges(saved, recipe, init_meta.get("ranges") if init else None) if rank == 0 else {}

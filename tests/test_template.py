@@ -21,6 +21,7 @@ from game.template import (
     Row,
     Target,
     TemplateError,
+    block,
     parse_prompt,
     parse_target,
     serialize_prompt,
@@ -28,16 +29,24 @@ from game.template import (
 )
 
 PROMPT = (
-    "v1 turn 12 hero poison_strike m1 roll 14 3\n"
+    "v2 turn 12 hero poison_strike m1 roll 14 3\n"
     "hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0\n"
     "m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0"
 )
-TARGET = (
+WORK = (
+    "ticks poison -2\n"
+    "hero hp 37 -2 = 35\n"
+    "damage base -1 atk +6 = +5 roll +3 = +8 def -1 = +7\n"
+    "m1 hp 12 -7 = 5\n"
+    "alive hero m1\n"
+)
+BLOCK = (
     "tick -2 hit 7\n"
     "turn 13 next m1\n"
     "hero hp 35 mp 6 st poison 2 2 cd poison_strike 3 ignite 1 heal 0 guard 0\n"
     "m1 hp 5 mp 4 st poison 3 2 burn 2 3 cd ignite 0"
 )
+TARGET = WORK + BLOCK
 
 
 # --- round trips -------------------------------------------------------------
@@ -67,6 +76,9 @@ def test_target_round_trip(p, outcome, data):
     text = serialize_target(target)
     assert parse_target(text) == target
     assert serialize_target(parse_target(text)) == text
+    # the v1 text is the block alone, and reads back without work
+    v1 = serialize_target(target, "v1")
+    assert text.endswith(v1) and parse_target(v1).outcome.work == ()
 
 
 @settings(max_examples=200, deadline=None)
@@ -88,11 +100,19 @@ def test_documented_example_parses_and_resolves():
     outcome, after = resolve(p.encounter, p.action, p.rolls)
     # tick: poison 2; damage -1 + atk 6 + d4 3 - def 1 = 7; poison applied
     assert serialize_target(Target.of(outcome, after)) == TARGET
+    assert block(TARGET) == BLOCK
+
+
+def test_a_v1_prompt_reads_and_the_engine_answers_it_in_v1():
+    v1 = PROMPT.replace("v2 ", "v1 ", 1)
+    p = parse_prompt(v1)
+    assert p.version == "v1" and serialize_prompt(p.encounter, p.action, p.rolls, p.version) == v1
+    assert EngineResolver().resolve(v1).text == BLOCK
 
 
 def test_the_module_docstring_example_is_what_the_engine_says():
     doc = template_module.__doc__
-    example = doc[doc.index("    v1 "):doc.index("\n\nThe field legend")]
+    example = doc[doc.index("    v2 "):doc.index("\n\nEvery line's layout")]
     prompt, target = (textwrap.dedent(part) for part in example.split("\n\n"))
     assert EngineResolver().resolve(prompt).text == target
 
@@ -111,8 +131,8 @@ def _prompt_with(line: int, old: str, new: str) -> str:
     return "\n".join(lines)
 
 
-def _target_with(line: int, old: str, new: str) -> str:
-    lines = TARGET.split("\n")
+def _target_with(line: int, old: str, new: str, text: str = BLOCK) -> str:
+    lines = text.split("\n")
     assert old in lines[line - 1]
     lines[line - 1] = lines[line - 1].replace(old, new, 1)
     return "\n".join(lines)
@@ -120,7 +140,7 @@ def _target_with(line: int, old: str, new: str) -> str:
 
 PROMPT_ERRORS = [
     # (name, line, old, new, what the message must contain)
-    ("wrong version", 1, "v1", "v2", ["line 1", "version", "'v2'"]),
+    ("wrong version", 1, "v2", "v0", ["line 1", "version", "'v0'"]),
     ("unknown action", 1, "poison_strike", "fireball", ["line 1", "action", "'fireball'"]),
     ("unknown monster", 3, "goblin", "gobbo", ["line 3", "m1", "monster", "'gobbo'"]),
     ("hero not a knight", 2, "knight", "wizard", ["line 2", "hero", "'wizard'"]),
@@ -159,7 +179,7 @@ PROMPT_ERRORS = [
     ("actor not present", 1, "turn 12 hero", "turn 12 m2", ["line 1", "actor", "'m2'"]),
     ("target not present", 1, "poison_strike m1", "poison_strike m3", ["line 1", "target", "'m3'"]),
     ("dead with statuses", 3, "hp 12/15", "hp 0/15", ["line 3", "dead"]),
-    ("zero max hp", 3, "hp 12/15", "hp 0/0", ["line 3", "max hp 0"]),
+    ("zero max hp", 3, "hp 12/15", "hp 0/0", ["line 3", "max hp", "0 is outside 1..99"]),
 ]
 
 
@@ -196,6 +216,40 @@ def test_malformed_target(name, line, old, new, says):
     assert re.match(r"line \d \(", str(err.value)), str(err.value)
     for word in says:
         assert word in str(err.value), (name, str(err.value))
+
+
+WORK_ERRORS = [
+    ("unknown term", 3, "def -1", "shield -1", ["line 3 (damage)", "'shield'"]),
+    ("terms out of order", 3, "atk +6 = +5 roll +3", "roll +3 = +2 atk +6", ["line 3", "out of order"]),
+    ("unsigned term", 3, "roll +3", "roll 3", ["line 3", "roll", "signed"]),
+    ("missing total", 3, "roll +3 = +8", "roll +3", ["line 3", "'='"]),
+    ("hp change without =", 2, "-2 = 35", "-2 35", ["line 2", "'='"]),
+    ("a line out of order", 1, "ticks poison -2", "alive hero", ["line 2", "out of order"]),
+    ("not a work line", 1, "ticks", "sums", ["line 1", "'sums'"]),
+    ("alive out of order", 5, "alive hero m1", "alive m1 hero", ["line 5", "out of order"]),
+]
+
+
+@pytest.mark.parametrize("name,line,old,new,says", WORK_ERRORS, ids=[e[0] for e in WORK_ERRORS])
+def test_malformed_work(name, line, old, new, says):
+    with pytest.raises(TemplateError) as err:
+        parse_target(_target_with(line, old, new, TARGET))
+    for word in says:
+        assert word in str(err.value), (name, str(err.value))
+
+
+def test_a_slip_in_the_work_reads_back_as_written():
+    """A wrong running total is the model's to answer for (a divergence from
+    the engine), not a malformed text: it parses and round-trips."""
+    slipped = TARGET.replace("def -1 = +7", "def -1 = +9")
+    parsed = parse_target(slipped)
+    assert parsed.outcome.work[2].totals == (-1, 5, 8, 9)
+    assert serialize_target(parsed) == slipped
+
+
+def test_a_block_with_no_outcome_line_is_refused():
+    with pytest.raises(TemplateError, match="ends before its outcome line"):
+        parse_target(WORK.rstrip("\n"))
 
 
 def _monster(label: str) -> str:

@@ -9,8 +9,9 @@ from conftest import CONTENT, prompts
 from hypothesis import given, settings
 from model_fixtures import fresh_records
 
+from game.encounter import LABELS
 from game.template import serialize_prompt
-from model.tokenizer import EOS, FIRST_COMBATANT, HEAD, OUTCOME, UNK, Structure, Tokenizer
+from model.tokenizer import BLOCK, EOS, FIRST_COMBATANT, HEAD, OUTCOME, PROMPT, UNK, WORK, WORK_ROLES, Structure, Tokenizer
 
 TOK = Tokenizer.for_content()
 
@@ -78,8 +79,12 @@ def test_structure_labels_segments_lines_fields_and_numbers():
     ids = TOK.encode(r["prompt"]) + [TOK.sep] + TOK.encode(r["target"]) + [TOK.eos]
     places = Structure(TOK).of(ids)
     sep = ids.index(TOK.sep)
-    assert {p[0] for p in places[:sep]} == {0} and {p[0] for p in places[sep + 1 :]} == {1}
-    assert places[0][1] == HEAD and places[sep + 1][1] == OUTCOME
+    block = sep + 1 + TOK.encode(r["target"]).index(TOK.id("tick"))  # where the next-state block starts
+    assert {p[0] for p in places[:sep]} == {PROMPT} and {p[0] for p in places[sep + 1 : block]} == {WORK}
+    assert {p[0] for p in places[block:]} == {BLOCK}
+    assert places[0][1] == HEAD and places[block][1] == OUTCOME
+    # each work line's role is its kind's, or the combatant whose hp it changes
+    assert places[sep + 1][1] in {FIRST_COMBATANT + len(LABELS) + k for k in range(len(WORK_ROLES))}
 
     def hp_places(start: int, end: int, line: int) -> list[tuple[int, int, int]]:
         """(role, field, arg) of the tokens of the hp field on a line of ids[start:end]."""
@@ -89,7 +94,7 @@ def test_structure_labels_segments_lines_fields_and_numbers():
 
     # the hero's hp digits: the same role on both sides (rows align), the
     # field is "hp", the current hp is number 1 and the max (prompt only) 2
-    prompt_hp, target_hp = hp_places(0, sep, 1), hp_places(sep + 1, len(ids) - 1, 2)
+    prompt_hp, target_hp = hp_places(0, sep, 1), hp_places(block, len(ids) - 1, 2)
     assert {p[0] for p in prompt_hp} == {p[0] for p in target_hp} == {FIRST_COMBATANT}
     assert [p[2] for p in prompt_hp[1:]] == [1, 1, 1, 2, 2]  # u t / u t after "hp"
     assert [p[2] for p in target_hp[1:]] == [1, 1]
