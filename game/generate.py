@@ -30,7 +30,7 @@ from .encounter import (
 from .rules import IllegalAction, legal_actions, resolve
 from .template import Target, serialize_prompt, serialize_target
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: targets in template v2 (work lines, then the block)
 MAX_BATTLE_TURNS = 120
 MAX_LEVEL = 15  # beyond the levels a run reaches, with room to spare
 

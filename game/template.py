@@ -186,7 +186,7 @@ def block(text: str) -> str:
 # --- reading ---------------------------------------------------------------
 
 
-_NOUNS = {"label": "combatant", "kind": "monster", "slot": "cooldown slot"}
+_NOUNS = {"label": "combatant", "kind": "monster", "slot": "cooldown slot", "action": "action", "version": "version"}
 
 
 def _label(name: str) -> str:
@@ -252,7 +252,7 @@ class _Words:
                 if want is not None and w != want:
                     self.fail(f"expected {_NOUNS.get(item.cls, item.cls)} {want!r} here, got {w!r}")
                 if want is None and w not in classes[item.cls]:
-                    self.fail(f"{_label(item.name)}: unknown {_NOUNS.get(item.cls, item.cls)} {w!r}")
+                    self.fail(f"unknown {_NOUNS.get(item.name) or _NOUNS.get(item.cls, item.cls)} {w!r}")
                 values.append(w)
             elif isinstance(item, Num):
                 if n + 2 < len(items) and isinstance(items[n + 1], Slash):
@@ -286,7 +286,7 @@ class _Words:
                 self.fail(f"unknown {item.cls} {name!r}" if item.cls != "slot"
                           else f"{name!r} is not an ability with a cooldown")
             if any(g[0] == name for g in groups):
-                self.fail(f"{item.cls} {name!r} repeated" if item.cls != "status"
+                self.fail(f"{_NOUNS.get(item.cls, item.cls)} {name!r} repeated" if item.cls != "status"
                           else f"status {name!r} out of order or repeated (order: {' '.join(order)})")
             if item.cls != "slot" and groups and order.index(name) < order.index(groups[-1][0]):
                 self.fail(f"{item.cls} {name!r} out of order or repeated (order: {' '.join(order)})")

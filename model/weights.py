@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from game.template import VERSION
+
 from .network import Config, PicoModel
 from .tokenizer import Tokenizer
 
@@ -105,6 +107,9 @@ def load(path: Path | None = None) -> tuple[PicoModel, Tokenizer, dict]:
             raise ValueError("vocabulary layout differs from this tokenizer's")
         if len(tok) != config.vocab_size:
             raise ValueError(f"a vocabulary of {len(tok)} words for a model of {config.vocab_size}")
+        if meta.get("template", VERSION) != VERSION:
+            raise ValueError(f"the model was trained on template {meta['template']}, this game writes {VERSION}: "
+                             f"retrain it (pico-rogue train)")
     except FileNotFoundError:
         raise WeightsError(f"{cfg_file}: model config not found (expected beside {path.name})") from None
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:

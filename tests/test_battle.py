@@ -9,6 +9,7 @@ from game.battle import ENGINE, MODEL, Battle, narrate
 from game.encounter import HERO, Action
 from game.resolver import EngineResolver, Resolution
 from game.rules import IllegalAction
+from game.template import VERSION, block
 
 
 class Liar:
@@ -22,9 +23,11 @@ class Liar:
     def resolve(self, prompt: str) -> Resolution:
         r = self.engine.resolve(prompt)
         lines = r.text.split("\n")
-        words = lines[2].split(" ")
+        row = lines.index(next(line for line in lines[lines.index(block(r.text).split("\n")[0]):]
+                               if line.startswith("hero hp ")))
+        words = lines[row].split(" ")
         words[2] = str(max(0, int(words[2]) - 5))
-        lines[2] = " ".join(words)
+        lines[row] = " ".join(words)
         return Resolution("\n".join(lines), True)
 
 
@@ -62,7 +65,7 @@ def test_engine_as_model_always_agrees():
     play_out(b)
     assert b.turns and b.tally.agreed == b.tally.asked == len(b.turns)
     assert all(t.applied == ENGINE and t.divergences == () for t in b.turns)
-    assert b.turns[0].prompt.startswith("v1 turn 1 hero strike m1 roll ")
+    assert b.turns[0].prompt.startswith(f"{VERSION} turn 1 hero strike m1 roll ")
 
 
 def test_same_seed_same_battle():

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from game.cli import main
+from game.template import VERSION
 
 BIN = Path(sys.executable).parent / "pico-rogue"
 CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "game.cli"]
@@ -51,7 +52,7 @@ def test_malformed_lines_get_an_error_and_resolve_goes_on(capsys, monkeypatch):
     lines = [
         json.dumps({"prompt": good[0]["prompt"]}),
         "not json at all",
-        json.dumps({"prompt": good[0]["prompt"].replace("v1", "v9", 1)}),
+        json.dumps({"prompt": good[0]["prompt"].replace(VERSION, "v9", 1)}),
         json.dumps({"text": "no prompt key"}),
         json.dumps({"prompt": 42}),
         json.dumps({"prompt": good[0]["prompt"] + "\nm9 rat"}),

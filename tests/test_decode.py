@@ -10,12 +10,12 @@ import pytest
 from model_fixtures import fresh_records, untrained
 
 from game.content import default
-from game.encounter import RESULTS
+from game.encounter import LABELS, RESULTS
 from game.resolver import check_target
 from game.template import parse_prompt, parse_target
 from model.decode import decode_one
 from model.grammar import target_grammar
-from model.tokenizer import Structure, Tokenizer
+from model.tokenizer import FIRST_COMBATANT, OUTCOME, WORK, Structure, Tokenizer
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 CONTENT = default()
@@ -82,23 +82,33 @@ def test_the_grammar_admits_the_engines_answer_token_for_token():
 
 def test_the_grammar_never_fixes_a_choice_the_rules_make():
     results = {TOK.id(w) for w in RESULTS}
-    hp, mp, nxt = TOK.id("hp"), TOK.id("mp"), TOK.id("next")
+    hp, mp, nxt, equals = TOK.id("hp"), TOK.id("mp"), TOK.id("next"), TOK.id("=")
+    signs = {TOK.id("+"), TOK.id("-")}
     units = {TOK.id(f"u{d}") for d in range(10)}
-    checked = 0
+    work_leads = {TOK.id(w) for w in ("ticks", "damage", "healing", "alive")}
+    checked = work_checked = 0
     for r in fresh_records(200, seed=105) + fresh_records(20, seed=106, monsters=3):
         prompt = parse_prompt(r["prompt"], CONTENT)
         target = TOK.encode(r["target"]) + [TOK.eos]
         sets = allowed_along(r["prompt"], target)
         places = Structure(TOK).of([TOK.sep, *target])[1:]
-        row = -1
         for n, (token, allowed) in enumerate(zip(target, sets, strict=True)):
-            field = places[n][2]
-            if token == TOK.id("\n"):
-                row += 1
-            combatant = prompt.encounter.combatants[row - 1] if row >= 1 else None
-            if row == -1 and token in results:  # what happened: hit, miss, crit, heal...
+            segment, role, field, _ = places[n]
+            label = LABELS[role - FIRST_COMBATANT] if FIRST_COMBATANT <= role < FIRST_COMBATANT + len(LABELS) else None
+            combatant = next((c for c in prompt.encounter.combatants if c.label == label), None)
+            if segment == WORK:  # which steps, which terms, every sign and number of the work
+                if n == 0:
+                    assert allowed >= work_leads - {TOK.id("alive")} or TOK.id("alive") in allowed
+                    assert len(allowed) > 1
+                elif token in signs:  # which way a term counts, a total, an hp change
+                    assert allowed == signs
+                elif token in units and field == equals and combatant and combatant.max_hp >= 2:
+                    assert len(allowed) >= 2  # an hp line's result
+                    work_checked += 1
+                continue
+            if token in results and role == OUTCOME:  # what happened: hit, miss, crit, heal...
                 assert allowed == results
-            elif row == -1 and token in units and field in results:  # the amount
+            elif token in units and field in results and role == OUTCOME:  # the amount
                 assert len(allowed) == 10
             elif n and target[n - 1] == TOK.id("tick"):  # the sign of the tick
                 assert len(allowed) == 2
@@ -111,4 +121,4 @@ def test_the_grammar_never_fixes_a_choice_the_rules_make():
                 checked += 1
             elif token in units and field == mp and combatant and combatant.max_mp >= 1:
                 assert len(allowed) >= 2
-    assert checked > 200
+    assert checked > 200 and work_checked > 50

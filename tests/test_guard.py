@@ -13,17 +13,18 @@ from game.generate import transitions
 from game.template import TemplateError, parse_prompt
 from model import perturb
 from model.guard import KINDS, TEMPLATE_RANGES, Guard, Refusal, observed_ranges
+from model.network import Config
 from model.tokenizer import Tokenizer, template_words
 from model.weights import BUNDLED, config_path
 
 CONTENT = default()
 TOK = Tokenizer.for_content(CONTENT)
-GUARD = Guard(TOK, CONTENT, max_len=352)
+GUARD = Guard(TOK, CONTENT, max_len=Config.max_len)  # a v2 model's context
 WHERE = re.compile(r"^(line [1-5] \((head|hero|m1|m2|m3)\)|prompt): ")
 
 # the docstring example of game/template.py: goblin m1 ignites the hero
 PROMPT = (
-    "v1 turn 12 m1 ignite hero roll 14 3\n"
+    "v2 turn 12 m1 ignite hero roll 14 3\n"
     "hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0\n"
     "m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0"
 )
@@ -84,7 +85,7 @@ def test_words_outside_the_models_vocabulary():
 
 
 def test_trained_ranges_from_the_weights_metadata():
-    meta = {"ranges": {"atk": [0, 5]}, "config": {"max_len": 352}}
+    meta = {"ranges": {"atk": [0, 5]}, "config": {"max_len": Config.max_len}}
     guard = Guard.for_model(TOK, meta, CONTENT)
     assert guard.trained and guard.ranges["def"] == TEMPLATE_RANGES["def"]
     assert guard.reason(PROMPT) == "line 2 (hero): atk 6 is outside the 0..5 the model was trained on"

@@ -15,7 +15,7 @@ from model_fixtures import fresh_records
 
 from game.cli import main
 from game.content import default
-from game.template import parse_target
+from game.template import VERSION, parse_target
 from model.resolver import load_resolver
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -32,7 +32,7 @@ def _run(capsys, monkeypatch, argv: list[str], stdin: str = "") -> tuple[int, st
 
 def test_resolve_model_speaks_the_jsonl_protocol(tiny_model, capsys, monkeypatch):
     records = fresh_records(4, seed=61)
-    bad_prompt = records[0]["prompt"].replace("v1", "v9", 1)
+    bad_prompt = records[0]["prompt"].replace(VERSION, "v9", 1)
     lines = [json.dumps({"prompt": r["prompt"]}) for r in records[:2]]
     lines += [json.dumps({"prompt": bad_prompt}), "not json", json.dumps({"prompt": records[2]["prompt"]})]
     code, out, err = _run(capsys, monkeypatch, ["resolve", "--model", "--weights", str(tiny_model.path)],
