@@ -58,7 +58,7 @@ def render_map(run: Run) -> Text:
 def render_status(run: Run) -> Text:
     hero = run.hero_template()
     t = Text()
-    t.append(f" Floor {run.depth}/{dungeon.FLOORS} ", "bold reverse")
+    t.append(f" Floor {run.depth}/{run.floors} ", "bold reverse")
     t.append("  HP ")
     t.append_text(bar(run.hp, hero.max_hp, 10, hp_style(run.hero())))
     t.append(f" {run.hp}/{hero.max_hp}  MP {run.mp}/{hero.max_mp}  Lv {run.level} ")
