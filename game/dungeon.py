@@ -76,6 +76,8 @@ class Floor:
     items: list[Item] = field(default_factory=list)
     explored: set[Point] = field(default_factory=set)
     visible: set[Point] = field(default_factory=set)
+    # `frontier` by the size of `explored` (which only grows): walking asks often
+    seen_edge: tuple[int, frozenset] = field(default=(-1, frozenset()), repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -263,13 +265,15 @@ def step_towards(floor: Floor, m: Monster, goal: Point, blocked: set[Point]) -> 
 
 
 NEIGHBOURS = [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dx or dy]
+STEP_ORDER = sorted(NEIGHBOURS, key=lambda d: abs(d[0]) + abs(d[1]))  # straight before diagonal
 
 
 def path(floor: Floor, start: Point, goals: set[Point], blocked: set[Point] = frozenset()) -> list[Point]:
     """The shortest walk from `start` to the nearest of `goals` over cells the
     hero has seen (the first step first; [] when none can be reached).
     Straight steps are tried before diagonal ones, so walks look natural."""
-    order = sorted(NEIGHBOURS, key=lambda d: abs(d[0]) + abs(d[1]))
+    tiles, explored = floor.tiles, floor.explored
+    width, height = floor.width, floor.height
     came: dict[Point, Point | None] = {start: None}
     todo = [start]
     for p in todo:  # breadth first: `todo` grows as it is read
@@ -279,29 +283,37 @@ def path(floor: Floor, start: Point, goals: set[Point], blocked: set[Point] = fr
                 steps.append(p)
                 p = came[p]
             return steps[::-1]
-        for dx, dy in order:
-            q = (p[0] + dx, p[1] + dy)
-            if q in came or not floor.walkable(q) or q not in floor.explored:
+        x, y = p
+        for dx, dy in STEP_ORDER:
+            q = (x + dx, y + dy)
+            if q in came or q not in explored or not (0 <= q[0] < width and 0 <= q[1] < height):
                 continue
-            if q in blocked and q not in goals:
+            if tiles[q[1]][q[0]] == WALL or q in blocked and q not in goals:
                 continue
             came[q] = p
             todo.append(q)
     return []
 
 
-def frontier(floor: Floor) -> set[Point]:
+def frontier(floor: Floor) -> frozenset[Point]:
     """Seen floor cells beside cells never seen: where exploring goes next."""
+    if floor.seen_edge[0] == len(floor.explored):
+        return floor.seen_edge[1]
+    tiles, explored = floor.tiles, floor.explored
+    width, height = floor.width, floor.height
     out = set()
-    for x, y in floor.explored:
-        if not floor.walkable((x, y)):
+    for x, y in explored:
+        if tiles[y][x] == WALL:
             continue
-        if any((x + dx, y + dy) not in floor.explored and 0 <= x + dx < floor.width and 0 <= y + dy < floor.height
-               for dx, dy in NEIGHBOURS):
-            out.add((x, y))
-    return out
+        for dx, dy in NEIGHBOURS:
+            q = (x + dx, y + dy)
+            if q not in explored and 0 <= q[0] < width and 0 <= q[1] < height:
+                out.add((x, y))
+                break
+    floor.seen_edge = (len(explored), frozenset(out))
+    return floor.seen_edge[1]
 
 
 def stairs(floor: Floor) -> Point | None:
     """Where the stairs down are, once the hero has seen them."""
-    return next(((x, y) for x, y in floor.explored if floor.tile((x, y)) == STAIRS), None)
+    return next(((x, y) for x, y in floor.explored if floor.tiles[y][x] == STAIRS), None)

@@ -83,17 +83,26 @@ class Setup:
 
 
 def hero_on(depth: int, rng: random.Random, content: Content | None = None) -> tuple[int, Combatant, dict[str, int]]:
-    """A hero as the scripted runs bring it to floor `depth` (docs/playing.md
-    has the figures these ranges follow): its level, the hero with the charms
-    found so far and the hp it carries, and its potions."""
+    """A hero as the scripted runs bring it to a battle on floor `depth`: its
+    level, the hero with the charms found so far and the hp it carries, and
+    its potions. The shapes follow what careful and reckless runs meet
+    (docs/playing.md, "What a hero brings to a floor"; a slow test checks
+    the levels): about a level a floor, more below the fourth where careful
+    heroes clear whole floors; a charm of each kind every third floor; most
+    battles begun at full hp."""
     content = content or default()
-    level = max(1, depth + rng.randint(-1, 1))
-    found = depth - 1  # floors behind it, about one charm every second floor
-    bonus = {"atk": rng.randint(0, (found + 1) // 2), "def": rng.randint(0, (found + 1) // 2),
-             "max_mp": 2 * rng.randint(0, found // 3)}
+    level = max(1, depth + max(0, depth - 4) + rng.randint(-1, 1))
+    behind = depth - 1
+
+    def found(share: float) -> int:
+        return sum(rng.random() < share for _ in range(behind))
+
+    bonus = {"atk": found(0.35), "def": found(0.35), "max_mp": 2 * found(0.2)}
     hero = roster.hero_at(level, content, bonus)
-    hero = hero.with_(hp=rng.randint(max(1, hero.max_hp // 3), hero.max_hp))
-    potions = {k: rng.randint(0, 2) for k, item in content.items.items() if item.ability}
+    if rng.random() >= 0.6:
+        hero = hero.with_(hp=rng.randint(max(1, hero.max_hp // 5), hero.max_hp))
+    potions = {k: rng.randint(0, 3) if item.ability == "quaff_heal" else rng.randint(0, 1 if depth < 4 else 2)
+               for k, item in content.items.items() if item.ability}
     return level, hero, potions
 
 

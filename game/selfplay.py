@@ -109,7 +109,7 @@ def print_runs(results: list[autoplay.RunResult], policy: str, who: str, out=Non
                         for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip(), file=out)
     t = totals(results)
     clean = f"{t['clean_runs']}/{t['runs']} runs matched the rules on every turn" if t["asked"] else "the model was not asked"
-    print(f"{t['runs']} runs ({policy} hero, {who}): won {t['won']} ({100 * t['win_rate']:.0f}%), "
+    print(f"{t['runs']} run{'' if t['runs'] == 1 else 's'} ({policy} hero, {who}): won {t['won']} ({100 * t['win_rate']:.0f}%), "
           f"median depth {t['median_depth']}; {t['turns']} turns, {t['divergent']} divergent; {clean}", file=out)
 
 
