@@ -97,6 +97,7 @@ class Hero:
         self.run = run
         self.policy = policy
         self.careful = policy == "careful"
+        self.quarry: tuple[int, tuple[int, int]] | None = None  # (monster id, where it was last seen)
 
     def act(self):
         """One decision on the map; returns the fight it starts, if any."""
@@ -113,10 +114,19 @@ class Hero:
         if trailing and self.careful:
             return self.escape(trailing, stairs)
         blocked = {m.pos for m in floor.monsters}
-        if hunting and dungeon.path(floor, run.pos, {m.pos for m in hunting}, blocked):
+        steps = dungeon.path(floor, run.pos, {m.pos for m in hunting}, blocked) if hunting else []
+        if steps:
             if self.careful and not rested and not any(m.awake for m in hunting):
                 return run.wait()  # a sleeping monster: get ready first
-            return self.walk_to({m.pos for m in hunting})
+            target = floor.monster_at(steps[-1])
+            self.quarry = (target.id, target.pos)
+            return run.move(steps[0][0] - run.pos[0], steps[0][1] - run.pos[1])
+        if self.quarry:  # it went out of sight: go where it was last seen
+            ident, seen_at = self.quarry
+            if run.pos == seen_at or all(m.id != ident for m in floor.monsters):
+                self.quarry = None
+            else:
+                return self.walk_to({seen_at})
         if self.careful or stairs is None:
             step = run.explore_step()
             if step:
@@ -137,6 +147,7 @@ class Hero:
         run = self.run
         steps = dungeon.path(run.floor, run.pos, goals, {m.pos for m in run.floor.monsters})
         if not steps:
+            self.quarry = None
             return run.wait()
         return run.move(steps[0][0] - run.pos[0], steps[0][1] - run.pos[1])
 
