@@ -14,7 +14,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from . import battle_save
+from . import battle_save, morgue
 from .battle import Battle, ModelSide, load_model
 from .run import Fight, Run, RunError, forget, suspend, suspended
 from .screens.battle import BattleScreen
@@ -40,6 +40,7 @@ class PicoRogueApp(App):
         self.model = ModelSide()
         self.turn_pause = turn_pause
         self.game: Run | None = None
+        self.battle_file: str | None = None  # where the last battle was saved, for the run's record
         self.seed_label = ""
         self.set_reactive(PicoRogueApp.trust_model, trust_model)
 
@@ -104,6 +105,7 @@ class PicoRogueApp(App):
         except OSError as exc:
             self.notify(f"could not save the battle: {exc}", severity="error")
             return None
+        self.battle_file = str(path.resolve())
         try:
             shown = str(path.relative_to(Path.cwd()))
         except ValueError:
@@ -112,11 +114,27 @@ class PicoRogueApp(App):
         return shown
 
     def end_battle(self) -> None:
-        self.game.end_battle()
+        self.game.end_battle(self.battle_file)
+        self.battle_file = None
         self.pop_screen()
         if self.game.over:
             forget(self.saves)
-            self.push_screen(GameOverScreen(self.game))
+            self.push_screen(GameOverScreen(self.game, self.write_morgue()))
+
+    def write_morgue(self) -> str | None:
+        """The finished run's record, morgue file and high score."""
+        try:
+            path = morgue.write(self.game, self.saves, weights=self.model.weights)
+        except OSError as exc:
+            self.notify(f"could not write the run's record: {exc}", severity="error")
+            return None
+        shown = path.with_suffix(".txt")
+        try:
+            shown = shown.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        self.game.say(f"Morgue file: {shown}")
+        return str(shown)
 
     # --- keys that work everywhere --------------------------------------------
 

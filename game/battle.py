@@ -14,9 +14,10 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import fight
 from .content import Content, default
 from .divergence import text_divergences
-from .encounter import END, HERO, Action, Combatant, Encounter, Outcome, Status
+from .encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Outcome, Status
 from .generate import roll
 from .resolver import EngineResolver, Resolution, Resolver
 from .rules import IllegalAction, check_action
@@ -142,16 +143,18 @@ class Battle:
         self.potions = dict(potions or {})
         self.turns: list[Turn] = []
         self.tally = Tally()
+        self.fled = False
+        self.flights: list[tuple[int, bool]] = []  # (encounter turn, got away) for each try to flee
 
     # --- what the screen asks --------------------------------------------
 
     @property
     def over(self) -> bool:
-        return self.encounter.over
+        return self.encounter.over or self.fled
 
     @property
     def won(self) -> bool:
-        return self.over and self.encounter.hero.alive
+        return self.encounter.over and self.encounter.hero.alive
 
     @property
     def hero_to_act(self) -> bool:
@@ -223,8 +226,8 @@ class Battle:
                 if fallback is None:
                     applied, target, after = MODEL, model_target, model_after
 
-        item = self.content.abilities[action.ability].item
-        if item and before.actor == HERO and target.outcome.result not in ("stunned", "down"):
+        item = fight.used_up(action, before.actor, target.outcome.result, self.content)
+        if item:
             self.potions[item] = self.potions.get(item, 0) - 1
 
         lines = narrate(before, action, target.outcome, after, self.content)
@@ -240,6 +243,27 @@ class Battle:
     def play_monster(self, trust: bool = False) -> Turn:
         return self.play(self.monster_choice(), trust)
 
+    def flee(self) -> tuple[bool, list[str]]:
+        """The hero tries to run, instead of acting. The game decides this,
+        not the template: `fight.flee_chance` with the battle's own dice. A
+        failed try costs the hero its turn (the monsters act next; its
+        statuses and cooldowns wait for its next real turn). Returns whether
+        it got away and the log's lines."""
+        before = self.encounter
+        if self.over or before.actor != HERO:
+            raise IllegalAction("you can only flee on your own turn")
+        chance = fight.flee_chance(before, self.content)
+        if chance <= 0:
+            raise IllegalAction(fight.no_escape(before, self.content))
+        away = self.rng.random() < chance
+        self.flights.append((before.turn, away))
+        if away:
+            self.fled = True
+            return True, ["You flee the battle."]
+        nxt = next(m.label for m in before.monsters if m.alive)
+        self.encounter = Encounter(min(MAX_TURN, before.turn + 1), nxt, before.combatants)
+        return False, ["You try to flee, but the way is blocked: the monsters close in."]
+
     # --- the suspended run -------------------------------------------------
 
     def to_dict(self) -> dict:
@@ -249,6 +273,8 @@ class Battle:
             "seed": self.seed,
             "rng": _rng_state(self.rng),
             "potions": self.potions,
+            "fled": self.fled,
+            "flights": [list(f) for f in self.flights],
             "turns": [t.record() | {"actor": t.actor, "action": [t.action.ability, t.action.target]}
                       for t in self.turns],
         }
@@ -258,6 +284,8 @@ class Battle:
         b = cls(encounter_from_dict(d["start"]), model=model, seed=int(d["seed"]), potions=dict(d["potions"]), content=content)
         b.encounter = encounter_from_dict(d["encounter"])
         b.rng.setstate(_rng_from(d["rng"]))
+        b.fled = bool(d.get("fled", False))
+        b.flights = [(int(t), bool(a)) for t, a in d.get("flights", [])]
         for t in d["turns"]:
             turn = Turn(t["actor"], Action(*t["action"]), t["prompt"], t["engine"], t["model"], t["model_valid"],
                         t["model_error"], t["applied"], tuple(t["divergences"]), t["trusted"], t["fallback"],

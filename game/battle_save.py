@@ -6,7 +6,8 @@ and the engine's next state `engine`):
 
     {"kind": "pico-rogue battle", "version": 1, "seed": 17,
      "weights": {"name": ..., "sha256": ...} | null, "template": "v1",
-     "result": "won" | "lost" | "unfinished", "depth": 3, "trust_model": false,
+     "result": "won" | "lost" | "fled" | "unfinished", "depth": 3, "trust_model": false,
+     "flights": [{"turn": 4, "got_away": false}, ...],
      "agreement": {"agreed": 9, "asked": 10},
      "turns": [{"prompt", "engine", "model", "model_valid", "model_error",
                 "applied", "divergences", ...}, ...]}
@@ -52,7 +53,7 @@ class BattleSave:
 
 
 def record(battle: Battle, *, seed: int, weights: dict | None, depth: int | None = None, source: str = "play") -> dict:
-    result = "unfinished" if not battle.over else "won" if battle.won else "lost"
+    result = "unfinished" if not battle.over else "won" if battle.won else "fled" if battle.fled else "lost"
     return {
         "kind": KIND,
         "version": SAVE_VERSION,
@@ -65,6 +66,7 @@ def record(battle: Battle, *, seed: int, weights: dict | None, depth: int | None
         "result": result,
         "monsters": [m.kind for m in battle.start.monsters],
         "trust_model": any(t.trusted for t in battle.turns),
+        "flights": [{"turn": turn, "got_away": away} for turn, away in battle.flights],
         "agreement": {"agreed": battle.tally.agreed, "asked": battle.tally.asked},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "turns": [t.record() for t in battle.turns],

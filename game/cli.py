@@ -87,6 +87,7 @@ COMMANDS = {
     "play": "game.app:main",
     "replay": "game.replay:main",
     "selfplay": "game.selfplay:main",
+    "runs": "game.runs:main",
     "train": "model.train:main",
     "eval": "model.evaluate:main",
     "bench": "model.bench:main",
@@ -103,19 +104,27 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
 
-    replay = sub.add_parser("replay", help="replay a saved battle")
+    replay = sub.add_parser("replay", help="replay a saved battle, or a run's battles (its record or morgue file)")
     replay.add_argument("file", type=Path)
     replay.add_argument("--rerun", action="store_true", help="resolve every turn again with the current model")
     replay.add_argument("--weights", type=Path)
     replay.add_argument("--plain", action="store_true", help="print a table instead of the viewer")
 
-    selfplay = sub.add_parser("selfplay", help="play battles with a scripted hero, no screen")
-    selfplay.add_argument("--battles", type=int, default=10)
+    selfplay = sub.add_parser("selfplay", help="play battles or whole runs with a scripted hero, no screen")
+    selfplay.add_argument("--battles", type=int, help="single battles, saved like played ones (default: 10)")
+    selfplay.add_argument("--runs", type=int, help="whole runs, floor 1 to death or the dragon, with a summary each")
+    selfplay.add_argument("--policy", default="careful", choices=("careful", "reckless"), help="the runs' scripted hero")
     selfplay.add_argument("--seed", type=int, default=0)
-    selfplay.add_argument("--saves", type=Path)
+    selfplay.add_argument("--saves", type=Path, help="where battles (and runs' records) go; runs write none without it")
     selfplay.add_argument("--trust-model", action="store_true")
     selfplay.add_argument("--weights", type=Path)
     selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
+    selfplay.add_argument("--json", action="store_true", help="runs: one JSON object instead of the table")
+
+    runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
+    runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
+    runs.add_argument("--best", action="store_true", help="the high-score table instead, best first")
+    runs.add_argument("--json", action="store_true")
 
     gen = sub.add_parser("generate", help="write training transitions as JSONL")
     gen.add_argument("--n", type=int, default=1000)

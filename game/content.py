@@ -22,6 +22,9 @@ TICKS = ("damage", "heal", "none")
 TARGETS = ("enemy", "self")
 STYLES = ("brute", "caster", "cautious")
 STATS = ("max_hp", "max_mp", "atk", "def")
+# What a monster kind grows by on each floor below its first, and the most a
+# combat prompt can hold of it (a scaled monster must stay inside the template).
+GROWS = {"hp": schema.MAX_HP.hi, "mp": schema.MAX_MP.hi, "atk": schema.ATK.hi, "def": schema.DEF.hi}  # a stat that grows stays in the template
 NAME = re.compile(r"[a-z][a-z0-9_]*(\.applies)?")
 
 
@@ -75,6 +78,15 @@ class MonsterKind:
     abilities: tuple[str, ...]
     style: str
     boss: bool = False
+    grow: dict[str, float] = field(default_factory=dict)  # per floor below `depth`
+
+    def at(self, depth: int) -> dict[str, int]:
+        """hp, mp, atk and def of this kind on floor `depth`: the base stats
+        plus `grow` for each floor below its first (a fraction adds up: 0.5
+        is +1 every second floor)."""
+        below = max(0, depth - self.depth)
+        base = {"hp": self.hp, "mp": self.mp, "atk": self.atk, "def": self.defence}
+        return {stat: value + int(self.grow.get(stat, 0) * below) for stat, value in base.items()}
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,15 @@ class ItemKind:
     describe: str
     ability: str | None = None
     raises: dict[str, int] = field(default_factory=dict)
+    title: str = ""  # what the player reads: "healing potion"
+    plural: str = ""  # "healing potions"
+    find: int = 0  # how often it lies on a floor, relative to the other items
+
+    def called(self, count: int = 1) -> str:
+        """'a healing potion', 'an iron skin charm', '3 healing potions'."""
+        if count == 1:
+            return ("an " if self.title[0] in "aeiou" else "a ") + self.title
+        return f"{count} {self.plural}"
 
 
 @dataclass(frozen=True)
@@ -93,8 +114,19 @@ class HeroKind:
     atk: int
     defence: int
     abilities: tuple[str, ...]
-    per_level: dict[str, int]
+    per_level: dict[str, float]  # a fraction adds up over levels (0.5: +1 every second level)
     xp_per_level: int
+    carries: dict[str, int] = field(default_factory=dict)  # items at the start of a run
+
+
+@dataclass(frozen=True)
+class Descent:
+    """The dungeon's shape: how deep it goes and what each floor holds."""
+
+    floors: int  # the boss waits on the last one
+    groups: int  # monster groups on the first floor
+    groups_per_floor: int  # and more on each floor below
+    items: tuple[int, int]  # least and most items lying on a floor
 
 
 @dataclass(frozen=True)
@@ -104,6 +136,11 @@ class Content:
     monsters: dict[str, MonsterKind]
     items: dict[str, ItemKind]
     hero: HeroKind
+    descent: Descent
+
+    @property
+    def boss(self) -> MonsterKind:
+        return next(m for m in self.monsters.values() if m.boss)
 
     @property
     def status_order(self) -> tuple[str, ...]:
@@ -211,13 +248,29 @@ def load(folder: Path | str = ASSETS) -> Content:
                 e.fail(f"unknown ability {a!r}")
         return tuple(names)
 
+    descent_entry = _Entry("dungeon.yaml", "dungeon", _read(folder, "dungeon.yaml"))
+    items_range = descent_entry.get("items", list)
+    if len(items_range) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 20
+                                        for n in items_range) or items_range[0] > items_range[1]:
+        descent_entry.fail(f"'items' must be [least, most], whole numbers 0..20, got {items_range!r}")
+    descent = Descent(
+        floors=descent_entry.get("floors", int, lo=1, hi=20),
+        groups=descent_entry.get("groups", int, lo=0, hi=20),
+        groups_per_floor=descent_entry.get("groups_per_floor", int, lo=0, hi=10),
+        items=(items_range[0], items_range[1]),
+    )
+
     monsters = {}
     for name, raw in _read(folder, "monsters.yaml").items():
         e = _Entry("monsters.yaml", name, raw)
-        monsters[name] = MonsterKind(
+        grow = e.get("grow", dict, {})
+        for stat, amount in grow.items():
+            if stat not in GROWS or isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 <= amount <= 10:
+                e.fail(f"'grow' must map {', '.join(GROWS)} to numbers 0..10, got {stat}: {amount!r}")
+        kind = MonsterKind(
             name=name,
             glyph=e.get("glyph", str),
-            depth=e.get("depth", int, lo=1, hi=20),
+            depth=e.get("depth", int, lo=1, hi=descent.floors),
             hp=e.get("hp", int, within=schema.MAX_HP),
             mp=e.get("mp", int, within=schema.MAX_MP),
             atk=e.get("atk", int, within=schema.ATK),
@@ -226,7 +279,16 @@ def load(folder: Path | str = ASSETS) -> Content:
             abilities=known_abilities(e),
             style=e.choice("style", STYLES),
             boss=e.get("boss", bool, False),
+            grow=dict(grow),
         )
+        # every value a prompt will hold must fit the template: check the deepest floor
+        for stat, value in kind.at(descent.floors).items():
+            if value > GROWS[stat]:
+                e.fail(f"on floor {descent.floors} its {stat} grows to {value}, above the template's {GROWS[stat]}")
+        monsters[name] = kind
+    bosses = [m.name for m in monsters.values() if m.boss]
+    if len(bosses) != 1:
+        raise ContentError(f"monsters.yaml: exactly one monster must be the boss (boss: true), found {len(bosses)}")
 
     items = {}
     for name, raw in _read(folder, "items.yaml").items():
@@ -238,13 +300,15 @@ def load(folder: Path | str = ASSETS) -> Content:
         for stat, amount in raises.items():
             if stat not in STATS or not isinstance(amount, int):
                 e.fail(f"'raises' must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
-        items[name] = ItemKind(name, e.get("glyph", str), e.get("describe", str, ""), ability, dict(raises))
+        title = e.get("title", str)
+        items[name] = ItemKind(name, e.get("glyph", str), e.get("describe", str, ""), ability, dict(raises),
+                               title, e.get("plural", str, title + "s"), e.get("find", int, 0, lo=0, hi=100))
 
     e = _Entry("hero.yaml", "hero", _read(folder, "hero.yaml"), word=False)  # the file, not a word of the template
     per_level = e.get("per_level", dict)
     for stat, amount in per_level.items():
-        if stat not in STATS or not isinstance(amount, int) or isinstance(amount, bool):
-            e.fail(f"per_level must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
+        if stat not in STATS or not isinstance(amount, (int, float)) or isinstance(amount, bool):
+            e.fail(f"per_level must map {', '.join(STATS)} to numbers, got {stat}: {amount!r}")
     hero = HeroKind(
         hp=e.get("hp", int, within=schema.MAX_HP),
         mp=e.get("mp", int, within=schema.MAX_MP),
@@ -253,11 +317,16 @@ def load(folder: Path | str = ASSETS) -> Content:
         abilities=known_abilities(e),
         per_level=per_level,
         xp_per_level=e.get("xp_per_level", int, lo=1),
+        carries=e.get("carries", dict, {}),
     )
+    for item, count in hero.carries.items():
+        if item not in items or not items[item].ability or isinstance(count, bool) or not isinstance(count, int) \
+                or not 0 <= count <= 9:
+            e.fail(f"'carries' must map potions to counts 0..9, got {item}: {count!r}")
     for ability in abilities.values():
         if ability.item is not None and ability.item not in items:
             raise ContentError(f"abilities.yaml: entry '{ability.name}': unknown item {ability.item!r}")
-    return Content(statuses, abilities, monsters, items, hero)
+    return Content(statuses, abilities, monsters, items, hero, descent)
 
 
 @lru_cache(maxsize=1)

@@ -12,14 +12,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from . import fight
 from .content import Content, default
-from .generate import pick_monsters
 
 WIDTH, HEIGHT = 60, 21
-FLOORS = 6  # the boss waits on the last one
 WALL, GROUND, STAIRS = "#", ".", ">"
 SIGHT = 8
-BOSS = "dragon"
 
 Point = tuple[int, int]
 
@@ -31,6 +29,8 @@ class Monster:
     x: int
     y: int
     awake: bool = False
+    hp: int | None = None  # wounds kept from a battle the hero fled (None: unhurt)
+    lost: int = 0  # moves before it picks up the trail of a hero that fled it
 
     @property
     def pos(self) -> Point:
@@ -71,10 +71,13 @@ class Floor:
     depth: int
     tiles: list[list[str]]
     start: Point
+    last: bool = False  # the boss's floor: no stairs down
     monsters: list[Monster] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     explored: set[Point] = field(default_factory=set)
     visible: set[Point] = field(default_factory=set)
+    # `frontier` by the size of `explored` (which only grows): walking asks often
+    seen_edge: tuple[int, frozenset] = field(default=(-1, frozenset()), repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -83,10 +86,6 @@ class Floor:
     @property
     def height(self) -> int:
         return len(self.tiles)
-
-    @property
-    def last(self) -> bool:
-        return self.depth >= FLOORS
 
     def tile(self, p: Point) -> str:
         x, y = p
@@ -124,7 +123,8 @@ class Floor:
             "depth": self.depth,
             "tiles": ["".join(row) for row in self.tiles],
             "start": list(self.start),
-            "monsters": [[m.id, m.kind, m.x, m.y, m.awake] for m in self.monsters],
+            "last": self.last,
+            "monsters": [[m.id, m.kind, m.x, m.y, m.awake, m.hp, m.lost] for m in self.monsters],
             "items": [[i.kind, i.x, i.y] for i in self.items],
             "explored": sorted([x, y] for x, y in self.explored),
         }
@@ -135,10 +135,17 @@ class Floor:
             depth=int(d["depth"]),
             tiles=[list(row) for row in d["tiles"]],
             start=(int(d["start"][0]), int(d["start"][1])),
-            monsters=[Monster(int(i), str(k), int(x), int(y), bool(a)) for i, k, x, y, a in d["monsters"]],
+            last=bool(d.get("last", False)),
+            monsters=[_monster(row) for row in d["monsters"]],
             items=[Item(str(k), int(x), int(y)) for k, x, y in d["items"]],
             explored={(int(x), int(y)) for x, y in d["explored"]},
         )
+
+
+def _monster(row: list) -> Monster:
+    i, kind, x, y, awake, *rest = row  # a version-1 run has no hp and lost
+    hp, lost = rest if rest else (None, 0)
+    return Monster(int(i), str(kind), int(x), int(y), bool(awake), None if hp is None else int(hp), int(lost))
 
 
 def _clear_line(floor: Floor, a: Point, b: Point) -> bool:
@@ -177,13 +184,6 @@ def _tunnel(a: Point, b: Point, rng: random.Random) -> list[Point]:
     return out
 
 
-def _monster_kinds(depth: int, rng: random.Random, content: Content) -> list[str]:
-    """A group of 1-3 for this depth, leaning towards the floor's newest kinds."""
-    kinds = pick_monsters(depth, rng, content)
-    fresh = [m.name for m in content.monsters.values() if not m.boss and depth - 1 <= m.depth <= depth]
-    return [rng.choice(fresh) if fresh and rng.random() < 0.5 else k for k in kinds]
-
-
 def generate(seed: int, depth: int, content: Content | None = None, width: int = WIDTH, height: int = HEIGHT) -> Floor:
     """The floor at `depth` of the run with `seed`."""
     content = content or default()
@@ -203,9 +203,9 @@ def generate(seed: int, depth: int, content: Content | None = None, width: int =
             _carve(tiles, _tunnel(rooms[-1].center, room.center, rng))
         rooms.append(room)
 
-    floor = Floor(depth, tiles, rooms[0].center)
+    floor = Floor(depth, tiles, rooms[0].center, last=depth >= content.descent.floors)
     last = rooms[-1]
-    if depth < FLOORS:
+    if not floor.last:
         sx, sy = last.center
         tiles[sy][sx] = STAIRS
 
@@ -228,18 +228,18 @@ def generate(seed: int, depth: int, content: Content | None = None, width: int =
             taken.add((x, y))
             next_id += 1
 
-    if depth >= FLOORS:
+    if floor.last:
         bx, by = last.center
-        floor.monsters.append(Monster(next_id, BOSS, bx, by))
+        floor.monsters.append(Monster(next_id, content.boss.name, bx, by))
         next_id += 1
-    groups = 2 + depth
-    for _ in range(groups):
-        place_group(_monster_kinds(depth, rng, content), rng.choice(rooms[1:] or rooms))
+    descent = content.descent
+    for _ in range(descent.groups + descent.groups_per_floor * (depth - 1)):
+        place_group(fight.kinds(depth, rng, content), rng.choice(rooms[1:] or rooms))
 
-    potions = [k for k, i in content.items.items() if i.ability]
-    charms = [k for k, i in content.items.items() if i.raises]
-    for _ in range(rng.randint(2, 4)):
-        kind = rng.choice(potions) if rng.random() < 0.7 else rng.choice(charms)
+    findable = [k for k, i in content.items.items() if i.find]
+    weights = [content.items[k].find for k in findable]
+    for _ in range(rng.randint(*descent.items) if findable else 0):
+        kind = rng.choices(findable, weights)[0]
         room = rng.choice(rooms)
         p = free_cell(room)
         if p:
@@ -262,3 +262,58 @@ def step_towards(floor: Floor, m: Monster, goal: Point, blocked: set[Point]) -> 
             if (d, d2) < (best_d, (best[0] - goal[0]) ** 2 + (best[1] - goal[1]) ** 2):
                 best, best_d = p, d
     return best
+
+
+NEIGHBOURS = [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dx or dy]
+STEP_ORDER = sorted(NEIGHBOURS, key=lambda d: abs(d[0]) + abs(d[1]))  # straight before diagonal
+
+
+def path(floor: Floor, start: Point, goals: set[Point], blocked: set[Point] = frozenset()) -> list[Point]:
+    """The shortest walk from `start` to the nearest of `goals` over cells the
+    hero has seen (the first step first; [] when none can be reached).
+    Straight steps are tried before diagonal ones, so walks look natural."""
+    tiles, explored = floor.tiles, floor.explored
+    width, height = floor.width, floor.height
+    came: dict[Point, Point | None] = {start: None}
+    todo = [start]
+    for p in todo:  # breadth first: `todo` grows as it is read
+        if p in goals and p != start:
+            steps = []
+            while p != start:
+                steps.append(p)
+                p = came[p]
+            return steps[::-1]
+        x, y = p
+        for dx, dy in STEP_ORDER:
+            q = (x + dx, y + dy)
+            if q in came or q not in explored or not (0 <= q[0] < width and 0 <= q[1] < height):
+                continue
+            if tiles[q[1]][q[0]] == WALL or q in blocked and q not in goals:
+                continue
+            came[q] = p
+            todo.append(q)
+    return []
+
+
+def frontier(floor: Floor) -> frozenset[Point]:
+    """Seen floor cells beside cells never seen: where exploring goes next."""
+    if floor.seen_edge[0] == len(floor.explored):
+        return floor.seen_edge[1]
+    tiles, explored = floor.tiles, floor.explored
+    width, height = floor.width, floor.height
+    out = set()
+    for x, y in explored:
+        if tiles[y][x] == WALL:
+            continue
+        for dx, dy in NEIGHBOURS:
+            q = (x + dx, y + dy)
+            if q not in explored and 0 <= q[0] < width and 0 <= q[1] < height:
+                out.add((x, y))
+                break
+    floor.seen_edge = (len(explored), frozenset(out))
+    return floor.seen_edge[1]
+
+
+def stairs(floor: Floor) -> Point | None:
+    """Where the stairs down are, once the hero has seen them."""
+    return next(((x, y) for x, y in floor.explored if floor.tiles[y][x] == STAIRS), None)

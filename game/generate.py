@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import roster, tactics
+from . import fight, roster, tactics
 from .content import Content, default
 from .encounter import (
     MAX_TURN,
@@ -60,36 +60,22 @@ def step(encounter: Encounter, action: Action, rolls: Rolls, content: Content | 
     return Transition(encounter, action, rolls, Target.of(outcome, after)), after
 
 
-def pick_monsters(depth: int, rng: random.Random, content: Content | None = None) -> list[str]:
-    """1-3 monster kinds a floor of `depth` could field together."""
-    content = content or default()
-    pool = [m.name for m in content.monsters.values() if m.depth <= depth and not m.boss]
-    count = rng.choices((1, 2, 3), weights=(4, 3, 2))[0]
-    return [rng.choice(pool) for _ in range(count)]
-
-
 def battle(rng: random.Random, content: Content | None = None) -> Iterator[Transition]:
-    """One whole fight, as play would produce it."""
+    """One whole fight, as a run would meet it (`fight.draw`), played out by
+    the scripted hero and the monsters' styles."""
     content = content or default()
-    depth = rng.randint(1, 6)
-    level = max(1, min(10, depth + rng.randint(-1, 3)))
-    bonus = {s: rng.randint(0, 2) for s in ("atk", "def")}
-    hero = roster.hero_at(level, content, bonus)
-    hero = hero.with_(hp=rng.randint(max(1, hero.max_hp // 3), hero.max_hp))
-    if depth == 6 and rng.random() < 0.3:
-        kinds = ["dragon"]
-    else:
-        kinds = pick_monsters(depth, rng, content)
-    encounter = roster.encounter(hero, kinds, content)
-    potions = {"healing_potion": rng.randint(0, 2), "regen_potion": rng.randint(0, 2)}
+    setup = fight.draw(rng, content)
+    encounter = setup.encounter(content)
+    potions = dict(setup.potions)
     for _ in range(MAX_BATTLE_TURNS):
         if encounter.over:
             return
         action = tactics.choose(encounter, rng, potions, content)
-        item = content.abilities[action.ability].item
+        transition, after = step(encounter, action, roll(rng), content)
+        item = fight.used_up(action, encounter.actor, transition.target.outcome.result, content)
         if item:
             potions[item] -= 1
-        transition, encounter = step(encounter, action, roll(rng), content)
+        encounter = after
         yield transition
 
 
@@ -128,6 +114,12 @@ def _vary(c: Combatant, abilities: tuple[str, ...], rng: random.Random, content:
     return c.with_(hp=hp, mp=mp, statuses=tuple(statuses), cooldowns=slots)
 
 
+def _grown(kind: str, label: str, rng: random.Random, content: Content) -> Combatant:
+    """A monster grown for any floor it can appear on."""
+    first = content.monsters[kind].depth
+    return roster.monster(kind, label, content, rng.randint(first, max(first, content.descent.floors)))
+
+
 def _random_hero(rng: random.Random, content: Content, wide: bool = False) -> Combatant:
     bonus = {"atk": rng.randint(0, 4), "def": rng.randint(0, 4), "max_mp": 2 * rng.randint(0, 3)}
     hero = roster.hero_at(rng.randint(1, MAX_LEVEL), content, bonus)
@@ -147,7 +139,7 @@ def broad(rng: random.Random, content: Content | None = None, wide: bool = False
             living[rng.randrange(count)] = True
         hero = _random_hero(rng, content, wide)
         monsters = tuple(
-            _vary(roster.monster(k, label, content), content.monsters[k].abilities, rng, content, alive, wide)
+            _vary(_grown(k, label, rng, content), content.monsters[k].abilities, rng, content, alive, wide)
             for label, k, alive in zip(MONSTER_LABELS, kinds, living, strict=False)
         )
         turn = rng.choice((rng.randint(1, 30), rng.randint(1, MAX_TURN)))

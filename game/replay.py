@@ -177,7 +177,12 @@ class ReplayApp(App):
 def main(args: argparse.Namespace) -> int:
     from .battle import load_model
     from .cli import UsageError
+    from .morgue import names_a_run
 
+    if names_a_run(args.file):  # a run's record or morgue: its battles
+        from .runs import replay as replay_run
+
+        return replay_run(args, args.file)
     try:
         save = battle_save.load(args.file)
     except battle_save.SaveError as exc:

@@ -61,7 +61,22 @@ BROKEN = [
     ("missing field", "monsters.yaml", "  hp: 12\n", "", ["monsters.yaml", "'goblin'", "missing field 'hp'"]),
     ("wrong type", "monsters.yaml", "  hp: 16\n", "  hp: lots\n", ["monsters.yaml", "'skeleton'", "'hp'", "int"]),
     ("bool is not int", "abilities.yaml", "  cost: 3\n", "  cost: true\n", ["abilities.yaml", "'ignite'", "'cost'"]),
-    ("out of range", "monsters.yaml", "  atk: 9\n", "  atk: 99\n", ["monsters.yaml", "'dragon'", "'atk'", "99"]),
+    ("out of range", "monsters.yaml", "  atk: 13\n", "  atk: 99\n", ["monsters.yaml", "'dragon'", "'atk'", "99"]),
+    ("grows past the template", "monsters.yaml", "grow: {hp: 2, atk: 1}\n", "grow: {hp: 2, atk: 4}\n",
+     ["monsters.yaml", "'rat'", "floor 6", "atk", "22", "20"]),
+    ("grows too fast", "monsters.yaml", "grow: {hp: 4, mp: 2, atk: 1}", "grow: {hp: 90, mp: 2, atk: 1}",
+     ["monsters.yaml", "'troll'", "'grow'", "0..10"]),
+    ("grows an unknown stat", "monsters.yaml", "grow: {hp: 2, atk: 1}\n", "grow: {hp: 2, luck: 1}\n",
+     ["monsters.yaml", "'rat'", "'grow'", "luck"]),
+    ("first floor below the last", "monsters.yaml", "  depth: 5\n", "  depth: 9\n",
+     ["monsters.yaml", "'troll'", "'depth'", "1..6"]),
+    ("two bosses", "monsters.yaml", "  style: brute\n  grow: {hp: 2, atk: 1}\n",
+     "  style: brute\n  boss: true\n  grow: {hp: 2, atk: 1}\n", ["monsters.yaml", "exactly one", "boss"]),
+    ("no item title", "items.yaml", "  title: whetstone\n", "", ["items.yaml", "'whetstone'", "missing field 'title'"]),
+    ("carries a charm", "hero.yaml", "carries: {healing_potion: 1}", "carries: {whetstone: 1}",
+     ["hero.yaml", "'carries'", "whetstone"]),
+    ("items backwards", "dungeon.yaml", "items: [1, 3]", "items: [3, 1]", ["dungeon.yaml", "'items'", "[3, 1]"]),
+    ("no floors", "dungeon.yaml", "floors: 6", "floors: 0", ["dungeon.yaml", "'floors'", "1..20"]),
     ("unknown status referenced", "abilities.yaml", "{status: poison,", "{status: venom,",
      ["abilities.yaml", "'poison_strike.applies'", "unknown status 'venom'"]),
     ("unknown ability in monster", "monsters.yaml", "abilities: [strike, bash]", "abilities: [strike, smash]",
@@ -71,7 +86,7 @@ BROKEN = [
     ("bad choice", "statuses.yaml", "  tick: heal", "  tick: soothe", ["statuses.yaml", "'regen'", "'tick'", "soothe"]),
     ("bad style", "monsters.yaml", "  style: caster\n", "  style: sneaky\n", ["monsters.yaml", "'goblin'", "sneaky"]),
     ("entry not a mapping", "items.yaml",
-     "whetstone:\n  glyph: \"/\"\n  raises: {atk: 1}\n  describe: sharpens your blade (+1 atk)\n",
+     "whetstone:\n  glyph: \"/\"\n  title: whetstone\n  raises: {atk: 1}\n  find: 2\n  describe: sharpens your blade (+1 atk)\n",
      "whetstone: 3\n", ["items.yaml", "'whetstone'", "mapping"]),
     ("nested ability list", "monsters.yaml", "abilities: [strike, bash]", "abilities: [strike, [bash]]",
      ["monsters.yaml", "'orc'", "unknown ability ['bash']"]),
@@ -120,3 +135,25 @@ def test_a_new_monster_is_a_data_change(assets):
     c = load(assets)
     assert c.monsters["imp"].abilities == ("strike", "ignite")
     assert c.cooldown_slots(c.monsters["imp"].abilities) == ("ignite",)
+
+
+def test_monsters_grow_with_depth_and_stay_inside_the_template():
+    c = default()
+    floors = c.descent.floors
+    for m in c.monsters.values():
+        first, last = m.at(m.depth), m.at(floors)
+        assert first == {"hp": m.hp, "mp": m.mp, "atk": m.atk, "def": m.defence}, m.name
+        assert last["hp"] <= 99 and last["mp"] <= 30 and last["atk"] <= 20 and last["def"] <= 12, m.name
+        if not m.boss:
+            assert last["hp"] > first["hp"] and last["atk"] > first["atk"], m.name
+    # a fraction adds up over floors: the skeleton gains 1 def every second floor
+    skeleton = c.monsters["skeleton"]
+    assert [skeleton.at(d)["def"] for d in range(3, 7)] == [3, 3, 4, 4]
+
+
+def test_items_have_names_and_plurals():
+    c = default()
+    assert c.items["healing_potion"].called() == "a healing potion"
+    assert c.items["healing_potion"].called(3) == "3 healing potions"
+    assert c.items["iron_skin"].called() == "an iron skin charm"
+    assert c.hero.carries == {"healing_potion": 1}

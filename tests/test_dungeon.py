@@ -34,14 +34,17 @@ def test_same_seed_same_floor(seed):
     assert a.to_dict() != dungeon.generate(seed + 1, 2).to_dict()
 
 
-@pytest.mark.parametrize("depth", range(1, dungeon.FLOORS + 1))
+FLOORS = default().descent.floors
+
+
+@pytest.mark.parametrize("depth", range(1, FLOORS + 1))
 def test_every_floor_is_connected_and_stocked(depth):
     content = default()
     for seed in range(5):
         floor = dungeon.generate(seed, depth)
         cells = reachable(floor)
         stairs = [(x, y) for y, row in enumerate(floor.tiles) for x, t in enumerate(row) if t == dungeon.STAIRS]
-        if depth < dungeon.FLOORS:
+        if depth < FLOORS:
             assert len(stairs) == 1 and stairs[0] in cells
         else:
             assert not stairs
@@ -58,7 +61,7 @@ def test_deeper_floors_are_harder():
     content = default()
 
     def strength(depth):
-        return sum(content.monsters[m.kind].hp for s in range(8) for m in dungeon.generate(s, depth).monsters)
+        return sum(content.monsters[m.kind].at(depth)["hp"] for s in range(8) for m in dungeon.generate(s, depth).monsters)
 
     assert strength(1) < strength(3) < strength(5)
 

@@ -40,6 +40,7 @@ class BattleScreen(Screen):
     BINDINGS = [
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
+        Binding("f", "flee", "Flee"),
         Binding("r", "toggle_raw", "Raw template"),
         Binding("left_square_bracket", "browse(-1)", "Prev turn", key_display="["),
         Binding("right_square_bracket", "browse(1)", "Next turn", key_display="]"),
@@ -105,7 +106,8 @@ class BattleScreen(Screen):
         self.query_one("#roster", Static).update(render_roster(b.encounter, self.target, content))
         actions = self.query_one("#actions", Static)
         if b.over:
-            text = Text("Victory!" if b.won else "You have fallen.", "bold green" if b.won else "bold red")
+            end = "Victory!" if b.won else "You got away." if b.fled else "You have fallen."
+            text = Text(end, "bold green" if b.won or b.fled else "bold red")
             if self.saved_to:
                 text.append(f"\nBattle saved to {self.saved_to}", "dim")
             text.append("\nPress Enter to continue.", "bold")
@@ -141,6 +143,8 @@ class BattleScreen(Screen):
             return self.battle.over and not self.busy
         if action == "next_target":
             return not self.battle.over
+        if action == "flee":
+            return not self.battle.over and not self.busy and self.battle.hero_to_act
         return True
 
     # --- keys ----------------------------------------------------------------
@@ -155,6 +159,19 @@ class BattleScreen(Screen):
             return
         self.busy = True
         self.advance(option.action)
+
+    def action_flee(self) -> None:
+        """Run for it: the game rolls the chance; a failed try gives the monsters their turns."""
+        b = self.battle
+        if self.busy or b.over or not b.hero_to_act:
+            return
+        self.run_state.flee()
+        if b.over:
+            self.saved_to = self.app.save_battle(b)
+            self.redraw()
+        else:
+            self.busy = True
+            self.advance(None)
 
     def action_next_target(self) -> None:
         living = [m.label for m in self.battle.living_monsters()]

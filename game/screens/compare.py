@@ -76,7 +76,9 @@ def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, 
         t.append(" mp ", "dim")
         field(f"{r.label}.mp", f"{r.mp:>2}")
         t.append("\n     st ", "dim")
-        field(f"{r.label}.st", " ".join(f"{ADJ.get(s.name, s.name)} {s.turns}/{s.power}" for s in r.statuses) or "-")
+        # three statuses a line, as the cooldowns below: five at once overflow half the panel
+        words = [f"{ADJ.get(s.name, s.name)} {s.turns}/{s.power}" for s in r.statuses]
+        field(f"{r.label}.st", "\n        ".join(" ".join(words[i:i + 3]) for i in range(0, len(words), 3)) or "-")
         t.append("\n     cd ", "dim")
         # two slots a line: the hero's four do not fit half the panel, and a wrap would lose the indent
         pairs = [" ".join(f"{a}:{n}" for a, n in r.cooldowns[i:i + 2]) for i in range(0, len(r.cooldowns), 2)]

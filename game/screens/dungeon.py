@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from .. import dungeon
 from ..run import DIRECTIONS, Run
+from .inventory import InventoryScreen
 from .widgets import KIND_STYLES, Banner, bar, hp_style
 
 MOVES = {
@@ -58,7 +59,7 @@ def render_map(run: Run) -> Text:
 def render_status(run: Run) -> Text:
     hero = run.hero_template()
     t = Text()
-    t.append(f" Floor {run.depth}/{dungeon.FLOORS} ", "bold reverse")
+    t.append(f" Floor {run.depth}/{run.floors} ", "bold reverse")
     t.append("  HP ")
     t.append_text(bar(run.hp, hero.max_hp, 10, hp_style(run.hero())))
     t.append(f" {run.hp}/{hero.max_hp}  MP {run.mp}/{hero.max_mp}  Lv {run.level} ")
@@ -73,8 +74,7 @@ def render_side(run: Run) -> Text:
     t.append("Knight", "bold")
     t.append(f"  level {run.level}   atk {hero.atk}  def {hero.defence}\n")
     t.append("Carrying: ", "dim")
-    potions = [f"{n} {k.replace('_', ' ')}" for k, n in run.potions.items() if n]
-    t.append((", ".join(potions) or "nothing") + "\n")
+    t.append(run.carrying() + "\n")
     t.append(f"Kills {run.kills}   battles {run.battles}   model/rules agree {run.tally}\n", "dim")
     seen = sorted({m.kind for m in run.floor.monsters if m.pos in run.floor.visible})
     if seen:
@@ -87,7 +87,7 @@ def render_side(run: Run) -> Text:
     items = sorted({i.kind for i in run.floor.items if i.pos in run.floor.visible})
     if items:
         t.append("Items: ", "dim")
-        t.append(", ".join(f"{run.content.items[k].glyph} {k.replace('_', ' ')}" for k in items) + "\n")
+        t.append(", ".join(f"{run.content.items[k].glyph} {run.content.items[k].title}" for k in items) + "\n")
     return t
 
 
@@ -99,7 +99,9 @@ class DungeonScreen(Screen):
           for d, keys in MOVES.items()),
         Binding("full_stop,5", "wait", "Wait"),
         Binding("R", "rest", "Rest"),
-        Binding("greater_than_sign", "descend", "Descend"),
+        Binding("x", "explore", "Explore"),
+        Binding("greater_than_sign", "descend", "Stairs", key_display=">"),
+        Binding("i", "inventory", "Inventory"),
         Binding("question_mark", "app.help", "Help"),
         Binding("t", "app.toggle_trust", "Trust model"),
         Binding("q", "app.suspend", "Save & quit"),
@@ -144,11 +146,6 @@ class DungeonScreen(Screen):
         self.query_one("#log", Static).update(Text("\n".join(run.log[-14:])))
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "descend":
-            return self.run_state.floor.tile(self.run_state.pos) == dungeon.STAIRS
-        return True
-
     def action_move(self, direction: str) -> None:
         fight = self.run_state.move(*DIRECTIONS[direction])
         self.tick += 1
@@ -167,6 +164,22 @@ class DungeonScreen(Screen):
         if fight:
             self.app.start_battle(fight)
 
+    def action_explore(self) -> None:
+        self.after_walk(self.run_state.explore())
+
     def action_descend(self) -> None:
-        if self.run_state.descend():
-            self.tick += 1
+        """On the stairs: go down; elsewhere: travel to them, if seen."""
+        self.after_walk(self.run_state.go_down())
+
+    def after_walk(self, fight) -> None:
+        self.tick += 1
+        if fight:
+            self.app.start_battle(fight)
+
+    def action_inventory(self) -> None:
+        def drink(kind: str | None) -> None:
+            if kind:
+                self.run_state.drink(kind)
+                self.tick += 1
+
+        self.app.push_screen(InventoryScreen(self.run_state), drink)

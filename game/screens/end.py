@@ -9,7 +9,6 @@ from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from .. import dungeon
 from ..run import Run
 from .widgets import Banner
 
@@ -21,9 +20,10 @@ class GameOverScreen(Screen):
         Binding("question_mark", "app.help", "Help"),
     ]
 
-    def __init__(self, run: Run):
+    def __init__(self, run: Run, morgue: str | None = None):
         super().__init__()
         self.run_state = run
+        self.morgue = morgue
 
     def compose(self) -> ComposeResult:
         run = self.run_state
@@ -34,9 +34,12 @@ class GameOverScreen(Screen):
         else:
             t.append("YOU DIED\n\n", "bold bright_red")
             t.append(f"{run.cause[0].upper()}{run.cause[1:]}.\n\n")
-        t.append(f"Floor {run.depth} of {dungeon.FLOORS}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
+        t.append(f"Floor {run.depth} of {run.floors}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
         t.append(f"Battles {run.battles}   model and rules agreed on {run.tally} of the turns\n", "")
-        t.append(f"Seed {run.seed}\n\n", "dim")
+        t.append(f"Seed {run.seed}\n", "dim")
+        if self.morgue:
+            t.append(f"Morgue file {self.morgue}  (pico-rogue replay it to step through the battles)\n", "dim")
+        t.append("\n")
         t.append("n: new run    q: quit", "bold")
         yield Banner(id="banner")
         with Middle(), Center():

@@ -12,12 +12,16 @@ from textual.widgets import Static
 HELP = """\
 [b]Moving[/b]      arrows, hjkl, yubn (diagonals), numpad 1-9
 [b]Fight[/b]       walk into a monster: it and the monsters beside it (1-3) fight you
-[b]Wait[/b]        . or 5        [b]Rest[/b]  R (until healed)        [b]Descend[/b]   > on the stairs
-[b]Items[/b]       walk over them: potions are drunk in battle, charms raise your stats
+[b]Wait[/b]        . or 5        [b]Rest[/b]  R (until healed)        [b]Explore[/b]   x (stops when a monster shows)
+[b]Stairs[/b]      > descends on the stairs, or walks to them once you have seen them
+[b]Items[/b]       walk over them: potions are carried, charms raise your stats at once
+[b]Inventory[/b]   i: what you carry; a letter drinks that potion now
 
 [b]In battle[/b]
   1-7        your actions (greyed ones say why: cooldown, mp, no potion)
   Tab        change the target
+  f          flee: a chance (less with more monsters, none from the dragon);
+             a failed try gives the monsters their turns
   r          show the raw template: the prompt and both next-state texts
   [ ]        look at earlier turns of this battle
   Enter      leave a finished battle

@@ -1,0 +1,266 @@
+"""The run between battles and around them: fleeing, potions outside battle,
+the inventory, travel and auto-explore, the messages a player reads."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from game import dungeon, fight, roster
+from game.battle import Battle
+from game.content import default
+from game.dungeon import Item, Monster
+from game.encounter import HERO, Action, Status
+from game.resolver import EngineResolver
+from game.run import LOST_TRAIL, Fight, Run, cause_of_death
+
+
+def quiet_run(seed: int = 3) -> Run:
+    """A run on floor 1 with no monsters left on the map, to walk freely."""
+    run = Run.new(seed)
+    run.floor.monsters.clear()
+    return run
+
+
+def stand_beside(run: Run, kind: str) -> Monster:
+    """Put a monster of `kind` right of the hero (on a free floor cell)."""
+    for x, y in sorted(run.floor.explored):
+        if run.floor.walkable((x, y)) and run.floor.walkable((x + 1, y)) and (x, y) != run.floor.start:
+            run.pos = (x, y)
+            m = Monster(99, kind, x + 1, y, awake=True)
+            run.floor.monsters.append(m)
+            run.floor.see_from(run.pos)
+            return m
+    raise AssertionError("no spot")
+
+
+# --- fleeing -------------------------------------------------------------------
+
+
+def battle_with_flee_dice(kinds: list[str], away: bool, depth: int = 1) -> Battle:
+    """A battle whose next flee roll is known: the seed is searched so that
+    the battle's first random draw lands on the side asked for."""
+    encounter = fight.encounter(roster.hero_at(3), kinds, depth)
+    chance = fight.flee_chance(encounter)
+    seed = next(s for s in range(1000) if (random.Random(s).random() < chance) == away)
+    return Battle(encounter, seed=seed)
+
+
+def test_a_failed_flee_gives_the_monsters_their_turns():
+    battle = battle_with_flee_dice(["orc", "goblin"], away=False)
+    start = battle.encounter
+    got_away, lines = battle.flee()
+    assert not got_away and not battle.over and "blocked" in lines[0]
+    # the hero's turn passed without a transition: the first monster acts next,
+    # the hero's state is untouched, the clock moved on
+    assert battle.encounter.actor == "m1" and battle.encounter.turn == start.turn + 1
+    assert battle.encounter.combatants == start.combatants and battle.turns == []
+    turn = battle.play_monster()
+    assert turn.actor == "m1"
+    assert battle.flights == [(1, False)]
+
+
+def test_a_successful_flee_ends_the_battle_without_a_win():
+    battle = battle_with_flee_dice(["rat"], away=True)
+    got_away, _ = battle.flee()
+    assert got_away and battle.over and battle.fled and not battle.won
+    again = Battle.from_dict(json.loads(json.dumps(battle.to_dict())))
+    assert again.fled and again.flights == [(1, True)]
+
+
+def test_the_chance_to_flee_falls_with_more_monsters_and_is_none_from_the_boss():
+    one = fight.flee_chance(fight.encounter(roster.hero_at(3), ["rat"], 1))
+    three = fight.flee_chance(fight.encounter(roster.hero_at(3), ["rat", "rat", "rat"], 1))
+    assert 0 < three < one < 1
+    boss = fight.encounter(roster.hero_at(9), ["dragon"], 6)
+    assert fight.flee_chance(boss) == 0
+    battle = Battle(boss)
+    with pytest.raises(Exception, match="dragon bars the way"):
+        battle.flee()
+    # a stunned monster does not block the way
+    enc = fight.encounter(roster.hero_at(3), ["rat", "rat"], 1)
+    stunned = enc.replacing(enc.get("m2").with_(statuses=(Status("stun", 1, 0),)))
+    assert fight.flee_chance(stunned) == one
+
+
+def test_fled_monsters_keep_their_wounds_and_lose_the_trail():
+    run = quiet_run()
+    orc = stand_beside(run, "orc")
+    battle = run.begin_battle(Fight([orc]))
+    battle.encounter = battle.encounter.replacing(battle.encounter.get("m1").with_(hp=7))
+    chance = fight.flee_chance(battle.encounter)
+    battle.rng = random.Random(next(s for s in range(1000) if random.Random(s).random() < chance))
+    assert run.flee()
+    run.end_battle()
+    assert orc in run.floor.monsters and orc.hp == 7 and orc.lost > 0
+    assert run.fights[-1]["result"] == "fled" and run.kills == 0
+    assert run.log[-2].startswith("You got away")
+    # it does not chase at once, and the next fight with it starts from its wounds
+    run.wait()
+    assert orc.lost == LOST_TRAIL - 1
+    again = run.begin_battle(Fight([orc]))
+    assert again.start.get("m1").hp == 7
+
+
+# --- potions, inventory and messages ---------------------------------------------
+
+
+def test_potions_are_drunk_outside_battle():
+    run = quiet_run()
+    run.potions = {"healing_potion": 2, "regen_potion": 1}
+    max_hp = run.hero_template().max_hp
+    assert not run.drink("healing_potion")  # at full health: kept
+    assert run.potions["healing_potion"] == 2 and "keep" in run.log[-1]
+    run.hp = 5
+    assert run.drink("healing_potion")
+    assert 5 + 11 <= run.hp <= 5 + 14 and run.potions["healing_potion"] == 1
+    assert run.log[-1].startswith("You drink a healing potion and heal")
+    run.hp = 5
+    assert run.drink("regen_potion") and run.regen == (4, 3)
+    before = run.hp
+    run.wait()
+    assert run.hp >= before + 3 and run.regen == (3, 3)
+    assert not run.drink("regen_potion") and "no regeneration potion" in run.log[-1]
+    assert run.hp <= max_hp
+
+
+def test_the_inventory_names_and_counts_what_is_carried():
+    run = quiet_run()
+    run.potions = {"healing_potion": 3, "regen_potion": 1}
+    run.charms = {"whetstone": 2}
+    assert run.carrying() == "3 healing potions, a regeneration potion"
+    items = {c.kind: c for c in run.inventory()}
+    assert items["whetstone"].text == "2 whetstones" and not items["whetstone"].drinkable
+    assert items["healing_potion"].describe == default().items["healing_potion"].describe
+
+
+def test_picking_up_names_the_item():
+    run = quiet_run()
+    x, y = run.pos
+    step = next((dx, dy) for dx, dy in dungeon.NEIGHBOURS if run.floor.walkable((x + dx, y + dy)))
+    run.floor.items.append(Item("whetstone", x + step[0], y + step[1]))
+    atk = run.hero_template().atk
+    run.move(*step)
+    assert run.log[-1] == "You find a whetstone: it sharpens your blade (+1 atk)."
+    assert run.hero_template().atk == atk + 1 and run.charms == {"whetstone": 1}
+
+
+def test_the_level_up_comes_before_the_count_to_the_next_level():
+    run = quiet_run()
+    rat = stand_beside(run, "rat")
+    run.xp = run.next_level_xp - 1
+    battle = run.begin_battle(Fight([rat]))
+    for _ in range(100):
+        if battle.over:
+            break
+        if battle.hero_to_act:
+            battle.play(Action("strike", "m1"))
+        else:
+            battle.play_monster()
+    assert battle.won
+    run.end_battle()
+    assert run.level == 2
+    tail = run.log[-3:]
+    assert tail[0].startswith("Victory: +2 xp")
+    assert tail[1].startswith("You reach level 2")
+    assert tail[2] == f"{run.next_level_xp - run.xp} xp to level 3." and run.next_level_xp > run.xp
+
+
+def test_the_whole_message_log_is_kept_and_saved():
+    run = quiet_run()
+    for n in range(500):
+        run.say(f"line {n}")
+    again = Run.from_dict(json.loads(json.dumps(run.to_dict())))
+    assert again.log == run.log and again.log[0].startswith("You enter the dungeon") and len(again.log) == 501
+
+
+def test_a_version_1_suspended_run_is_still_read():
+    run = quiet_run()
+    data = run.to_dict()
+    data["version"] = 1
+    for key in ("charms", "regen", "fights", "deepest"):
+        del data[key]
+    data["floor"]["monsters"] = [row[:5] for row in data["floor"]["monsters"]]
+    del data["floor"]["last"]
+    again = Run.from_dict(data)
+    assert again.pos == run.pos and again.fights == [] and again.charms == {}
+
+
+# --- travel, explore, stairs ---------------------------------------------------------
+
+
+def test_explore_walks_the_floor_and_picks_up_what_it_sees():
+    run = quiet_run(5)
+    items = len(run.floor.items)
+    assert items and dungeon.stairs(run.floor) is None
+    assert run.explore() is None
+    assert dungeon.frontier(run.floor) == set() and not run.floor.items
+    assert sum(run.potions.values()) + sum(run.charms.values()) == items + 1  # and the potion it started with
+    assert run.log[-1] == "You have explored this floor (the stairs are known)."
+    assert dungeon.stairs(run.floor) is not None
+
+
+def test_explore_stops_when_a_monster_comes_into_sight():
+    run = quiet_run(5)
+    unseen = sorted(
+        (x, y) for y in range(run.floor.height) for x in range(run.floor.width)
+        if run.floor.walkable((x, y)) and (x, y) not in run.floor.explored)
+    far = unseen[len(unseen) // 2]
+    run.floor.monsters.append(Monster(50, "rat", *far))
+    assert run.explore() is None
+    assert far in run.floor.visible and run.log[-1] == "You see a rat."
+    assert dungeon.frontier(run.floor)  # it stopped before the floor was done
+    assert run.explore() is None and run.log[-1] == "Not with monsters in sight."
+
+
+def test_stairs_key_travels_then_descends():
+    run = quiet_run(5)
+    assert run.go_down() is None and "not found the stairs" in run.log[-1]
+    run.explore()
+    stairs = dungeon.stairs(run.floor)
+    run.go_down()
+    assert run.pos == stairs and run.depth == 1
+    run.go_down()
+    assert run.depth == 2 and run.log[-1] == "You descend to floor 2."
+
+
+def test_no_stairs_on_the_last_floor():
+    run = quiet_run()
+    run.enter(default().descent.floors)
+    run.go_down()
+    assert "no stairs down on this floor" in run.log[-1]
+
+
+# --- the cause of death -------------------------------------------------------------------
+
+
+def test_cause_of_death_reads_the_parsed_prompt():
+    hero = roster.hero_at(1).with_(hp=2, statuses=(Status("poison", 2, 2), Status("burn", 1, 3)))
+    battle = Battle(fight.encounter(hero, ["rat"], 1))
+    battle.play(Action("strike", "m1"))
+    assert battle.encounter.hero.hp == 0
+    assert cause_of_death(battle, 4) == "succumbed to poison and burn on floor 4"
+    # the orc's blow lands (a d20 of 4 or more) on a hero with 1 hp
+    seed = next(s for s in range(1000) if random.Random(s).randint(1, 20) >= 4)
+    start = fight.encounter(roster.hero_at(1).with_(hp=1), ["orc"], 3)
+    orc = Battle(start.__class__(1, "m1", start.combatants), seed=seed)
+    orc.play(Action("strike", HERO))
+    assert not orc.encounter.hero.alive
+    assert cause_of_death(orc, 3) == "killed by an orc on floor 3"
+
+
+def test_model_as_engine_in_a_run_counts_every_turn(tmp_path):
+    run = quiet_run()
+    rat = stand_beside(run, "rat")
+    battle = run.begin_battle(Fight([rat]), model=EngineResolver())
+    while not battle.over:
+        if battle.hero_to_act:
+            battle.play(Action("strike", "m1"), trust=True)
+        else:
+            battle.play_monster(trust=True)
+    run.end_battle("somewhere.json")
+    f = run.fights[-1]
+    assert f["asked"] == f["agreed"] == f["driven"] == f["turns"] == len(battle.turns)
+    assert f["divergent"] == [] and f["file"] == "somewhere.json"

@@ -1,0 +1,141 @@
+"""Run records: the morgue file, the high-score table, `runs` and the
+replay of a run's battles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_autoplay import LateByOne
+
+from game import autoplay, battle_save, morgue
+from game.cli import main
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory):
+    """One careful run with a model that errs on every fifth turn, its
+    battles saved as play saves them, and its record written."""
+    folder = tmp_path_factory.mktemp("saves")
+
+    def keep(run, battle):
+        data = battle_save.record(battle, seed=run.seed, weights={"name": "late", "sha256": ""}, depth=run.depth)
+        return str(battle_save.save(data, folder, stem=f"battle-s{run.seed}-f{run.depth}").resolve())
+
+    result, run = autoplay.play_run(autoplay.seeds(1, 1)[0], "careful", LateByOne(), trust=True, on_battle=keep)
+    path = morgue.write(run, folder, weights={"name": "late", "sha256": ""})
+    return folder, result, run, path
+
+
+def test_the_record_and_the_morgue_file(played):
+    folder, result, run, path = played
+    assert path.parent == folder / "runs" and path.name == f"run-s{run.seed}-001.json"
+    rec = json.loads(path.read_text())
+    assert rec["kind"] == morgue.RECORD_KIND and rec["seed"] == run.seed
+    assert rec["kills"] == run.kills and rec["deepest"] == result.depth
+    assert rec["agreement"] == {"agreed": result.asked - result.divergent, "asked": result.asked}
+    assert rec["diverged"] == [b["n"] for b in rec["battles"] if b["divergent"]] and rec["diverged"]
+    text = path.with_suffix(".txt").read_text()
+    assert f"seed {run.seed}" in text
+    assert (run.cause[1:] in text) if run.cause else "Slew the dragon" in text
+    assert f"Deepest floor {result.depth} of 6" in text and f"{run.kills} kills" in text
+    assert "Battles where the model and the rules differed: " + ", ".join(map(str, rec["diverged"])) in text
+    assert run.log[-1] in text
+
+
+def test_record_names_are_never_reused_and_scores_stay_sorted(played, tmp_path):
+    _, _, run, _ = played
+    first = morgue.write(run, tmp_path)
+    second = morgue.write(run, tmp_path)
+    assert first != second and first.exists() and second.exists()
+    table = morgue.scores(tmp_path)
+    assert len(table) == 2 and table[0]["score"] >= table[1]["score"] == morgue.score(run)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_damaged_score_table_is_kept_aside(played, tmp_path):
+    _, _, run, _ = played
+    (tmp_path / "scores.json").write_text('{"kind": "pico-rogue scores", "runs": [')
+    morgue.write(run, tmp_path)
+    assert len(morgue.scores(tmp_path)) == 1
+    assert len(list(tmp_path.glob("scores.damaged-*.json"))) == 1
+
+
+def test_runs_lists_past_runs(played, capsys):
+    folder, _, run, path = played
+    assert main(["runs", "--saves", str(folder)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:3] == ["date", "seed", "result"]
+    assert str(run.seed) in out[1] and "runs/" + path.name in out[1]
+    assert main(["runs", "--saves", str(folder), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["seed"] == run.seed and listed[0]["record"] == str(path)
+    assert main(["runs", "--saves", str(folder), "--best"]) == 0
+    assert str(morgue.score(run)) in capsys.readouterr().out
+
+
+def test_runs_in_an_empty_folder(tmp_path, capsys):
+    assert main(["runs", "--saves", str(tmp_path)]) == 0
+    assert "no finished runs" in capsys.readouterr().out
+
+
+def test_replay_lists_a_run_s_battles_from_its_record_or_morgue(played, capsys):
+    _, _, run, path = played
+    for given in (path, path.with_suffix(".txt")):
+        assert main(["replay", str(given), "--plain"]) == 0
+        out = capsys.readouterr().out
+        assert f"seed {run.seed}" in out
+        first_diverged = next(b for b in run.fights if b["divergent"])
+        assert f"battle {first_diverged['n']} (floor {first_diverged['depth']})" in out
+        for b in run.fights:
+            assert b["file"] and b["file"].split("/")[-1] in out.replace("\n", "")
+
+
+def test_a_file_that_is_not_a_record(tmp_path, capsys):
+    bad = tmp_path / "run-s1-001.txt"
+    bad.write_text("not a morgue")
+    assert main(["replay", str(bad)]) == 2
+    assert "its record run-s1-001.json is missing" in capsys.readouterr().err
+    fake = tmp_path / "x.json"
+    fake.write_text(json.dumps({"kind": morgue.RECORD_KIND, "version": 9}))
+    assert main(["replay", str(fake)]) == 2
+    assert "run record version 9" in capsys.readouterr().err
+
+
+def test_selfplay_runs_write_their_battles_and_records(tmp_path):
+    assert main(["selfplay", "--runs", "1", "--seed", "3", "--engine-only", "--saves", str(tmp_path)]) == 0
+    (path, rec), = morgue.records(tmp_path)
+    assert rec["source"] == "selfplay careful" and rec["battles"]
+    for b in rec["battles"]:
+        save = battle_save.load(b["file"])
+        assert len(save.turns) == b["turns"] and save.data["depth"] == b["depth"]
+
+
+async def test_the_run_viewer_opens_at_a_divergence_and_crosses_battles(played):
+    from game.replay import differs
+    from game.runs import RunReplayApp, battles_of
+
+    _, _, run, path = played
+    _, rec = morgue.load(path)
+    saved = [(b, save) for b, save, _ in battles_of(rec) if save is not None and save.turns]
+    app = RunReplayApp(rec, saved)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        first = next(i for i, (b, _) in enumerate(saved) if b["divergent"])
+        assert app.at == first and app.index == 0
+        await pilot.press("n")
+        assert differs(app.save.turns[app.index], None)
+        assert app.index + 1 == saved[first][0]["divergent"][0]
+        # n keeps going across battles, p comes back
+        seen = [(app.at, app.index)]
+        for _ in range(len(rec["diverged"]) + 2):
+            await pilot.press("n")
+            seen.append((app.at, app.index))
+        assert len({at for at, _ in seen}) > 1
+        await pilot.press("p")
+        assert (app.at, app.index) in seen
+        app.show(0, 3)
+        await pilot.press("right_square_bracket")
+        assert (app.at, app.index) == (1, 0)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert (app.at, app.index) == (0, 0)
