@@ -24,7 +24,7 @@ STYLES = ("brute", "caster", "cautious")
 STATS = ("max_hp", "max_mp", "atk", "def")
 # What a monster kind grows by on each floor below its first, and the most a
 # combat prompt can hold of it (a scaled monster must stay inside the template).
-GROWS = {"hp": schema.MAX_HP.hi, "mp": schema.MAX_MP.hi, "atk": schema.ATK.hi, "def": schema.DEF.hi}  # a stat that grows stays in the template
+GROWS = {"hp": schema.MAX_HP.hi, "mp": schema.MAX_MP.hi, "atk": schema.ATK.hi, "def": schema.DEF.hi}
 NAME = re.compile(r"[a-z][a-z0-9_]*(\.applies)?")
 
 
