@@ -128,11 +128,13 @@ class Sum:
 
 @dataclass(frozen=True)
 class HpChange:
-    """A combatant's hp moved by `delta`, clamped to 0..max: `after`."""
+    """A combatant's hp moved by `delta`, clamped to 0..max: `after`;
+    `capped` when the sum went past the max (`after` is then the max)."""
 
     label: str
     before: int
     delta: int
+    capped: bool
     after: int
 
 

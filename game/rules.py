@@ -91,6 +91,10 @@ def _set_status(c: Combatant, status: Status, order: tuple[str, ...]) -> Combata
     return c.with_(statuses=tuple(sorted(kept, key=lambda s: order.index(s.name))))
 
 
+def _change(c: Combatant, delta: int, after: int) -> HpChange:
+    return HpChange(c.label, c.hp, delta, c.hp + delta > c.max_hp, after)
+
+
 def _bury(c: Combatant) -> Combatant:
     return c if c.alive else c.with_(statuses=())
 
@@ -128,7 +132,7 @@ def resolve(encounter: Encounter, action: Action, rolls: Rolls, content: Content
     aged = tuple(Status(s.name, s.turns - 1, s.power) for s in actor.statuses if s.turns > 1)
     hp = clamp(actor.hp + tick, 0, actor.max_hp)
     if ticks:
-        work += [Sum.of("ticks", tuple(ticks)), HpChange(actor.label, actor.hp, tick, hp)]
+        work += [Sum.of("ticks", tuple(ticks)), _change(actor, tick, hp)]
     actor = actor.with_(hp=hp, statuses=aged)
 
     # 2. down or stunned: no action, but time passes for cooldowns
@@ -159,7 +163,7 @@ def resolve(encounter: Encounter, action: Action, rolls: Rolls, content: Content
                 damage = max(1, worked.total)
                 outcome = Outcome(tick, "crit" if crit else "hit", damage)
                 hit = clamp(target.hp - damage, 0, target.max_hp)
-                work += [worked, HpChange(target.label, target.hp, -damage, hit)]
+                work += [worked, _change(target, -damage, hit)]
                 target = target.with_(hp=hit)
                 if ability.applies and target.alive:
                     a = ability.applies
@@ -169,7 +173,7 @@ def resolve(encounter: Encounter, action: Action, rolls: Rolls, content: Content
             if ability.heal:
                 worked = Sum.of("healing", (("base", ability.heal), ("roll", rolls.d4)))
                 healed = clamp(actor.hp + worked.total, 0, actor.max_hp)
-                work += [worked, HpChange(actor.label, actor.hp, worked.total, healed)]
+                work += [worked, _change(actor, worked.total, healed)]
                 actor = actor.with_(hp=healed)
                 outcome = Outcome(tick, "heal", worked.total)
             else:

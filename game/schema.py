@@ -111,6 +111,14 @@ class Num:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A keyword written only when what it says holds (`max`: the sum went
+    past the combatant's max hp, so the number after it is that max)."""
+
+    word: str
+
+
+@dataclass(frozen=True)
 class Slash:
     """Joins the numbers either side without spaces: `hp 37/40`."""
 
@@ -145,7 +153,7 @@ class Terms:
         return Number(source.name, -top, top, signed=True)
 
 
-Item = Lit | Word | Num | Slash | Each | Terms
+Item = Lit | Word | Num | Flag | Slash | Each | Terms
 
 
 @dataclass(frozen=True)
@@ -204,7 +212,7 @@ ROW = _changing(COMBATANT, "row")
 # v2's work lines: the steps of a turn's arithmetic, each one small operation
 # on values copied a few tokens back (see docs/template.md).
 TICKS = Line("ticks", (Lit("ticks"), Terms("ticks", "status", STATUS_POWER)))
-HP_CHANGE = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Num(DELTA), Lit("="), Num(HP)))
+HP_CHANGE = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Num(DELTA), Lit("="), Flag("max"), Num(HP)))
 DAMAGE = Line("damage", (Lit("damage"), Terms("damage", ("base", "atk", "roll", "def", "guard"),
                                                {"base": BASE_DAMAGE, "atk": ATK, "roll": D4, "def": DEF,
                                                 "guard": STATUS_POWER})))
@@ -241,7 +249,7 @@ def keywords(version: Version = CURRENT) -> tuple[str, ...]:
     out: list[str] = []
     for line in version.lines:
         for item in line.items:
-            if isinstance(item, Lit):
+            if isinstance(item, Lit | Flag):
                 out.append(item.word)
             elif isinstance(item, Terms) and not isinstance(item.parts, str):
                 out += [p for p in item.parts if p not in RULE_STATUSES]
@@ -279,6 +287,10 @@ def widths(version: Version = CURRENT) -> dict[str, int]:
         for item in line.items:
             if isinstance(item, Lit):
                 before = item.word
+            elif isinstance(item, Flag):  # the number after it follows the flag, or (without it) the word before
+                following = line.items[line.items.index(item) + 1]
+                if isinstance(following, Num):
+                    note(item.word, following.number)
             elif isinstance(item, Word):
                 before = f"<{item.cls}>"
             elif isinstance(item, Slash):

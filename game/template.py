@@ -50,7 +50,7 @@ from .encounter import (
     Step,
     Sum,
 )
-from .schema import Each, Line, Lit, Num, Slash, Terms, Word
+from .schema import Each, Flag, Line, Lit, Num, Slash, Terms, Word
 
 VERSION = schema.CURRENT.tag
 
@@ -125,6 +125,8 @@ def _write(line: Line, values: list) -> str:
             continue
         if isinstance(item, Lit):
             piece = item.word
+        elif isinstance(item, Flag):
+            piece = item.word if next(given) else ""
         elif isinstance(item, Num):
             value = next(given)
             piece = f"{value:+d}" if item.number.signed else str(value)
@@ -159,7 +161,7 @@ def _step_line(step: Step) -> str:
         return _write({"ticks": schema.TICKS, "damage": schema.DAMAGE, "healing": schema.HEALING}[step.kind],
                       [(step.terms, step.totals)])
     if isinstance(step, HpChange):
-        return _write(schema.HP_CHANGE, [step.label, step.before, step.delta, step.after])
+        return _write(schema.HP_CHANGE, [step.label, step.before, step.delta, step.capped, step.after])
     return _write(schema.ALIVE, [[(label,) for label in step.labels]])
 
 
@@ -246,6 +248,9 @@ class _Words:
         for n, item in enumerate(items):
             if isinstance(item, Lit):
                 self.expect(item.word)
+            elif isinstance(item, Flag):
+                values.append(self.peek() == item.word)
+                self.i += values[-1]
             elif isinstance(item, Word):
                 w = self.word(item.name)
                 want = (fixed or {}).get(item.name)

@@ -55,9 +55,9 @@ class Drafter:
 
     def _finish(self, line: list[int]) -> None:
         words = self.tok.decode(line).split(" ")
-        if len(words) >= 6 and words[1] == "hp" and words[4] == "=":
-            self.after[words[0]] = _int(words[5])
-        elif words[0] in ("ticks", "damage", "healing") and len(words) >= 3:
+        if len(words) >= 6 and words[1] == "hp" and words[4] == "=" and _int(words[-1]) is not None:
+            self.after[words[0]] = _int(words[-1])  # `= 7`, or `= max 30`
+        elif words[0] in ("ticks", "damage", "healing") and _int(words[-1]) is not None:
             self.totals[words[0]] = _int(words[-1])
 
     # --- guessing -------------------------------------------------------------

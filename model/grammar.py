@@ -20,7 +20,7 @@ from collections.abc import Generator
 
 from game import schema
 from game.encounter import END, LABELS, Combatant
-from game.schema import Each, Line, Lit, Num, Terms, Word
+from game.schema import Each, Flag, Line, Lit, Num, Terms, Word
 from game.template import Prompt
 
 from .tokenizer import Tokenizer, width_after
@@ -76,6 +76,19 @@ def _number(ids: _Ids, lo: int, hi: int, signed: bool, before: str) -> Choice:
     return (yield from _digits(ids, low, high, width_after(sign)))
 
 
+def _resume(choice: Choice, chosen: int) -> Choice:
+    """Go on with a choice whose first set was already asked, `chosen` taken from it."""
+    try:
+        allowed = choice.send(chosen)
+    except StopIteration as end:
+        return end.value
+    while True:
+        try:
+            allowed = choice.send((yield allowed))
+        except StopIteration as end:
+            return end.value
+
+
 class _Lines:
     """Walks target lines' items, with what the prompt fixes."""
 
@@ -86,9 +99,21 @@ class _Lines:
     def rest(self, line: Line, lead: str, combatant: Combatant | None = None) -> Choice:
         """The items of `line` after its lead word; returns True when its
         last item took the newline (a list that ends where the line does)."""
-        ids, before, took, skip = self.ids, lead, False, False
+        ids, before, took, skip, done = self.ids, lead, False, False, None
         for n, item in enumerate(line.items[1:], 1):
             last = n == len(line.items) - 1
+            if n == done:  # a number a flag before it already wrote
+                continue
+            if isinstance(item, Flag):
+                # the flag, or the first digit of the number after it: the network's choice
+                number = self._num(line.items[n + 1], combatant, before)
+                chosen = yield ids.one(item.word) | next(number)
+                if chosen in ids.one(item.word):  # `max`: the number is the max hp the flag says it reached
+                    yield from _digits(ids, combatant.max_hp, combatant.max_hp, width_after(item.word))
+                else:
+                    yield from _resume(number, chosen)
+                before, done = "<number>", n + 1
+                continue
             if isinstance(item, Lit):
                 if not skip:  # a list before it may have taken it as its end
                     yield ids.one(item.word)
@@ -97,10 +122,7 @@ class _Lines:
                 words = (*self.labels, END) if item.cls == "next" else schema.RESULTS
                 before = ids.tok.vocab[(yield ids.words(words))]
             elif isinstance(item, Num):
-                lo, hi = item.number.lo, item.number.hi
-                if combatant is not None and item.number in (schema.HP, schema.MP):
-                    hi = min(hi, combatant.max_hp if item.number is schema.HP else combatant.max_mp)
-                yield from _number(ids, lo, hi, item.number.signed, before)
+                yield from self._num(item, combatant, before)
                 before = "<number>"
             elif isinstance(item, Each):
                 stop = ids.newline if last else ids.one(line.items[n + 1].word)
@@ -109,6 +131,12 @@ class _Lines:
             elif isinstance(item, Terms):
                 took = yield from self.terms(item)
         return took
+
+    def _num(self, item: Num, combatant: Combatant | None, before: str) -> Choice:
+        lo, hi = item.number.lo, item.number.hi
+        if combatant is not None and item.number in (schema.HP, schema.MP):
+            hi = min(hi, combatant.max_hp if item.number is schema.HP else combatant.max_mp)
+        return _number(self.ids, lo, hi, item.number.signed, before)
 
     def each(self, item: Each, combatant: Combatant | None, stop: frozenset[int]) -> Choice:
         """Groups in canonical order, until `stop` (returns True if it came)."""
@@ -184,7 +212,7 @@ def longest(prompt: Prompt, status_order: tuple[str, ...]) -> int:
     def tokens(line: Line, combatant: Combatant | None = None) -> int:
         n, before = 0, "<number>"
         for item in line.items:
-            if isinstance(item, Lit):
+            if isinstance(item, Lit | Flag):
                 n, before = n + 1, item.word
             elif isinstance(item, Word):
                 n, before = n + 1, max(schema.RESULTS, key=width_after) if item.cls == "result" else "<number>"
