@@ -161,6 +161,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", type=Path, help="JSONL of prompt/target, or battle saves (a file or a folder)")
     ev.add_argument("--weights", type=Path)
     ev.add_argument("--battles", type=int, default=50, help="battles for the rollout-drift measure")
+    ev.add_argument("--runs", type=int, default=20,
+                    help="whole runs of the game played by the scripted hero with the model driving; 0: none")
     ev.add_argument("--edges", type=int, default=250,
                     help="transitions at each edge of the rules (kills, ticks, heals to full, every status); 0: none")
     ev.add_argument("--suite", choices=("clean", "perturb"), default="clean")

@@ -209,7 +209,26 @@ def rollouts(resolver: ModelResolver, battles: int, seed: int) -> dict:
     }
 
 
-def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int, edges_n: int = 0) -> dict:
+def whole_runs(resolver: ModelResolver, n: int, seed: int) -> dict:
+    """Runs of the real game (game/autoplay.py's careful hero, floor 1 to
+    death or the dragon) with the model's state driving every turn it can:
+    how many runs match the rules on every turn."""
+    from game import autoplay
+
+    results = [autoplay.play(s, "careful", model=resolver, trust=True) for s in autoplay.seeds(seed, n)]
+    return {
+        "runs": n,
+        "clean": sum(r.clean for r in results),
+        "median_turns": statistics.median(r.turns for r in results) if results else 0,
+        "divergent_turns": sum(r.divergent for r in results),
+        "turns": sum(r.turns for r in results),
+        "won": sum(r.won for r in results),
+        "divergent_runs": [{"seed": r.seed, "divergent": r.divergent, "turns": r.turns} for r in results if not r.clean],
+    }
+
+
+def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int, edges_n: int = 0,
+             runs: int = 0) -> dict:
     result = score(items, predict(resolver, [i.prompt for i in items]))
     if edges_n:
         result["edges"] = {}
@@ -218,6 +237,8 @@ def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int
             result["edges"][kind] = {k: scored[k] for k in ("n", "exact_match", "valid", "refused")}
     if battles:
         result["rollout"] = rollouts(resolver, battles, seed + 1)
+    if runs:
+        result["whole_runs"] = whole_runs(resolver, runs, seed)
     result["weights"] = {"name": resolver.weights_name, "sha256": resolver.weights_sha256}
     return result
 
@@ -238,6 +259,11 @@ def table(result: dict) -> None:
         r = result["rollout"]
         head.add_row("rollout: battles identical to the end", f"{r['identical_to_end']:.0%} of {r['battles']}")
         head.add_row("rollout: median identical turns", f"{r['median_identical_turns']} of median {r['median_turns']}")
+    if "whole_runs" in result:
+        w = result["whole_runs"]
+        head.add_row("whole runs with every turn matching the rules (model driving)",
+                     f"{w['clean']} of {w['runs']} (median {w['median_turns']} turns a run; "
+                     f"{w['divergent_turns']} of {w['turns']} turns diverged)")
     console.print(head)
     if "edges" in result:
         t = Table(title="at the edges of the rules (dedicated fresh sets)")
@@ -274,7 +300,7 @@ def main(args) -> int:
     except WeightsError as exc:
         raise UsageError(str(exc)) from None
     items = from_file(args.data) if args.data else fresh(args.n, args.seed)
-    result = evaluate(resolver, items, args.battles, args.seed, args.edges)
+    result = evaluate(resolver, items, args.battles, args.seed, args.edges, args.runs)
     if args.json:
         print(json.dumps(result))
     else:
