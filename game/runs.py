@@ -118,7 +118,6 @@ class RunReplayApp(ReplayApp):
         self.at = first
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.show(self.at, 0)
 
     def show(self, at: int, index: int) -> None:
@@ -129,7 +128,6 @@ class RunReplayApp(ReplayApp):
                       f"{at + 1}/{len(self.saves)} saved", "bold")
         self.query_one("#banner", Static).update(banner)
         self.index = max(0, min(index, len(self.save.turns) - 1))
-        self.redraw()
 
     def action_battle(self, step: int) -> None:
         at = self.at + step
