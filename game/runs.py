@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from . import battle_save, morgue
 from .battle_save import BattleSave
-from .replay import ReplayApp, describe, differs, plain
+from .replay import ReplayApp, describe, differs, plain, width_of
 
 
 def _agreement(rec: dict) -> str:
@@ -162,7 +162,7 @@ def replay(args: argparse.Namespace, path: Path) -> int:
     battles = battles_of(rec)
     saved = [(b, save) for b, save, _ in battles if save is not None and save.turns]
     if args.plain or not sys.stdout.isatty() or not saved:
-        console = Console()
+        console = Console(width=width_of(args.width))
         list_battles(path, rec, battles, console)
         if args.plain:
             for b, save in saved:
