@@ -1,24 +1,30 @@
 """One battle: the rules engine and the model resolve every turn side by side.
 
-Each turn the game rolls the dice, writes the prompt, asks the engine (ground
-truth) and the model (any `Resolver`: the pico model, or anything a test
-passes in), compares their next states field by field, and continues from
-one of them: the engine's, or the model's when the player trusts the model
-and its answer is usable. Nothing here draws to a screen; a turn comes back
-as data with its narration lines for the message log.
+A turn is three steps, so a screen can run the slow one off its own thread:
+
+- `Battle.prepare` (the game's thread): the action, the dice, the prompt;
+  nothing in the battle changes yet;
+- `answer` (anywhere, pure): the engine (ground truth) and the model (any
+  `Resolver`: the pico model, or anything a test passes in) each give a next
+  state; they are compared field by field and one is chosen: the engine's,
+  or the model's when the player trusts the model and its answer is usable;
+- `Battle.apply` (the game's thread): the chosen state becomes the battle's,
+  with the turn's words for the message log.
+
+`Battle.play` does all three in a row. Nothing here draws to a screen.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 from . import fight
 from .content import Content, default
 from .divergence import text_divergences
-from .encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Outcome, Status
+from .encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls, Status
 from .generate import roll
+from .narration import differences, narrate, unusable_words, verdict
 from .resolver import EngineResolver, Resolution, Resolver
 from .rules import IllegalAction, check_action
 from .tactics import monster_action
@@ -26,14 +32,9 @@ from .template import Target, TemplateError, parse_target, serialize_prompt
 
 ENGINE, MODEL = "engine", "model"
 
-# How each ability reads in the log: (said of you, said of a monster).
-VERBS = {
-    "strike": ("hit", "hits"),
-    "poison_strike": ("stab", "stabs"),
-    "ignite": ("ignite", "ignites"),
-    "bash": ("bash", "bashes"),
-}
-ADJECTIVES = {"poison": "poisoned", "burn": "burning", "regen": "regenerating", "guard": "on guard", "stun": "stunned"}
+# The stakes of trusting the model: kills made while it was in charge give
+# this much more xp (in proportion to the battle's turns it drove).
+TRUST_XP_BONUS = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ class Turn:
     @property
     def agreed(self) -> bool:
         return self.asked_model and self.model_valid and not self.divergences
+
+    @property
+    def diverged(self) -> bool:
+        """The model answered and its answer was not the rules' (unusable included)."""
+        return self.asked_model and bool(self.divergences)
+
+    @property
+    def changed_the_run(self) -> bool:
+        """A model mistake the game went on from: the model's differing state was applied."""
+        return self.applied == MODEL and bool(self.divergences)
 
     def record(self) -> dict:
         return {
@@ -91,15 +102,23 @@ class Option:
 
 @dataclass
 class Tally:
-    """Agreement of model and rules over the turns the model answered."""
+    """Agreement of model and rules over the turns the model answered, and
+    the model's mistakes that changed the run (its differing state applied)."""
 
     agreed: int = 0
     asked: int = 0
+    changed: int = 0
 
     def add(self, turn: Turn) -> None:
         if turn.asked_model:
             self.asked += 1
             self.agreed += turn.agreed
+            self.changed += turn.changed_the_run
+
+    def merge(self, other: Tally) -> None:
+        self.agreed += other.agreed
+        self.asked += other.asked
+        self.changed += other.changed
 
     def __str__(self) -> str:
         if not self.asked:
@@ -126,6 +145,76 @@ def unusable(resolution: Resolution, before: Encounter, content: Content) -> tup
     if not after.over and not after.get(after.actor).alive:
         return f"it gave the next turn to {after.actor}, who is dead", None, None
     return None, target, after
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A turn about to be resolved: the state, the action, the dice and the
+    prompt that holds them all; and the dice generator's state once they are
+    drawn, which the battle takes on when the turn is applied."""
+
+    before: Encounter
+    action: Action
+    rolls: Rolls
+    prompt: str
+    trust: bool
+    rng_after: tuple
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Both answers to a prepared turn, compared, and the state chosen."""
+
+    prepared: Prepared
+    engine: str
+    said: Resolution
+    asked: bool
+    divergences: tuple[str, ...]
+    words: tuple[str, ...]  # the divergences in words, for the log and the screen
+    applied: str
+    fallback: str | None
+    target: Target
+    after: Encounter
+
+
+def answer(prepared: Prepared, engine: Resolver, model: Resolver | None, content: Content | None = None) -> Answered:
+    """Ask the engine and the model for the next state, compare, choose.
+
+    Pure: it reads the prepared turn and changes nothing, so it may run on a
+    worker thread while the screen draws the battle."""
+    content = content or default()
+    before, prompt = prepared.before, prepared.prompt
+    ruled = engine.resolve(prompt)
+    if ruled.text is None:  # the rules refuse only what check_action refuses
+        raise IllegalAction(ruled.error or "the rules refused the prompt")
+    rules_target = parse_target(ruled.text, content)
+    target, after = rules_target, rules_target.apply(before)
+
+    asked = model is not None
+    words: tuple[str, ...] = ()
+    if asked:
+        try:
+            said = model.resolve(prompt)
+        except Exception as exc:  # noqa: BLE001 - a broken model must not end the game
+            said = Resolution(None, False, f"the model failed: {type(exc).__name__}: {exc}")
+        diverged = tuple(text_divergences(ruled.text, said.text)) if said.valid else ("unparsed",)
+        if diverged == ("unparsed",):
+            words = (unusable_words(said.text, said.error),)
+        elif diverged:
+            words = tuple(differences(before, rules_target, parse_target(said.text, content), content))
+    else:
+        said = Resolution(None, False, "no model loaded")
+        diverged = ()
+
+    applied, fallback = ENGINE, None
+    if prepared.trust:
+        if not asked:
+            fallback = "no model is loaded"
+        else:
+            fallback, model_target, model_after = unusable(said, before, content)
+            if fallback is None:
+                applied, target, after = MODEL, model_target, model_after
+    return Answered(prepared, ruled.text, said, asked, diverged, words, applied, fallback, target, after)
 
 
 class Battle:
@@ -189,59 +278,71 @@ class Battle:
     def monster_choice(self) -> Action:
         return monster_action(self.encounter, self.rng, self.content)
 
-    # --- one turn ----------------------------------------------------------
+    @property
+    def stunned(self) -> bool:
+        """The hero's turn, and the hero is stunned: it passes whatever is chosen."""
+        return not self.over and self.hero_to_act and self.encounter.hero.status("stun") is not None
 
-    def play(self, action: Action, trust: bool = False) -> Turn:
-        """Resolve one action of whoever's turn it is; returns the turn."""
+    def passing_action(self) -> Action:
+        """What a stunned hero's turn is written with (the rules void it)."""
+        return Action("strike", self.living_monsters()[0].label)
+
+    def trust_share(self) -> float:
+        """The share of this battle's turns the model's answers drove."""
+        return sum(t.trusted for t in self.turns) / len(self.turns) if self.turns else 0.0
+
+    def trust_bonus(self, xp: int) -> int:
+        """The extra xp that trusting the model earns on `xp` from this battle."""
+        return round(xp * TRUST_XP_BONUS * self.trust_share())
+
+    # --- one turn: prepare, answer, apply --------------------------------------
+
+    def prepare(self, action: Action | None = None, trust: bool = False) -> Prepared:
+        """The turn about to be resolved: whoever's turn it is takes `action`
+        (a monster chooses its own when None). Rolls the dice on a copy: the
+        battle changes only when the turn is applied."""
         before = self.encounter
+        if before.over:
+            raise IllegalAction("the battle is over")
+        rng = random.Random()
+        rng.setstate(self.rng.getstate())
+        if action is None:
+            action = monster_action(before, rng, self.content)
         reason = self.why_not(action) if before.actor == HERO else None
         if reason:
             raise IllegalAction(reason)
         check_action(before, action, self.content)
-        rolls = roll(self.rng)
-        prompt = serialize_prompt(before, action, rolls)
-        engine = self.engine.resolve(prompt)
-        if engine.text is None:  # the rules refuse only what check_action refuses
-            raise IllegalAction(engine.error or "the rules refused the prompt")
-        target = parse_target(engine.text, self.content)
-        after = target.apply(before)
+        rolls = roll(rng)
+        return Prepared(before, action, rolls, serialize_prompt(before, action, rolls), trust, rng.getstate())
 
-        asked = self.model is not None
-        if asked:
-            try:
-                said = self.model.resolve(prompt)
-            except Exception as exc:  # noqa: BLE001 - a broken model must not end the game
-                said = Resolution(None, False, f"the model failed: {type(exc).__name__}: {exc}")
-            divergences = tuple(text_divergences(engine.text, said.text)) if said.valid else ("unparsed",)
-        else:
-            said = Resolution(None, False, "no model loaded")
-            divergences = ()
-
-        applied, fallback = ENGINE, None
-        if trust:
-            if not asked:
-                fallback = "no model is loaded"
-            else:
-                fallback, model_target, model_after = unusable(said, before, self.content)
-                if fallback is None:
-                    applied, target, after = MODEL, model_target, model_after
-
-        item = fight.used_up(action, before.actor, target.outcome.result, self.content)
+    def apply(self, answered: Answered) -> Turn:
+        """Continue from the chosen state; returns the turn with its words."""
+        p = answered.prepared
+        if p.before is not self.encounter:
+            raise IllegalAction("that turn was prepared for an earlier state of the battle")
+        item = fight.used_up(p.action, p.before.actor, answered.target.outcome.result, self.content)
         if item:
             self.potions[item] = self.potions.get(item, 0) - 1
-
-        lines = narrate(before, action, target.outcome, after, self.content)
-        if fallback:
-            lines.append(f"The model's answer was unusable ({fallback}): the rules decided this turn.")
-        turn = Turn(before.actor, action, prompt, engine.text, said.text, said.valid, said.error, applied,
-                    divergences, trust, fallback, tuple(lines), asked)
-        self.encounter = after
+        lines = narrate(p.before, p.action, answered.target.outcome, answered.after, self.content)
+        if answered.asked and answered.divergences:
+            lines.append(verdict(answered.words, answered.applied == MODEL, answered.fallback))
+        elif answered.fallback:
+            lines.append(f"The model's answer was unusable ({answered.fallback}): the rules decided this turn.")
+        said = answered.said
+        turn = Turn(p.before.actor, p.action, p.prompt, answered.engine, said.text, said.valid, said.error,
+                    answered.applied, answered.divergences, p.trust, answered.fallback, tuple(lines), answered.asked)
+        self.rng.setstate(p.rng_after)
+        self.encounter = answered.after
         self.turns.append(turn)
         self.tally.add(turn)
         return turn
 
+    def play(self, action: Action | None, trust: bool = False) -> Turn:
+        """Prepare, answer and apply one turn of whoever's turn it is."""
+        return self.apply(answer(self.prepare(action, trust), self.engine, self.model, self.content))
+
     def play_monster(self, trust: bool = False) -> Turn:
-        return self.play(self.monster_choice(), trust)
+        return self.play(None, trust)
 
     def flee(self) -> tuple[bool, list[str]]:
         """The hero tries to run, instead of acting. The game decides this,
@@ -312,114 +413,4 @@ def _rng_from(d: list) -> tuple:
     return (d[0], tuple(d[1]), d[2])
 
 
-# --- the message log -------------------------------------------------------
-
-
-def name(c: Combatant, encounter: Encounter, capital: bool = False) -> str:
-    if c.label == HERO:
-        return "You" if capital else "you"
-    twins = sum(1 for m in encounter.monsters if m.kind == c.kind) > 1
-    text = f"the {c.kind}" + (f" ({c.label})" if twins else "")
-    return text[0].upper() + text[1:] if capital else text
-
-
-def _status_words(statuses: tuple[Status, ...] | list[Status]) -> str:
-    return ", ".join(f"{ADJECTIVES.get(s.name, s.name)} ({s.turns})" for s in statuses)
-
-
-def narrate(before: Encounter, action: Action, outcome: Outcome, after: Encounter, content: Content | None = None) -> list[str]:
-    """What happened this turn, in words: 'The goblin ignites you for 6; you are burning (2).'"""
-    content = content or default()
-    actor_before = before.get(before.actor)
-    actor_after = after.get(before.actor)
-    hero = actor_before.label == HERO
-    who = name(actor_before, before, capital=True)
-    lines = []
-    if outcome.tick:
-        ticking = [s.name for s in actor_before.statuses if content.statuses[s.name].tick != "none"]
-        causes = " and ".join(ADJECTIVES.get(s, s) for s in ticking) or "statuses"
-        if outcome.tick < 0:
-            lines.append(f"{who} {'take' if hero else 'takes'} {-outcome.tick} damage from being {causes}.")
-        else:
-            lines.append(f"{who} {'regain' if hero else 'regains'} {outcome.tick} hp.")
-    if outcome.result == "down":
-        lines.append("You succumb." if hero else f"{who} succumbs and dies.")
-        return lines
-    if outcome.result == "stunned":
-        lines.append(f"{who} {'are' if hero else 'is'} stunned and {'lose your' if hero else 'loses its'} turn.")
-        return lines
-
-    ability = content.abilities[action.ability]
-    if ability.attacks:
-        t_before, t_after = before.get(action.target), after.get(action.target)
-        them = name(t_before, before)
-        if outcome.result == "miss":
-            lines.append(f"{'Your' if hero else who + chr(39) + 's'} {action.ability.replace('_', ' ')} misses {them}.")
-        else:
-            you_verb, it_verb = VERBS.get(action.ability, ("use " + action.ability + " on", "uses " + action.ability + " on"))
-            text = f"{who} {you_verb if hero else it_verb} {them} for {outcome.amount}"
-            if outcome.result == "crit":
-                text += ", a critical hit"
-            if not t_after.alive and t_before.alive:
-                text += "; " + ("you fall" if t_before.label == HERO else f"{them} dies")
-            else:
-                new = [s for s in t_after.statuses if s not in t_before.statuses and s.name != "guard"]
-                if new:
-                    subject = "you are" if t_before.label == HERO else "it is"
-                    text += f"; {subject} {_status_words(new)}"
-            lines.append(text + ".")
-    else:
-        new = [s for s in actor_after.statuses if s not in actor_before.statuses]
-        if ability.item:
-            drink = f"{who} {'drink' if hero else 'drinks'} a {ability.item.replace('_', ' ')}"
-        else:
-            drink = f"{who} {'use' if hero else 'uses'} {action.ability}"
-        if outcome.result == "heal":
-            drink += f" and {'heal' if hero else 'heals'} {actor_after.hp - (actor_before.hp + outcome.tick)} hp"
-        if new:
-            drink += f"; {'you are' if hero else 'it is'} {_status_words(new)}"
-        lines.append(drink + ".")
-    if after.over:
-        lines.append("The battle is won." if after.hero.alive else "The battle is lost.")
-    return lines
-
-
-# --- the model side ----------------------------------------------------------
-
-
-@dataclass
-class ModelSide:
-    """The model as the game holds it: the resolver, or why there is none."""
-
-    resolver: Resolver | None = None
-    status: str = "loading"  # loading, ready, unavailable
-    detail: str = ""
-    weights: dict | None = field(default=None)
-
-    @property
-    def ready(self) -> bool:
-        return self.resolver is not None
-
-
-def load_model(weights: Path | None = None, threads: int = 1) -> ModelSide:
-    """Load the bundled (or given) pico model; never raises: a missing model
-    or missing weights make it 'unavailable' and the rules play alone."""
-    try:
-        from model.resolver import load_resolver
-    except ImportError as exc:
-        return ModelSide(None, "unavailable", f"the model code is missing ({exc})")
-    try:
-        resolver = load_resolver(weights, threads=threads)
-    except Exception as exc:  # noqa: BLE001 - WeightsError and anything else: play on without it
-        return ModelSide(None, "unavailable", f"{type(exc).__name__}: {exc}")
-    return model_side(resolver)
-
-
-def model_side(resolver: Resolver) -> ModelSide:
-    """A ready ModelSide for any resolver (tests pass an EngineResolver)."""
-    name = getattr(resolver, "weights_name", None) or resolver.name
-    sha = getattr(resolver, "weights_sha256", None) or ""
-    return ModelSide(resolver, "ready", name, {"name": name, "sha256": sha})
-
-
-__all__ = ["Battle", "Turn", "Option", "Tally", "ModelSide", "load_model", "model_side", "narrate", "END"]
+__all__ = ["Battle", "Turn", "Option", "Tally", "Prepared", "Answered", "answer", "END"]

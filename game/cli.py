@@ -85,6 +85,7 @@ def _resolve(args: argparse.Namespace) -> int:
 # so `generate` never pays for torch or textual).
 COMMANDS = {
     "play": "game.app:main",
+    "serve": "game.serve:main",
     "replay": "game.replay:main",
     "selfplay": "game.selfplay:main",
     "runs": "game.runs:main",
@@ -104,11 +105,20 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
 
+    serve = sub.add_parser("serve", help="play the game in a browser (textual-serve)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--host", default="localhost", help="address to listen on (default localhost)")
+    serve.add_argument("--seed", type=int, help="run seed (same seed, same dungeon)")
+    serve.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
+    serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
+    serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+
     replay = sub.add_parser("replay", help="replay a saved battle, or a run's battles (its record or morgue file)")
     replay.add_argument("file", type=Path)
     replay.add_argument("--rerun", action="store_true", help="resolve every turn again with the current model")
     replay.add_argument("--weights", type=Path)
-    replay.add_argument("--plain", action="store_true", help="print a table instead of the viewer")
+    replay.add_argument("--plain", action="store_true", help="print every turn instead of the viewer")
+    replay.add_argument("--width", type=int, help="columns for --plain (default: the terminal's)")
 
     selfplay = sub.add_parser("selfplay", help="play battles or whole runs with a scripted hero, no screen")
     selfplay.add_argument("--battles", type=int, help="single battles, saved like played ones (default: 10)")

@@ -37,6 +37,9 @@ class StatusKind:
     name: str
     tick: str
     describe: str
+    adjective: str = ""  # the message log's words: "you are burning" ...
+    noun: str = ""  # ... "3 damage from the burn"
+    short: str = ""  # where space is tight: "psn 3/2"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Ability:
     applies: Applies | None = None
     item: str | None = None
     describe: str = ""
+    verbs: tuple[str, str] = ("", "")  # the message log's words: (said of you, said of a monster)
 
     @property
     def attacks(self) -> bool:
@@ -214,7 +218,14 @@ def load(folder: Path | str = ASSETS) -> Content:
     statuses = {}
     for name, raw in _read(folder, "statuses.yaml").items():
         e = _Entry("statuses.yaml", name, raw)
-        statuses[name] = StatusKind(name, e.choice("tick", TICKS), e.get("describe", str, ""))
+        statuses[name] = StatusKind(name, e.choice("tick", TICKS), e.get("describe", str, ""),
+                                    e.get("adjective", str, name), e.get("noun", str, name), e.get("short", str, name[:3]))
+
+    def verbs(e: _Entry) -> tuple[str, str]:
+        words = e.get("verbs", list, [f"use {e.name}", f"uses {e.name}"])
+        if len(words) != 2 or not all(isinstance(w, str) and w for w in words):
+            e.fail("field 'verbs' must be two words: [said of you, said of a monster]")
+        return (words[0], words[1])
 
     abilities = {}
     for name, raw in _read(folder, "abilities.yaml").items():
@@ -239,6 +250,7 @@ def load(folder: Path | str = ASSETS) -> Content:
             applies=applies,
             item=e.get("item", str, None),
             describe=e.get("describe", str, ""),
+            verbs=verbs(e),
         )
 
     def known_abilities(e: _Entry) -> tuple[str, ...]:

@@ -3,16 +3,19 @@
 The viewer steps forwards and backwards and jumps between divergences, with
 the same side-by-side view as play. `--rerun` asks the current (or
 `--weights`) model again and shows its answer beside the saved one. `--plain`
-(the default when stdout is not a terminal) prints a Rich table instead.
+(the default when stdout is not a terminal) prints every line of both sides,
+the words that differ marked, at the terminal's width (or `--width`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from rich.console import Console, Group
+from rich import box
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -23,8 +26,9 @@ from textual.widgets import Footer, Static
 from . import battle_save
 from .battle_save import BattleSave
 from .divergence import text_divergences
+from .narration import divergence_words
 from .resolver import Resolution, Resolver
-from .screens.compare import Answer, head, render_comparison
+from .screens.compare import Answer, head, marked, render_comparison
 from .template import VERSION
 
 
@@ -33,11 +37,11 @@ def rerun(save: BattleSave, resolver: Resolver) -> list[Resolution]:
     return [resolver.resolve(t["prompt"]) for t in save.turns]
 
 
-def answers(turn: dict, again: Resolution | None) -> list[Answer]:
+def answers(turn: dict, again: Resolution | None, name: str = "model") -> list[Answer]:
     out = []
     if turn.get("asked_model", True):
-        out.append(Answer("MODEL (saved)" if again else "MODEL", turn["model"], turn["model_valid"], turn["model_error"],
-                          turn["applied"] == "model"))
+        out.append(Answer(f"MODEL ({name})" + (" saved" if again else ""), turn["model"], turn["model_valid"],
+                          turn["model_error"], turn["applied"] == "model"))
     if again is not None:
         out.append(Answer("MODEL (now)", again.text, again.valid, again.error))
     return out
@@ -65,39 +69,133 @@ def describe(save: BattleSave) -> Text:
     return t
 
 
-# --- the plain table ---------------------------------------------------------
+# --- the plain listing ---------------------------------------------------------
 
 
 def plain(save: BattleSave, again: list[Resolution] | None, console: Console) -> None:
-    table = Table(title=describe(save), show_lines=False, expand=False)
-    table.add_column("#", justify="right")
-    table.add_column("turn")
-    table.add_column("rules")
-    table.add_column("model")
-    if again is not None:
-        table.add_column("model now")
-    table.add_column("applied")
-    table.add_column("differs")
+    """Every turn: its head, then every line of the rules' answer beside the
+    model's (and the model's now, with --rerun), the words that differ
+    marked `[like this]` (and lit, on a terminal), and what differed in words."""
+    console.print(describe(save))
+    name = (save.weights or {}).get("name", "model")
     for i, turn in enumerate(save.turns):
         now = again[i] if again else None
-        asked = turn.get("asked_model", True)
-        model = _first(turn["model"], turn["model_valid"]) if asked else Text("not asked", "dim")
-        row = [str(i + 1), head(turn["prompt"]), turn["engine"].split("\n")[0], model]
-        if again is not None:
-            row.append(_first(now.text, now.valid))
         diffs = differs(turn, now)
-        row += [turn["applied"], Text(", ".join(diffs) or "-", "red" if diffs else "green")]
-        table.add_row(*row)
-    console.print(table)
+        console.print()
+        line = Text(f"#{i + 1}  ", "bold")
+        line.append_text(head(turn["prompt"]))
+        line.append(f"   applied: {'model' if turn['applied'] == 'model' else 'rules'}", "bold")
+        line.append(f"   differs: {', '.join(diffs)}" if diffs else "   agrees", "red" if diffs else "green")
+        console.print(line)
+        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("rules", ratio=1, overflow="fold")
+        columns = []
+        if turn.get("asked_model", True):
+            table.add_column(f"model ({name})" + (" saved" if now else ""), ratio=1, overflow="fold")
+            columns.append(_side(turn["engine"], turn["model"], turn["model_valid"], turn.get("model_error")))
+        if now is not None:
+            table.add_column("model now", ratio=1, overflow="fold")
+            columns.append(_side(turn["engine"], now.text, now.valid, now.error))
+        first = next((c[0] for c in columns if c[0] is not None), None)
+        table.add_row(first or Text(turn["engine"]), *(c[1] for c in columns))
+        console.print(table)
+        if turn.get("asked_model", True) and turn["divergences"]:
+            for words in divergence_words(turn["prompt"], turn["engine"], turn["model"], turn["model_valid"],
+                                          turn.get("model_error")):
+                console.print(Text("  • ") + Text(words))
+        if turn.get("fallback"):
+            console.print(Text(f"  trusted the model, but {turn['fallback']}: the rules decided", "yellow"))
 
 
-def _first(text: str | None, valid: bool) -> Text:
+def _side(engine: str, text: str | None, valid: bool, error: str | None) -> tuple[Text | None, Text]:
+    """(the rules' text marked against this answer, this answer marked)."""
     if text is None:
-        return Text("refused", "red")
-    return Text(text.split("\n")[0] + ("" if valid else " ✗"), "" if valid else "red")
+        return None, Text(f"refused: {error or ''}", "red")
+    ours, theirs = marked(engine, text)
+    if not valid:
+        theirs = Text(f"did not parse: {error or ''}\n", "red") + theirs
+    return ours, theirs
+
+
+def width_of(requested: int | None) -> int:
+    """--width, else the terminal's (even when stdout is a pipe to `less`), else 100."""
+    if requested:
+        return requested
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    for fd in (1, 2, 0):
+        try:
+            return os.get_terminal_size(fd).columns
+        except OSError:
+            continue
+    return 100
 
 
 # --- the viewer ----------------------------------------------------------------
+
+
+class SavedTurn(Static):
+    """One saved turn: the rules' next state beside the model's (and the rerun's)."""
+
+    save: reactive[BattleSave | None] = reactive(None, layout=True)
+    index = reactive(0, layout=True)
+    raw = reactive(False, layout=True)
+
+    def __init__(self, again: list[Resolution] | None, **kw):
+        super().__init__(**kw)
+        self.again = again
+
+    @property
+    def at(self) -> int:
+        return max(0, min(self.index, len(self.save.turns) - 1))
+
+    def render(self) -> RenderableType:
+        if self.save is None or not self.save.turns:
+            return Text("This battle has no turns.")
+        turn = self.save.turns[self.at]
+        now = self.again[self.at] if self.again else None
+        name = (self.save.weights or {}).get("name", "model")
+        view = render_comparison(turn["prompt"], turn["engine"], answers(turn, now, name),
+                                 engine_applied=turn["applied"] != "model", raw=self.raw)
+        return Group(view, Text(turn["fallback"], "yellow")) if turn.get("fallback") else view
+
+    def watch_save(self) -> None:
+        self.titles()
+
+    def watch_index(self) -> None:
+        self.titles()
+
+    def watch_raw(self) -> None:
+        self.titles()
+
+    def titles(self) -> None:
+        if self.save is None or not self.save.turns:
+            return
+        self.border_title = f"Turn {self.at + 1}/{len(self.save.turns)}" + ("  (raw)" if self.raw else "")
+        diffs = differs(self.save.turns[self.at], self.again[self.at] if self.again else None)
+        self.border_subtitle = f"differs: {', '.join(diffs)}" if diffs else "agrees"
+
+
+class WhatHappened(Static):
+    """The saved turn's log lines, and its differences in words."""
+
+    save: reactive[BattleSave | None] = reactive(None, layout=True)
+    index = reactive(0, layout=True)
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.border_title = "What happened"
+
+    def render(self) -> Text:
+        if self.save is None or not self.save.turns:
+            return Text()
+        turn = self.save.turns[max(0, min(self.index, len(self.save.turns) - 1))]
+        said = list(turn.get("narration") or [])
+        if turn.get("asked_model", True) and turn["divergences"]:
+            told = " ".join(said).lower()  # saves from before the log said it in words get the words here
+            said += ["• " + w for w in divergence_words(turn["prompt"], turn["engine"], turn["model"],
+                                                       turn["model_valid"], turn.get("model_error")) if w not in told]
+        return Text("\n".join(said))
 
 
 class ReplayApp(App):
@@ -110,49 +208,24 @@ class ReplayApp(App):
         Binding("p", "divergence(-1)", "Prev divergence"),
         Binding("home,g", "jump(0)", "First", show=False),
         Binding("end,G", "jump(-1)", "Last", show=False),
-        Binding("r", "toggle_raw", "Raw template"),
+        Binding("r", "toggle_raw", "Raw"),
         Binding("q,escape", "quit", "Quit"),
     ]
 
+    save: reactive[BattleSave] = reactive(None)
     index = reactive(0)
     raw = reactive(False)
 
     def __init__(self, save: BattleSave, again: list[Resolution] | None = None):
         super().__init__()
-        self.save = save
+        self.set_reactive(ReplayApp.save, save)
         self.again = again
 
     def compose(self) -> ComposeResult:
         yield Static(describe(self.save), id="banner")
-        yield Static(id="replay-compare")
-        yield Static(id="replay-log")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#replay-log").border_title = "What happened"
-        self.redraw()
-
-    def watch_index(self, _: int) -> None:
-        self.redraw()
-
-    def watch_raw(self, _: bool) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        if not self.is_running or not self.save.turns:
-            if not self.save.turns:
-                self.query_one("#replay-compare", Static).update("This battle has no turns.")
-            return
-        turn = self.save.turns[self.index]
-        now = self.again[self.index] if self.again else None
-        view = render_comparison(turn["prompt"], turn["engine"], answers(turn, now),
-                                 engine_applied=turn["applied"] != "model", raw=self.raw)
-        compare = self.query_one("#replay-compare", Static)
-        compare.update(Group(view, Text(turn.get("fallback") or "", "yellow")) if turn.get("fallback") else view)
-        compare.border_title = f"Turn {self.index + 1}/{len(self.save.turns)}" + ("  (raw)" if self.raw else "")
-        diffs = differs(turn, now)
-        compare.border_subtitle = f"differs: {', '.join(diffs)}" if diffs else "agrees"
-        self.query_one("#replay-log", Static).update(Text("\n".join(turn.get("narration") or [])))
+        yield SavedTurn(self.again, id="replay-compare").data_bind(ReplayApp.save, ReplayApp.index, ReplayApp.raw)
+        yield WhatHappened(id="replay-log").data_bind(ReplayApp.save, ReplayApp.index)
+        yield Footer(show_command_palette=False)
 
     def action_step(self, step: int) -> None:
         self.index = max(0, min(len(self.save.turns) - 1, self.index + step))
@@ -175,8 +248,8 @@ class ReplayApp(App):
 
 
 def main(args: argparse.Namespace) -> int:
-    from .battle import load_model
     from .cli import UsageError
+    from .model_side import load_model
     from .morgue import names_a_run
 
     if names_a_run(args.file):  # a run's record or morgue: its battles
@@ -194,7 +267,7 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--rerun needs the model, which is unavailable: {model.detail}")
         again = rerun(save, model.resolver)
     if args.plain or not sys.stdout.isatty():
-        plain(save, again, Console())
+        plain(save, again, Console(width=width_of(args.width)))
         return 0
     ReplayApp(save, again).run()
     return 0

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import dungeon, fight, roster
-from .battle import MODEL, Battle, Tally, name
+from .battle import MODEL, Battle, Tally
 from .battle_save import SAVES, write_atomic
 from .content import Content, default
 from .dungeon import Floor, Monster
 from .encounter import HERO, Combatant
+from .narration import name
 from .resolver import Resolver
 from .rules import IllegalAction
 from .template import TemplateError, parse_prompt
@@ -91,6 +92,7 @@ class Run:
     deepest: int = 1
     cause: str | None = None  # how the hero died
     victory: bool = False
+    trust: bool = False  # the model in charge of combat: kept when the run is suspended
     battle: Battle | None = None
     foes: list[int] = field(default_factory=list)  # map ids of the monsters in the battle
     rng: random.Random = field(default_factory=random.Random)
@@ -401,8 +403,7 @@ class Run:
         end = battle.encounter
         self.hp, self.mp = end.hero.hp, end.hero.mp
         self.potions = {k: v for k, v in battle.potions.items() if v > 0}
-        self.tally.agreed += battle.tally.agreed
-        self.tally.asked += battle.tally.asked
+        self.tally.merge(battle.tally)
         by_id = {m.id: m for m in self.floor.monsters}
         foes = [by_id[i] for i in self.foes]  # in encounter order: m1, m2, m3
         self.foes = []
@@ -421,14 +422,17 @@ class Run:
                     self.victory = True
             elif battle.fled:
                 m.hp, m.lost, m.awake = c.hp, LOST_TRAIL, True
+        bonus = battle.trust_bonus(gained)  # the stakes of trusting the model
+        gained += bonus
+        trusted = f", +{bonus} for trusting the model" if bonus else ""
         self.xp += gained
         level = self.level
         while self.xp >= self.next_level_xp:
             self.level += 1
         if battle.fled:
-            self.say(f"You got away{f' (+{gained} xp)' if gained else ''}; the monsters lose your trail for a moment.")
+            self.say(f"You got away{f' (+{gained} xp{trusted})' if gained else ''}; the monsters lose your trail for a moment.")
         else:
-            self.say(f"Victory: +{gained} xp.")
+            self.say(f"Victory: +{gained} xp{f' ({trusted[2:]})' if bonus else ''}.")
         if self.level > level:
             hero = self.hero_template()
             self.hp, self.mp = hero.max_hp, hero.max_mp
@@ -462,7 +466,8 @@ class Run:
             "kills": self.kills,
             "moves": self.moves,
             "log": self.log,
-            "tally": [self.tally.agreed, self.tally.asked],
+            "tally": [self.tally.agreed, self.tally.asked, self.tally.changed],
+            "trust_model": self.trust,
             "battles": self.battles,
             "fights": self.fights,
             "battle": self.battle.to_dict() if self.battle else None,
@@ -489,8 +494,9 @@ class Run:
                 hp=int(d["hp"]), mp=int(d["mp"]), bonus=dict(d["bonus"]), potions=dict(d["potions"]),
                 charms=dict(d.get("charms", {})), regen=tuple(int(n) for n in d.get("regen", (0, 0))),
                 kills=int(d["kills"]), moves=int(d["moves"]), log=[str(line) for line in d["log"]],
-                tally=Tally(*d["tally"]), battles=int(d["battles"]), fights=list(d.get("fights", [])),
-                deepest=int(d.get("deepest", d["depth"])), foes=list(d["foes"]), rng=rng, content=content,
+                tally=Tally(*d["tally"]), trust=bool(d.get("trust_model", False)), battles=int(d["battles"]),
+                fights=list(d.get("fights", [])), deepest=int(d.get("deepest", d["depth"])), foes=list(d["foes"]),
+                rng=rng, content=content,
             )
             if d["battle"]:
                 run.battle = Battle.from_dict(d["battle"], model=model, content=content)

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from . import battle_save, morgue
 from .battle_save import BattleSave
-from .replay import ReplayApp, describe, differs, plain
+from .replay import ReplayApp, describe, differs, plain, width_of
 
 
 def _agreement(rec: dict) -> str:
@@ -118,7 +118,6 @@ class RunReplayApp(ReplayApp):
         self.at = first
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.show(self.at, 0)
 
     def show(self, at: int, index: int) -> None:
@@ -129,7 +128,6 @@ class RunReplayApp(ReplayApp):
                       f"{at + 1}/{len(self.saves)} saved", "bold")
         self.query_one("#banner", Static).update(banner)
         self.index = max(0, min(index, len(self.save.turns) - 1))
-        self.redraw()
 
     def action_battle(self, step: int) -> None:
         at = self.at + step
@@ -164,7 +162,7 @@ def replay(args: argparse.Namespace, path: Path) -> int:
     battles = battles_of(rec)
     saved = [(b, save) for b, save, _ in battles if save is not None and save.turns]
     if args.plain or not sys.stdout.isatty() or not saved:
-        console = Console()
+        console = Console(width=width_of(args.width))
         list_battles(path, rec, battles, console)
         if args.plain:
             for b, save in saved:

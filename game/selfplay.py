@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 
 from . import autoplay, battle_save, fight
-from .battle import Battle, ModelSide, load_model
+from .battle import Battle
 from .content import Content, default
 from .generate import MAX_BATTLE_TURNS
+from .model_side import ModelSide, load_model
 from .tactics import hero_action
 
 

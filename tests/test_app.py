@@ -2,59 +2,14 @@
 
 from __future__ import annotations
 
-from game.app import PicoRogueApp
-from game.battle import ModelSide, model_side
-from game.resolver import EngineResolver
+from pilot import SIZE, banner, bump_a_monster, fight_to_the_end, make_app, settle
+
+from game.model_side import ModelSide
 from game.run import suspended
 from game.screens.battle import BattleScreen
 from game.screens.dungeon import DungeonScreen
 from game.screens.end import ContinueScreen, GameOverScreen
 from game.screens.help import HelpScreen
-from game.screens.widgets import Banner
-
-SIZE = (140, 45)
-KEYS = {(1, 0): "l", (-1, 0): "h", (0, -1): "k", (0, 1): "j", (-1, -1): "y", (1, -1): "u", (-1, 1): "b", (1, 1): "n"}
-
-
-def make_app(saves, model=None, seed=3, **kw) -> PicoRogueApp:
-    side = model or model_side(EngineResolver())
-    return PicoRogueApp(seed=seed, saves=saves, model_loader=lambda: side, turn_pause=0, **kw)
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def banner(app) -> str:
-    return app.screen.query_one(Banner).text.plain
-
-
-async def bump_a_monster(pilot) -> None:
-    """Stand the hero beside a monster (as a fixture would), then walk into it."""
-    run = pilot.app.game
-    for m in run.floor.monsters:
-        for (dx, dy), key in KEYS.items():
-            spot = (m.x - dx, m.y - dy)
-            if run.floor.walkable(spot) and not run.floor.monster_at(spot):
-                run.pos = spot
-                run.floor.see_from(spot)
-                await pilot.press(key)
-                await settle(pilot)
-                return
-    raise AssertionError("no monster to bump")
-
-
-async def fight_to_the_end(pilot) -> None:
-    app = pilot.app
-    for _ in range(100):
-        screen = app.screen
-        assert isinstance(screen, BattleScreen)
-        if screen.battle.over:
-            return
-        await pilot.press("1")
-        await settle(pilot)
-    raise AssertionError("the battle did not end")
 
 
 async def test_walk_into_a_monster_and_fight_a_whole_battle(tmp_path):

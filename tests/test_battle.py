@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from game import roster
-from game.battle import ENGINE, MODEL, Battle, narrate
+from game.battle import ENGINE, MODEL, Battle
 from game.encounter import HERO, Action
+from game.narration import narrate
 from game.resolver import EngineResolver, Resolution
 from game.rules import IllegalAction
 from game.template import VERSION, block
@@ -173,7 +174,7 @@ BUNDLED = __import__("pathlib").Path(__file__).resolve().parent.parent / "assets
 @pytest.mark.slow
 @pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled weights yet")
 def test_the_real_model_plays_beside_the_rules():
-    from game.battle import load_model
+    from game.model_side import load_model
 
     side = load_model()
     assert side.ready, side.detail
@@ -185,7 +186,7 @@ def test_the_real_model_plays_beside_the_rules():
 
 
 def test_missing_model_is_unavailable_not_a_crash(tmp_path):
-    from game.battle import load_model
+    from game.model_side import load_model
 
     side = load_model(tmp_path / "nope.safetensors")
     assert not side.ready and side.status == "unavailable" and side.detail

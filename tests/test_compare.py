@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
+
 from game.generate import transitions
 from game.screens.compare import render_target
 from game.template import parse_target
 
 
+def drawn(target: str, width: int) -> list[str]:
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    console.print(render_target(parse_target(target), set(), "", {}))
+    return console.export_text().splitlines()
+
+
 def test_every_line_of_a_next_state_fits_half_the_panel():
-    """The hero's four cooldown slots once wrapped under the label; they now
-    go two to a line, under the `cd`."""
     for r in transitions(300, 3):
-        text = render_target(parse_target(r["target"]), set(), "", {}).plain
-        assert max(len(line) for line in text.splitlines()) <= 40, text
+        lines = drawn(r["target"], 30)
+        assert max(len(line.rstrip()) for line in lines) <= 30, "\n".join(lines)
 
 
-def test_cooldowns_keep_their_indent():
+def test_a_wrapped_line_stays_under_its_label():
+    """The hero's four cooldown slots once wrapped to the panel's first column."""
     target = next(r["target"] for r in transitions(50, 3) if "poison_strike" in r["target"])
-    lines = render_target(parse_target(target), set(), "", {}).plain.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("     cd poison_strike"))
-    assert lines[at + 1].startswith("        ") and "guard:" in lines[at + 1]
+    lines = drawn(target, 30)
+    at = next(i for i, line in enumerate(lines) if line.startswith(" cd  poison_strike"))
+    assert lines[at + 1].startswith(" " * 5) and lines[at + 1].strip()

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from game import dungeon
-from game.battle import model_side
 from game.content import default
+from game.model_side import model_side
 from game.resolver import EngineResolver
 from game.run import Run, RunError, forget, suspend, suspended
 

@@ -9,9 +9,9 @@ from collections import defaultdict
 import pytest
 
 from game import autoplay, fight, generate, roster, selfplay
-from game.battle import ModelSide
 from game.content import default
 from game.encounter import HERO, Action
+from game.model_side import ModelSide
 from game.run import Fight, Run
 from game.template import parse_prompt
 

@@ -18,11 +18,28 @@ def saved(tmp_path, model=None, trust=False):
     return battle_save.save(battle_save.record(b, seed=7, weights={"name": "liar", "sha256": "00"}), tmp_path)
 
 
-def test_plain_table(tmp_path, capsys):
+def test_plain_shows_every_line_of_both_sides_with_the_difference_marked(tmp_path, capsys):
     path = saved(tmp_path)
-    assert main(["replay", str(path), "--plain"]) == 0
+    save = battle_save.load(path)
+    assert main(["replay", str(path), "--plain", "--width", "150"]) == 0
     out = capsys.readouterr().out
-    assert "hero.hp" in out and "engine" in out and path.name in out
+    assert path.name in out and "differs: hero.hp" in out and "model (liar)" in out
+    first = save.turns[0]
+    rules_hp = first["engine"].split("\n")[2].split()[2]
+    model_hp = first["model"].split("\n")[2].split()[2]
+    assert f"hero hp [{rules_hp}]" in out and f"hero hp [{model_hp}]" in out  # the hero's line, both sides
+    assert f"the model gave you {model_hp} hp, the rules {rules_hp}" in out
+    for line in first["engine"].split("\n")[3:]:  # every line, not only the first
+        assert line.split(" st ")[0] in out
+    assert max(len(line) for line in out.splitlines()) <= 150
+
+
+def test_plain_is_as_wide_as_asked(tmp_path, capsys):
+    path = saved(tmp_path)
+    for width in (80, 200):
+        assert main(["replay", str(path), "--plain", "--width", str(width)]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(len(line) for line in lines) == width  # the table spans the width it has
 
 
 def test_plain_is_the_default_off_a_terminal(tmp_path, capsys):

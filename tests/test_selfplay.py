@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from game import battle_save, selfplay
-from game.battle import ModelSide, model_side
 from game.cli import main
+from game.model_side import ModelSide, model_side
 from game.resolver import EngineResolver
 
 

@@ -1,51 +1,88 @@
 """The combat screen: the fighters, the hero's numbered actions, and each
-turn's next state from the rules beside the model's."""
+turn's next state from the rules beside the model's.
+
+A turn runs in three steps (see battle.py): the screen prepares it (dice,
+prompt), a worker thread asks the engine and the model, and the answer comes
+back as a message that the screen applies on its own thread. The worker never
+touches the battle the screen draws. When the model and the rules differ, the
+game stops on that turn until a key."""
 
 from __future__ import annotations
 
-import time
-
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..battle import MODEL, Battle, Turn
+from ..battle import MODEL, Answered, Battle, Turn, answer
 from ..encounter import Action
 from ..rules import IllegalAction
 from ..run import Run
 from .compare import Answer, render_comparison
-from .widgets import Banner, render_options, render_roster
+from .divergence import QUIT, DivergenceScreen
+from .fighters import Actions, Choices, Roster
+from .widgets import Banner, MessageLog
+
+# how long a monster's turn stays on screen before the next one
+TURN_PAUSE = 0.3
 
 
-def comparison(turn: Turn, raw: bool, model_note: str) -> Group | Text:
+def comparison(turn: Turn, raw: bool, model_name: str, model_status: str) -> RenderableType:
     if not turn.asked_model:
         view = render_comparison(turn.prompt, turn.engine, [], raw=raw)
-        return Group(view, Text(f"the model was not asked ({model_note})", "dim italic"))
-    answer = Answer("MODEL (pico)", turn.model, turn.model_valid, turn.model_error, turn.applied == MODEL)
+        return Group(view, Text(f"the model was not asked ({model_status})", "dim italic"))
+    answer = Answer(f"MODEL ({model_name})", turn.model, turn.model_valid, turn.model_error, turn.applied == MODEL)
     view = render_comparison(turn.prompt, turn.engine, [answer], engine_applied=turn.applied != MODEL, raw=raw)
     if turn.fallback:
         return Group(view, Text(f"trusted the model, but {turn.fallback}: the rules decided", "bold yellow"))
     return view
 
 
-class BattleScreen(Screen):
-    """One battle, turn by turn; the model's answers shown beside the rules'."""
+class Comparison(Static):
+    """One turn's next state from the rules beside the model's."""
+
+    turn: reactive[Turn | None] = reactive(None, layout=True)
+    raw = reactive(False, layout=True)
+    model_name = reactive("")
+    model_status = reactive("")
+
+    def render(self) -> RenderableType:
+        if self.turn is None:
+            return Text("Each turn, the rules engine and the model both resolve it: their next states "
+                        "appear here side by side, every difference lit.", "dim")
+        return comparison(self.turn, self.raw, self.model_name, self.model_status)
+
+
+class ComparePanel(VerticalScroll):
+    """The comparison's scrolling frame; `z` zooms it to the whole screen."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class BattleScreen(Screen[Battle]):
+    """One battle, turn by turn; the model's answers shown beside the rules'.
+    Dismissed with the finished battle when the player leaves it."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     BINDINGS = [
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
         Binding("f", "flee", "Flee"),
-        Binding("r", "toggle_raw", "Raw template"),
-        Binding("left_square_bracket", "browse(-1)", "Prev turn", key_display="["),
-        Binding("right_square_bracket", "browse(1)", "Next turn", key_display="]"),
+        Binding("r", "toggle_raw", "Raw"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("left_square_bracket", "browse(-1)", "Prev turn", key_display="[", show=False),
+        Binding("right_square_bracket", "browse(1)", "Next turn", key_display="]", show=False),
         Binding("enter,space", "leave", "Continue"),
-        Binding("t", "app.toggle_trust", "Trust model"),
+        Binding("t", "app.toggle_trust", "Trust"),
+        Binding("m", "app.messages", "Messages", show=False),
         Binding("question_mark", "app.help", "Help"),
         Binding("q", "app.suspend", "Save & quit"),
     ]
@@ -55,81 +92,131 @@ class BattleScreen(Screen):
     target = reactive("m1")
     shown = reactive(-1)  # index of the turn in the comparison; -1: the latest
 
-    def __init__(self, run: Run, battle: Battle):
+    class Answered(Message):
+        """The worker's answer to a prepared turn, for the screen to apply."""
+
+        def __init__(self, answered: Answered):
+            super().__init__()
+            self.answered = answered
+
+    class Failed(Message):
+        def __init__(self, error: str):
+            super().__init__()
+            self.error = error
+
+    class Ended(Message):
+        """The battle is over (won or lost): the app keeps its record."""
+
+        def __init__(self, screen: BattleScreen):
+            super().__init__()
+            self.screen = screen
+
+    def __init__(self, run: Run, battle: Battle, turn_pause: float = TURN_PAUSE):
         super().__init__()
-        self.ready = False
         self.run_state = run
         self.battle = battle
+        self.turn_pause = turn_pause
         self.saved_to: str | None = None
+        self.asides: list[tuple[int, str]] = []  # log lines that are no turn (a try to flee), after that many turns
 
     def compose(self) -> ComposeResult:
+        content = self.battle.content
         yield Banner(id="banner")
-        with Horizontal(id="battle-body"):
-            with Vertical(id="fighters"):
-                yield Static(id="roster")
-                yield Static(id="actions")
-            yield Static(id="compare")
-        yield Static(id="battle-log")
-        yield Footer()
+        with Vertical(id="battle-body"):
+            with Horizontal(id="fighters"):
+                yield Roster(content, id="roster")
+                yield Actions(content, id="actions")
+            with ComparePanel(id="compare"):
+                yield Comparison(id="comparison")
+        yield MessageLog(id="battle-log")
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.ready = True
         self.query_one("#roster").border_title = f"Battle on floor {self.run_state.depth}"
         self.query_one("#actions").border_title = "Your actions"
-        self.query_one("#compare").border_title = "Next state: rules vs model"
         self.query_one("#battle-log").border_title = "Battle log"
-        self.target = self.battle.living_monsters()[0].label if self.battle.living_monsters() else "m1"
-        self.watch(self.app, "trust_model", lambda _: self.redraw())
-        self.redraw()
-        if not self.battle.over and not self.battle.hero_to_act:
-            self.busy = True
-            self.advance(None)
+        living = self.battle.living_monsters()
+        self.target = living[0].label if living else "m1"
+        self.watch(self.app, "model_name", self.show_model)
+        self.show_battle()
+        if not self.battle.over and not self.battle.hero_to_act or self.battle.stunned:
+            self.next_step()
 
-    # --- reactive redraws --------------------------------------------------
+    def on_resize(self) -> None:
+        compact = self.size.height < 36 or self.size.width < 120
+        self.query_one(Roster).compact = compact
+        self.query_one(Actions).compact = compact
 
-    def watch_busy(self, _: bool) -> None:
-        self.redraw()
+    # --- what the widgets show ------------------------------------------------
 
-    def watch_raw(self, _: bool) -> None:
-        self.redraw()
+    def show_model(self, name: str = "") -> None:
+        comparison = self.query_one(Comparison)
+        comparison.model_name = self.app.model_name
+        comparison.model_status = self.app.model.status
+        self.show_tally()
 
-    def watch_target(self, _: str) -> None:
-        self.redraw()
+    def show_tally(self) -> None:
+        compare = self.query_one("#compare")
+        compare.border_subtitle = f"agree: battle {self.battle.tally}  run {self.run_tally()}"
 
-    def watch_shown(self, _: int) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        if not self.ready:
-            return
-        b, content = self.battle, self.battle.content
-        self.query_one("#roster", Static).update(render_roster(b.encounter, self.target, content))
-        actions = self.query_one("#actions", Static)
-        if b.over:
-            end = "Victory!" if b.won else "You got away." if b.fled else "You have fallen."
-            text = Text(end, "bold green" if b.won or b.fled else "bold red")
-            if self.saved_to:
-                text.append(f"\nBattle saved to {self.saved_to}", "dim")
-            text.append("\nPress Enter to continue.", "bold")
-            actions.update(text)
-        else:
-            text = render_options(b.options(self.target), b.encounter, b.potions, content, self.busy or not b.hero_to_act)
-            text.append("Tab: next target   r: raw template   t: trust model", "dim")
-            if self.busy:
-                text.append("\nthe monsters act…", "italic yellow")
-            actions.update(text)
-        compare = self.query_one("#compare", Static)
-        if b.turns:
-            i = len(b.turns) - 1 if self.shown < 0 else self.shown
-            compare.border_title = f"Turn {i + 1}/{len(b.turns)}: rules vs model" + ("  (raw)" if self.raw else "")
-            compare.update(comparison(b.turns[i], self.raw, self.app.model.status))
-        else:
-            compare.update(Text("Each turn, the rules engine and the model both resolve it:\n"
-                                "their next states appear here side by side, every difference lit.", "dim"))
-        compare.border_subtitle = f"agree: battle {b.tally}  run {self.run_tally()}"
-        lines = [line for t in b.turns for line in t.lines]
-        self.query_one("#battle-log", Static).update(Text("\n".join(lines[-7:]) or "Choose an action with the number keys."))
+    def show_battle(self) -> None:
+        b = self.battle
+        roster = self.query_one(Roster)
+        roster.encounter, roster.target = b.encounter, self.target
+        self.show_choices()
+        self.show_turn()
+        lines = []
+        for n, turn in enumerate([None, *b.turns]):
+            lines += turn.lines if turn else []
+            lines += [line for after, line in self.asides if after == n]
+        self.query_one(MessageLog).lines = tuple(lines) or ("Choose an action with the number keys.",)
+        self.show_tally()
         self.refresh_bindings()
+
+    def show_choices(self) -> None:
+        b = self.battle
+        if b.over:
+            ended = "Victory!" if b.won else "You got away." if b.fled else "You have fallen."
+            choices = Choices(ended=ended, saved_to=self.saved_to)
+        else:
+            waiting = None
+            if b.stunned:
+                waiting = "you are stunned: your turn passes…"
+            elif self.busy or not b.hero_to_act:
+                waiting = "the monsters act…" if not b.hero_to_act else "the rules and the model answer…"
+            choices = Choices(tuple(b.options(self.target)), tuple(sorted(b.potions.items())), waiting)
+        self.query_one(Actions).choices = choices
+
+    def show_turn(self) -> None:
+        turns = self.battle.turns
+        comparison = self.query_one(Comparison)
+        compare = self.query_one("#compare")
+        if not turns:
+            comparison.turn = None
+            compare.border_title = "Next state: rules vs model"
+            return
+        i = len(turns) - 1 if self.shown < 0 else self.shown
+        comparison.turn, comparison.raw = turns[i], self.raw
+        compare.border_title = (f"Turn {i + 1}/{len(turns)}: rules vs model" + ("  (raw)" if self.raw else "")
+                                + ("  [ ] other turns" if len(turns) > 1 else ""))
+
+    def watch_busy(self) -> None:
+        if self.is_mounted:
+            self.show_choices()
+            self.refresh_bindings()
+
+    def watch_raw(self) -> None:
+        if self.is_mounted:
+            self.show_turn()
+
+    def watch_shown(self) -> None:
+        if self.is_mounted:
+            self.show_turn()
+
+    def watch_target(self, target: str) -> None:
+        if self.is_mounted:
+            self.query_one(Roster).target = target
+            self.show_choices()
 
     def run_tally(self) -> str:
         run, b = self.run_state.tally, self.battle.tally
@@ -137,14 +224,13 @@ class BattleScreen(Screen):
         return f"{run.agreed + b.agreed}/{asked} ({100 * (run.agreed + b.agreed) / asked:.0f}%)" if asked else "-"
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "act":
-            return not self.battle.over and not self.busy and self.battle.hero_to_act
+        b = self.battle
+        if action in ("act", "flee"):
+            return not b.over and not self.busy and b.hero_to_act and not b.stunned
         if action == "leave":
-            return self.battle.over and not self.busy
+            return b.over and not self.busy
         if action == "next_target":
-            return not self.battle.over
-        if action == "flee":
-            return not self.battle.over and not self.busy and self.battle.hero_to_act
+            return not b.over
         return True
 
     # --- keys ----------------------------------------------------------------
@@ -155,23 +241,21 @@ class BattleScreen(Screen):
             return
         option = options[n - 1]
         if not option.ready:
-            self.notify(f"{option.ability}: {option.why}", severity="warning", timeout=3)
+            self.notify(f"{option.ability.replace('_', ' ')}: {option.why}", severity="warning", timeout=3)
             return
-        self.busy = True
-        self.advance(option.action)
+        self.take_turn(option.action)
 
     def action_flee(self) -> None:
-        """Run for it: the game rolls the chance; a failed try gives the monsters their turns."""
+        """Run for it: the game rolls the chance (not the template); a failed
+        try gives the monsters their turns."""
         b = self.battle
         if self.busy or b.over or not b.hero_to_act:
             return
+        said = len(self.run_state.log)
         self.run_state.flee()
-        if b.over:
-            self.saved_to = self.app.save_battle(b)
-            self.redraw()
-        else:
-            self.busy = True
-            self.advance(None)
+        self.asides += [(len(b.turns), line) for line in self.run_state.log[said:]]
+        self.show_battle()
+        self.next_step()
 
     def action_next_target(self) -> None:
         living = [m.label for m in self.battle.living_monsters()]
@@ -182,6 +266,12 @@ class BattleScreen(Screen):
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
 
+    def action_zoom(self) -> None:
+        if self.maximized is None:
+            self.maximize(self.query_one("#compare"), container=False)
+        else:
+            self.minimize()
+
     def action_browse(self, step: int) -> None:
         n = len(self.battle.turns)
         if n:
@@ -190,37 +280,81 @@ class BattleScreen(Screen):
 
     def action_leave(self) -> None:
         if self.battle.over:
-            self.app.end_battle()
+            self.dismiss(self.battle)
 
-    # --- the turns, in a worker so the model never freezes the screen -----------
+    # --- a turn: prepare here, answer in a worker, apply here -------------------
+
+    def take_turn(self, action: Action | None) -> None:
+        """Prepare the turn of whoever acts (a monster chooses when `action`
+        is None) and hand it to the worker."""
+        try:
+            prepared = self.battle.prepare(action, self.app.trust_model)
+        except IllegalAction as exc:
+            self.busy = False
+            self.notify(str(exc), severity="warning")
+            return
+        self.busy = True
+        self.answer_turn(prepared)
 
     @work(thread=True, exclusive=True, group="battle")
-    def advance(self, action: Action | None) -> None:
-        app, b = self.app, self.battle
+    def answer_turn(self, prepared) -> None:
+        b = self.battle
         try:
-            if action is not None:
-                app.call_from_thread(self.show_turn, b.play(action, app.trust_model))
-            while not b.over and not b.hero_to_act:
-                time.sleep(app.turn_pause)
-                app.call_from_thread(self.show_turn, b.play_monster(app.trust_model))
-        except IllegalAction as exc:
-            app.call_from_thread(self.notify, str(exc), severity="warning")
+            answered = answer(prepared, b.engine, b.model, b.content)
         except Exception as exc:  # noqa: BLE001 - never a traceback on the player's screen
-            app.call_from_thread(self.notify, f"turn failed: {type(exc).__name__}: {exc}", severity="error")
-        finally:
-            app.call_from_thread(self.turns_done)
+            self.post_message(self.Failed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(self.Answered(answered))
 
-    def show_turn(self, turn: Turn) -> None:
+    def on_battle_screen_failed(self, message: Failed) -> None:
+        self.busy = False
+        self.notify(f"the turn failed: {message.error}", severity="error")
+
+    def on_battle_screen_answered(self, message: Answered) -> None:
+        try:
+            turn = self.battle.apply(message.answered)
+        except IllegalAction:  # prepared for a state this battle has left (a continued run): drop it
+            return
         for line in turn.lines:
             self.run_state.say(line)
         self.shown = -1
-        if self.battle.over and self.saved_to is None:
-            self.saved_to = self.app.save_battle(self.battle)
-        self.redraw()
-
-    def turns_done(self) -> None:
-        self.busy = False
         living = [m.label for m in self.battle.living_monsters()]
         if living and self.target not in living:
             self.target = living[0]
-        self.redraw()
+        self.show_battle()
+        if turn.diverged:
+            self.app.push_screen(DivergenceScreen(turn, self.app.model_name, self.battle.content,
+                                                  self.run_state.tally.changed + self.battle.tally.changed),
+                                 self.after_divergence)
+        else:
+            self.next_step()
+
+    async def after_divergence(self, choice: str | None) -> None:
+        if choice == QUIT:
+            await self.run_action("app.suspend")
+        else:
+            self.next_step()
+
+    def next_step(self) -> None:
+        """After a turn: the battle's end, the monsters' turns, a stunned
+        hero's turn passing by itself, or the hero's choice."""
+        b = self.battle
+        if b.over:
+            self.busy = False
+            self.post_message(self.Ended(self))
+        elif not b.hero_to_act:
+            self.busy = True
+            if self.turn_pause:
+                self.set_timer(self.turn_pause, lambda: self.take_turn(None))
+            else:
+                self.take_turn(None)
+        elif b.stunned:
+            self.busy = True
+            self.show_choices()
+            self.set_timer(max(self.turn_pause, 0.01), lambda: self.take_turn(b.passing_action()))
+        else:
+            self.busy = False
+
+    def show_saved(self, shown: str | None) -> None:
+        self.saved_to = shown
+        self.show_choices()

@@ -4,18 +4,19 @@ highlighted. Used by the battle screen and the replay viewer alike."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..content import default
 from ..divergence import text_divergences
 from ..template import Target, TemplateError, parse_prompt, parse_target
 
 ENGINE_DIFF = "bold black on yellow"
 MODEL_DIFF = "bold white on red"
-ADJ = {"poison": "psn", "burn": "brn", "regen": "rgn", "guard": "grd", "stun": "stn"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,65 @@ class Answer:
     valid: bool
     error: str | None = None
     applied: bool = False
+
+
+def marked(reference: str, other: str | None, ref_style: str = ENGINE_DIFF, other_style: str = MODEL_DIFF,
+           brackets: bool = True) -> tuple[Text, Text]:
+    """Both texts, every line, with the words that differ marked: lines are
+    paired by their first word (the template's labels), then compared word
+    by word. A word only one side has is marked too. With `brackets` the
+    marks survive where colour does not (a pipe, a file): `hp [6]`."""
+    ref_lines = reference.split("\n")
+    other_lines = [] if other is None else other.split("\n")
+    ref_out, other_out = Text(), Text()
+
+    def add(out: Text, words: list[str], flags: list[bool], style: str) -> None:
+        if out:
+            out.append("\n")
+        for n, (word, differs) in enumerate(zip(words, flags, strict=True)):
+            if n:
+                out.append(" ")
+            out.append(f"[{word}]" if differs and brackets else word, style if differs else "")
+
+    keys = difflib.SequenceMatcher(None, [line.split(" ")[0] for line in ref_lines],
+                                   [line.split(" ")[0] for line in other_lines], autojunk=False)
+    for op, a0, a1, b0, b1 in keys.get_opcodes():
+        pairs = min(a1 - a0, b1 - b0) if op in ("equal", "replace") else 0
+        for i in range(a0, a1):
+            j = b0 + (i - a0)
+            ref_words = ref_lines[i].split(" ")
+            if i - a0 < pairs:
+                other_words = other_lines[j].split(" ")
+                ref_flags, other_flags = [True] * len(ref_words), [True] * len(other_words)
+                words = difflib.SequenceMatcher(None, ref_words, other_words, autojunk=False)
+                for wop, w0, w1, v0, v1 in words.get_opcodes():
+                    if wop == "equal":
+                        ref_flags[w0:w1] = [False] * (w1 - w0)
+                        other_flags[v0:v1] = [False] * (v1 - v0)
+                add(ref_out, ref_words, ref_flags, ref_style)
+                add(other_out, other_words, other_flags, other_style)
+            else:
+                add(ref_out, ref_words, [True] * len(ref_words), ref_style)
+        for j in range(b0 + pairs, b1):
+            other_words = other_lines[j].split(" ")
+            add(other_out, other_words, [True] * len(other_words), other_style)
+    return ref_out, other_out
+
+
+def hanging(text: Text) -> Table:
+    """A template text line by line, each line's first word (its label) in a
+    column of its own: a long line wraps under its values, not to the edge."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for line in text.split("\n"):
+        cut = line.plain.find(" ")
+        if cut < 0:
+            grid.add_row(line, "")
+        else:
+            label, rest = line.divide([cut, cut + 1])[0::2]
+            grid.add_row(label, rest)
+    return grid
 
 
 def head(prompt: str) -> Text:
@@ -52,38 +112,43 @@ def kinds_of(prompt: str) -> dict[str, str]:
         return {}
 
 
-def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, str]) -> Text:
-    """A next state as readable lines; each field in `diffs` in `style`."""
-    t = Text()
+def short(status: str) -> str:
+    kind = default().statuses.get(status)
+    return kind.short if kind else status
 
-    def field(path: str, text: str) -> None:
-        t.append(text, style if path in diffs else "")
+
+def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, str]) -> Table:
+    """A next state as readable lines; each field in `diffs` in `style`.
+    Labels sit in their own column, so a long line wraps under its values,
+    never back to the panel's edge."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(ratio=1)
+
+    def fields(*parts: tuple[str, str] | str) -> Text:
+        t = Text()
+        for part in parts:
+            if isinstance(part, str):
+                t.append(part, "dim")
+            else:
+                path, text = part
+                t.append(text, style if path in diffs else "")
+        return t
 
     o = target.outcome
-    field("outcome.result", o.result)
-    t.append(" ")
-    field("outcome.amount", str(o.amount))
-    t.append("  tick ", "dim")
-    field("outcome.tick", f"{o.tick:+d}")
-    t.append("\nturn ", "dim")
-    field("turn", str(target.turn))
-    t.append("  next ", "dim")
-    field("next", target.next)
+    grid.add_row("", fields(("outcome.result", o.result), " ", ("outcome.amount", str(o.amount)), "  tick ",
+                            ("outcome.tick", f"{o.tick:+d}")))
+    grid.add_row("", fields("turn ", ("turn", str(target.turn)), "  next ", ("next", target.next)))
     for r in target.rows:
-        t.append(f"\n{r.label:<4} {kinds.get(r.label, '')[:8]:<8}", "bold")
-        t.append(" hp ", "dim")
-        field(f"{r.label}.hp", f"{r.hp:>2}")
-        t.append(" mp ", "dim")
-        field(f"{r.label}.mp", f"{r.mp:>2}")
-        t.append("\n     st ", "dim")
-        # three statuses a line, as the cooldowns below: five at once overflow half the panel
-        words = [f"{ADJ.get(s.name, s.name)} {s.turns}/{s.power}" for s in r.statuses]
-        field(f"{r.label}.st", "\n        ".join(" ".join(words[i:i + 3]) for i in range(0, len(words), 3)) or "-")
-        t.append("\n     cd ", "dim")
-        # two slots a line: the hero's four do not fit half the panel, and a wrap would lose the indent
-        pairs = [" ".join(f"{a}:{n}" for a, n in r.cooldowns[i:i + 2]) for i in range(0, len(r.cooldowns), 2)]
-        field(f"{r.label}.cd", "\n        ".join(pairs) or "-")
-    return t
+        kind = kinds.get(r.label, "")
+        line = Text()
+        line.append(f"{kind} " if kind else "", "bold")
+        line.append_text(fields("hp ", (f"{r.label}.hp", f"{r.hp:>2}"), " mp ", (f"{r.label}.mp", f"{r.mp:>2}")))
+        grid.add_row(Text(r.label, "bold"), line)
+        grid.add_row(" st", fields((f"{r.label}.st", " ".join(f"{short(s.name)} {s.turns}/{s.power}"
+                                                               for s in r.statuses) or "-")))
+        grid.add_row(" cd", fields((f"{r.label}.cd", " ".join(f"{a}:{n}" for a, n in r.cooldowns) or "-")))
+    return grid
 
 
 def render_comparison(prompt: str, engine: str, others: list[Answer], *, engine_applied: bool = True,
@@ -111,9 +176,13 @@ def render_comparison(prompt: str, engine: str, others: list[Answer], *, engine_
         all_diffs |= diffs - {"unparsed"}
         verdicts.append((answer, diffs))
 
-    cells.append(Text(engine) if raw or expected is None else render_target(expected, all_diffs, ENGINE_DIFF, kinds))
+    if raw:
+        first = next((a.text for a in others if a.text is not None), None)
+        cells.append(hanging(marked(engine, first, brackets=False)[0] if first else Text(engine)))
+    else:
+        cells.append(Text(engine) if expected is None else render_target(expected, all_diffs, ENGINE_DIFF, kinds))
     for answer, diffs in verdicts:
-        cells.append(render_answer(answer, diffs, raw, kinds))
+        cells.append(render_answer(answer, diffs, raw, kinds, engine))
     table.add_row(*cells)
 
     summary = Text()
@@ -128,16 +197,16 @@ def render_comparison(prompt: str, engine: str, others: list[Answer], *, engine_
             summary.append(f"{answer.title}: agrees with the rules\n", "green")
     parts: list[RenderableType] = [head(prompt)]
     if raw:
-        parts += [Text("prompt", "dim"), Text(prompt, "cyan"), Text("")]
+        parts += [Text("prompt", "dim"), hanging(Text(prompt, "cyan")), Text("")]
     parts += [table, Text(""), summary]
     return Group(*parts)
 
 
-def render_answer(answer: Answer, diffs: set[str], raw: bool, kinds: dict[str, str]) -> RenderableType:
+def render_answer(answer: Answer, diffs: set[str], raw: bool, kinds: dict[str, str], engine: str = "") -> RenderableType:
     if answer.text is None:
         return Text(f"✗ refused\n{answer.error or ''}", "bold red")
     if raw:
-        return Text(answer.text, "" if answer.valid else "red")
+        return hanging(marked(engine, answer.text, brackets=False)[1] if engine else Text(answer.text))
     if not answer.valid or "unparsed" in diffs:
         return Text(f"✗ did not parse: {answer.error or ''}\n", "bold red") + Text(answer.text, "red")
     return render_target(parse_target(answer.text), diffs, MODEL_DIFF, kinds)

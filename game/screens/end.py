@@ -1,4 +1,6 @@
-"""The end of a run (death or victory), and the offer to continue a suspended run."""
+"""The end of a run (death or victory), and the offer to continue a
+suspended run. Both are dismissed with the player's choice, which the app
+acts on."""
 
 from __future__ import annotations
 
@@ -12,46 +14,57 @@ from textual.widgets import Footer, Static
 from ..run import Run
 from .widgets import Banner
 
+NEW, CONTINUE, QUIT = "new", "continue", "quit"
 
-class GameOverScreen(Screen):
+
+def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Text:
+    t = Text(justify="center")
+    if run.victory:
+        t.append("VICTORY\n\n", "bold bright_yellow")
+        t.append("You slew the dragon and conquered the dungeon.\n\n")
+    else:
+        t.append("YOU DIED\n\n", "bold bright_red")
+        t.append(f"{run.cause[0].upper()}{run.cause[1:]}.\n\n")
+    t.append(f"Floor {run.depth} of {run.floors}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
+    t.append(f"Battles {run.battles}\n")
+    t.append(f"The model ({model_name}) agreed with the rules\non {run.tally} of the turns it was asked\n")
+    if run.tally.changed:
+        t.append(f"Model mistakes that changed the run: {run.tally.changed}\n", "magenta")
+    t.append(f"Seed {run.seed}\n", "dim")
+    if morgue:
+        t.append(f"Morgue file {morgue}\n(pico-rogue replay it to step through the battles)\n", "dim")
+    t.append("\nn: new run    q: quit", "bold")
+    return t
+
+
+class GameOverScreen(Screen[str]):
     BINDINGS = [
-        Binding("n", "app.new_run", "New run"),
-        Binding("q,escape", "app.quit_now", "Quit"),
+        Binding("n", "choose('new')", "New run"),
+        Binding("q,escape", "choose('quit')", "Quit"),
         Binding("question_mark", "app.help", "Help"),
     ]
 
-    def __init__(self, run: Run, morgue: str | None = None):
+    def __init__(self, run: Run, model_name: str, morgue: str | None = None):
         super().__init__()
         self.run_state = run
+        self.model_name = model_name
         self.morgue = morgue
 
     def compose(self) -> ComposeResult:
-        run = self.run_state
-        t = Text(justify="center")
-        if run.victory:
-            t.append("VICTORY\n\n", "bold bright_yellow")
-            t.append("You slew the dragon and conquered the dungeon.\n\n")
-        else:
-            t.append("YOU DIED\n\n", "bold bright_red")
-            t.append(f"{run.cause[0].upper()}{run.cause[1:]}.\n\n")
-        t.append(f"Floor {run.depth} of {run.floors}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
-        t.append(f"Battles {run.battles}   model and rules agreed on {run.tally} of the turns\n", "")
-        t.append(f"Seed {run.seed}\n", "dim")
-        if self.morgue:
-            t.append(f"Morgue file {self.morgue}  (pico-rogue replay it to step through the battles)\n", "dim")
-        t.append("\n")
-        t.append("n: new run    q: quit", "bold")
         yield Banner(id="banner")
         with Middle(), Center():
-            yield Static(t, id="game-over")
-        yield Footer()
+            yield Static(render_game_over(self.run_state, self.model_name, self.morgue), id="game-over")
+        yield Footer(show_command_palette=False)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
 
 
-class ContinueScreen(Screen):
+class ContinueScreen(Screen[str]):
     BINDINGS = [
-        Binding("c,enter", "app.continue_run", "Continue"),
-        Binding("n", "app.new_run", "New run"),
-        Binding("q,escape", "app.quit_now", "Quit"),
+        Binding("c,enter", "choose('continue')", "Continue"),
+        Binding("n", "choose('new')", "New run"),
+        Binding("q,escape", "choose('quit')", "Quit"),
     ]
 
     def __init__(self, summary: str):
@@ -62,8 +75,11 @@ class ContinueScreen(Screen):
         t = Text(justify="center")
         t.append("A suspended run is waiting\n\n", "bold")
         t.append(self.summary + "\n\n")
-        t.append("c: continue it    n: start a new run (the suspended one is lost)    q: quit", "bold")
+        t.append("c: continue it\nn: start a new run (the suspended one is lost)\nq: quit", "bold")
         yield Banner(id="banner")
         with Middle(), Center():
             yield Static(t, id="continue")
-        yield Footer()
+        yield Footer(show_command_palette=False)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)

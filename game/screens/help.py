@@ -9,43 +9,62 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+# Lines stay under 72 columns: the box fits an 80-column terminal.
 HELP = """\
-[b]Moving[/b]      arrows, hjkl, yubn (diagonals), numpad 1-9
-[b]Fight[/b]       walk into a monster: it and the monsters beside it (1-3) fight you
-[b]Wait[/b]        . or 5        [b]Rest[/b]  R (until healed)        [b]Explore[/b]   x (stops when a monster shows)
-[b]Stairs[/b]      > descends on the stairs, or walks to them once you have seen them
-[b]Items[/b]       walk over them: potions are carried, charms raise your stats at once
-[b]Inventory[/b]   i: what you carry; a letter drinks that potion now
+[b]Moving[/b]     arrows, hjkl, yubn (diagonals), numpad 1-9
+[b]Fight[/b]      walk into a monster: it and the monsters beside it
+           (1-3) fight you
+[b]Wait[/b]       . or 5          [b]Rest[/b]  R (until healed)
+[b]Explore[/b]    x (stops when a monster shows)
+[b]Stairs[/b]     > descends on the stairs, or walks to them once seen
+[b]Items[/b]      walk over them: potions are carried, charms raise
+           your stats at once
+[b]Inventory[/b]  i: what you carry; a letter drinks that potion now
+[b]Messages[/b]   m: the whole message history, scrollable
 
 [b]In battle[/b]
-  1-7        your actions (greyed ones say why: cooldown, mp, no potion)
-  Tab        change the target
-  f          flee: a chance (less with more monsters, none from the dragon);
-             a failed try gives the monsters their turns
-  r          show the raw template: the prompt and both next-state texts
-  [ ]        look at earlier turns of this battle
-  Enter      leave a finished battle
+  1-7      your actions (greyed ones say why: cooldown, mp, no potion)
+  Tab      change the target
+  f        flee: a chance (less with more monsters, none from the
+           dragon); a failed try gives the monsters their turns
+  r        the raw template: the prompt and both next-state texts
+  z        zoom the comparison to the whole screen (z again: back)
+  [ ]      earlier turns of this battle
+  Enter    leave a finished battle
+  psn 3/2  small screens' short for poisoned, 3 turns left, 2 hp a
+           turn; brn burning, rgn regenerating, grd guard, stn stun
+  A stunned hero's turn passes by itself.
 
 [b]The model[/b]
-  Every turn the rules engine and the pico model both resolve it. Their next
-  states are shown side by side; every field where they differ is lit
-  (yellow on the rules' side, red on the model's).
-  t          trust the model: its next state drives the game. When its answer
-             is unusable the rules decide that turn, and the log says so.
-  The banner shows who is in charge: RULES or MODEL.
+  Every turn the rules engine and the pico model both resolve it.
+  Their next states are shown side by side; every field where they
+  differ is lit (yellow on the rules' side, red on the model's).
+  When they differ the game stops and says what differs, in words,
+  and whose state it went on from; any key goes on.
+  t        trust the model: its next state drives the game, mistakes
+           and all. Kills made while it is in charge give 1.5x xp; the
+           banner counts its mistakes that changed the run. When its
+           answer is unusable the rules decide that turn.
+  The banner shows who is in charge (RULES or MODEL) and which
+  model is loaded.
 
 [b]Saving[/b]
-  q          save the run and quit; the next `pico-rogue play` offers to continue
+  q        save the run and quit; the next `pico-rogue play`
+           offers to continue. Closing the terminal saves too.
+  Ctrl-C   says how to leave (q)
   Every battle is written to saves/ when it ends; replay it with
-  `pico-rogue replay saves/<file>.json`.
-  Death is permanent.
+  `pico-rogue replay saves/<file>.json`. Death is permanent.
 
-[b]?[/b] or Esc closes this help."""
+[b]?[/b] or Esc closes this help; ↑↓ PgUp PgDn scroll it."""
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", "Close"),
+        Binding("up,k", "scroll(-1)", "Up", show=False),
+        Binding("down,j", "scroll(1)", "Down", show=False),
+        Binding("pageup", "scroll(-10)", "Page up", show=False),
+        Binding("pagedown,space", "scroll(10)", "Page down", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,4 +72,9 @@ class HelpScreen(ModalScreen):
             yield Static(Text.from_markup(HELP), id="help")
 
     def on_mount(self) -> None:
-        self.query_one("#help-box").border_title = "Help"
+        box = self.query_one("#help-box")
+        box.border_title = "Help"
+        box.border_subtitle = "↑↓ PgUp PgDn scroll · Esc closes"
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#help-box").scroll_relative(y=lines, animate=False)

@@ -1,14 +1,19 @@
-"""Small pieces of the screen: the banner that says who is in charge, and the
-renderings of combatants and of the hero's numbered actions."""
+"""Pieces every screen uses: the banner that says who is in charge, the
+message log, hp bars and the colours of monster kinds.
+
+Each widget owns its state as `reactive` attributes and draws itself from
+them; a screen only hands it new values."""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Static
 
-from ..battle import ADJECTIVES, Option
-from ..content import Content
-from ..encounter import HERO, Combatant, Encounter
+from ..encounter import Combatant
 
 KIND_STYLES = {
     "rat": "yellow", "bat": "magenta", "snake": "green", "goblin": "bright_green", "skeleton": "white",
@@ -17,32 +22,84 @@ KIND_STYLES = {
 
 
 class Banner(Static):
-    """The top line: who is in charge (RULES or MODEL), the model, the seed."""
+    """The top line: who is in charge (RULES or MODEL), the stakes of trusting
+    the model, which model is loaded, the seed. It follows the app's state."""
+
+    trust = reactive(False)
+    model = reactive("")
+    seed = reactive("")
+    mistakes = reactive(0)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "trust_model", self.redraw)
-        self.watch(self.app, "model_label", self.redraw)
+        follow = {"trust_model": "trust", "model_name": "model", "seed_label": "seed", "mistakes": "mistakes"}
+        for theirs, mine in follow.items():
+            self.watch(self.app, theirs, self._follower(mine))
 
-    def redraw(self, _=None) -> None:
-        app = self.app
-        t = Text(" pico-rogue ", "bold reverse")
+    def _follower(self, mine: str):
+        def follow(value) -> None:
+            setattr(self, mine, value)
+        return follow
+
+    def render(self) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(" pico-rogue ", "bold reverse")
         t.append("  in charge: ")
-        if app.trust_model:
+        if self.trust:
             t.append(" MODEL ", "bold white on magenta")
+            t.append(" xp ×1.5", "magenta")
         else:
             t.append(" RULES ", "bold black on green")
-        t.append(f"   {app.model_label}", "dim" if "unavailable" in app.model_label else "")
-        seed = getattr(app, "seed_label", "")
-        if seed:
-            t.append(f"   {seed}", "dim")
-        self.text = t
-        self.update(t)
+        if self.mistakes:
+            t.append(f"  model mistakes applied: {self.mistakes}", "bold magenta")
+        if self.model == "unavailable":
+            t.append("   model: unavailable (the rules play alone)", "dim")
+        else:
+            t.append(f"   model: {self.model}", "dim" if self.model == "loading…" else "")
+        if self.seed:
+            t.append(f"   {self.seed}", "dim")
+        return t
+
+    @property
+    def text(self) -> Text:
+        """What the banner shows now (tests read it as a player would)."""
+        return self.render()
+
+
+class MessageLog(VerticalScroll):
+    """The message log: every line of the run so far, the newest always in
+    view at the bottom; scroll up (wheel, or the history screen) for the rest.
+    Lines wrap under their own text, never to the panel's first column."""
+
+    lines: reactive[tuple[str, ...]] = reactive((), always_update=True)
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="log-lines")
+
+    def watch_lines(self, lines: tuple[str, ...]) -> None:
+        table = Table.grid(expand=True)
+        table.add_column(width=2, style="dim")
+        table.add_column(ratio=1)
+        for n, line in enumerate(lines):
+            newest = n == len(lines) - 1
+            table.add_row("›" if newest else "·", Text(line, "bold" if newest else ""))
+        if not self.is_mounted:
+            return
+        self.query_one(".log-lines", Static).update(table)
+        self.call_after_refresh(self.scroll_end, animate=False)
+
+    def on_mount(self) -> None:
+        self.watch_lines(self.lines)
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return self.lines
 
 
 def bar(value: int, top: int, width: int, style: str) -> Text:
     filled = 0 if top <= 0 else round(width * value / top)
     if value > 0:
         filled = max(1, filled)
+    filled = min(width, filled)
     t = Text("█" * filled, style)
     t.append("░" * (width - filled), "grey30")
     return t
@@ -52,58 +109,6 @@ def hp_style(c: Combatant) -> str:
     return "green" if c.hp * 2 > c.max_hp else "yellow" if c.hp * 4 > c.max_hp else "red"
 
 
-def render_roster(encounter: Encounter, target: str | None, content: Content) -> Text:
-    """Every combatant: hp and mp bars, statuses with durations, cooldowns."""
-    t = Text()
-    for c in encounter.combatants:
-        mark = "▶ " if c.label == encounter.actor else "  "
-        name = "you (knight)" if c.label == HERO else f"{c.label} {c.kind}"
-        style = "bold" if c.label == HERO else KIND_STYLES.get(c.kind, "")
-        t.append(mark, "bold yellow")
-        t.append(f"{name:<14}", style if c.alive else "strike dim")
-        if c.label == target and c.alive:
-            t.append(" ◎ target", "bold cyan")
-        t.append("\n  hp ")
-        t.append_text(bar(c.hp, c.max_hp, 16, hp_style(c)))
-        t.append(f" {c.hp:>2}/{c.max_hp}")
-        if c.max_mp:
-            t.append("\n  mp ")
-            t.append_text(bar(c.mp, c.max_mp, 16, "blue"))
-            t.append(f" {c.mp:>2}/{c.max_mp}")
-        if not c.alive:
-            t.append("\n  dead", "dim")
-        if c.statuses:
-            t.append("\n  ")
-            for s in c.statuses:
-                kind = content.statuses[s.name].tick
-                st = "red" if kind == "damage" else "green" if kind == "heal" else "cyan"
-                power = f" {s.power}/turn" if kind != "none" else ""
-                t.append(f"{ADJECTIVES.get(s.name, s.name)} ({s.turns}{power}) ", st)
-        if c.cooldowns:
-            t.append("\n  ")
-            for a, n in c.cooldowns:
-                t.append(f"[{a} {n}]" if n else f"[{a} ✓]", "dim" if n else "green")
-                t.append(" ")
-        t.append("\n")
-    return t
-
-
-def render_options(options: list[Option], encounter: Encounter, potions: dict[str, int], content: Content,
-                   busy: bool) -> Text:
-    t = Text()
-    for o in options:
-        ability = content.abilities[o.ability]
-        label = o.ability.replace("_", " ")
-        if ability.item:
-            label += f" ×{potions.get(ability.item, 0)}"
-        cost = f" {ability.cost}mp" if ability.cost else ""
-        on = "" if ability.target == "self" else f" → {o.action.target}"
-        if o.ready and not busy:
-            t.append(f" {o.key} ", "bold black on cyan")
-            t.append(f" {label}{cost}{on}", "bold")
-            t.append(f"  {o.describe}\n", "dim")
-        else:
-            t.append(f" {o.key} ", "grey50 on grey23")
-            t.append(f" {label}{cost}", "grey50")
-            t.append(f"  {o.why or 'wait for your turn'}\n", "grey42 italic")
-    return t
+def plural(count: int, noun: str) -> str:
+    """'1 healing potion', '3 healing potions'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

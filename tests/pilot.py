@@ -1,0 +1,61 @@
+"""Driving the game as a player does, for the Pilot tests: an app on a
+throwaway saves folder, and the waits and walks a player would make."""
+
+from __future__ import annotations
+
+from game.app import PicoRogueApp
+from game.model_side import model_side
+from game.resolver import EngineResolver
+from game.screens.battle import BattleScreen
+from game.screens.widgets import Banner
+
+SIZE = (140, 45)
+KEYS = {(1, 0): "l", (-1, 0): "h", (0, -1): "k", (0, 1): "j", (-1, -1): "y", (1, -1): "u", (-1, 1): "b", (1, 1): "n"}
+
+
+def make_app(saves, model=None, seed=3, **kw) -> PicoRogueApp:
+    side = model or model_side(EngineResolver())
+    return PicoRogueApp(seed=seed, saves=saves, model_loader=lambda: side, turn_pause=0, **kw)
+
+
+async def settle(pilot) -> None:
+    """Wait until the game waits for the player: no worker, no monster turn pending."""
+    for _ in range(400):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not (isinstance(screen, BattleScreen) and screen.busy):
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the game never came back to the player")
+
+
+def banner(app) -> str:
+    return app.screen.query_one(Banner).text.plain
+
+
+async def bump_a_monster(pilot) -> None:
+    """Stand the hero beside a monster (as a fixture would), then walk into it."""
+    run = pilot.app.game
+    for m in run.floor.monsters:
+        for (dx, dy), key in KEYS.items():
+            spot = (m.x - dx, m.y - dy)
+            if run.floor.walkable(spot) and not run.floor.monster_at(spot):
+                run.pos = spot
+                run.floor.see_from(spot)
+                await pilot.press(key)
+                await settle(pilot)
+                return
+    raise AssertionError("no monster to bump")
+
+
+async def fight_to_the_end(pilot) -> None:
+    app = pilot.app
+    for _ in range(100):
+        screen = app.screen
+        assert isinstance(screen, BattleScreen)
+        if screen.battle.over:
+            return
+        await pilot.press("1")
+        await settle(pilot)
+    raise AssertionError("the battle did not end")

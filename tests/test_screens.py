@@ -1,0 +1,241 @@
+"""What the player sees of the model: a divergence stops the game and says
+what changed, trust has stakes and survives a suspend, a stunned hero's turn
+passes by itself, every way out keeps the run."""
+
+from __future__ import annotations
+
+from pilot import SIZE, banner, bump_a_monster, make_app, settle
+from stand_in import stand_in
+
+from game.battle import MODEL
+from game.encounter import Status
+from game.model_side import ModelSide
+from game.run import suspended
+from game.screens.battle import BattleScreen
+from game.screens.divergence import DivergenceScreen
+from game.screens.dungeon import DungeonScreen
+from game.screens.widgets import MessageLog
+
+
+async def fight_until_divergence(pilot) -> None:
+    """The hero strikes; the stand-in model errs on the monsters' first turn.
+    (The hero's atk is 0, so the first monster lives to take that turn.)"""
+    await bump_a_monster(pilot)
+    battle = pilot.app.game.battle
+    battle.encounter = battle.encounter.replacing(battle.encounter.hero.with_(atk=0))
+    await pilot.press("1")
+    await settle(pilot)
+
+
+async def test_a_divergence_stops_the_game_and_says_what_changed(tmp_path):
+    app = make_app(tmp_path, model=stand_in())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await fight_until_divergence(pilot)
+        assert isinstance(app.screen, DivergenceScreen)
+        shown = app.screen.query_one("#divergence").render().plain
+        turn = app.screen.turn
+        m1 = next(line for line in turn.engine.split("\n") if line.startswith("m1 "))
+        rules_hp = int(m1.split()[2])
+        assert f"the model gave the {app.game.battle.start.get('m1').kind}" in shown
+        assert f"{max(1, rules_hp - 10)} hp, the rules {rules_hp}" in shown
+        assert "Applied: the rules' state" in shown
+        battle = app.game.battle
+        turns = len(battle.turns)
+        await pilot.pause(0.1)
+        assert len(battle.turns) == turns  # it waits for the player
+        await pilot.press("x")  # any key goes on
+        await settle(pilot)
+        assert isinstance(app.screen, BattleScreen)
+        log = app.screen.query_one(MessageLog).lines
+        assert any(f"the rules {rules_hp} — the rules' state was applied." in line for line in log)
+        assert battle.turns[turns - 1].applied == "engine"
+
+
+async def test_trusting_a_wrong_model_applies_its_state_and_counts_the_mistake(tmp_path):
+    app = make_app(tmp_path, model=stand_in(), trust_model=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "MODEL" in banner(app) and "xp ×1.5" in banner(app)
+        await fight_until_divergence(pilot)
+        assert isinstance(app.screen, DivergenceScreen)
+        shown = app.screen.query_one("#divergence").render().plain
+        assert "Applied: the model's state" in shown and "Model mistakes that changed this run: 1" in shown
+        turn = app.screen.turn
+        assert turn.applied == MODEL
+        await pilot.press("enter")
+        await settle(pilot)
+        battle = app.game.battle
+        log = app.screen.query_one(MessageLog).lines
+        assert any("— the model's state was applied." in line for line in log)
+        # the narration tells the state the game went on from: the monster's lost hp
+        assert battle.tally.changed == 1
+        await pilot.press("q")
+        await pilot.pause()
+    assert suspended(tmp_path)["trust_model"] is True
+    assert suspended(tmp_path)["battle"]["turns"][1]["applied"] == MODEL
+
+
+async def test_trust_survives_suspend_and_continue(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.trust_model
+        await pilot.press("q")
+        await pilot.pause()
+    again = make_app(tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(again.screen, DungeonScreen)
+        assert again.trust_model and "MODEL" in banner(again)
+
+
+async def test_t_without_a_model_says_why_and_the_rules_stay(tmp_path):
+    app = make_app(tmp_path, model=ModelSide(None, "unavailable", "no weights at assets/pico.safetensors"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert not app.trust_model and "RULES" in banner(app)
+        said = [n.message for n in app._notifications]
+        assert any("No model is loaded (no weights at assets/pico.safetensors)" in m and "--weights" in m for m in said)
+
+
+async def test_a_stunned_hero_turn_passes_by_itself(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        battle = app.screen.battle
+        assert battle.hero_to_act
+        hero = battle.encounter.hero
+        battle.encounter = battle.encounter.replacing(hero.with_(statuses=(Status("stun", 1, 0),)))
+        app.screen.next_step()  # as after any turn
+        await settle(pilot)
+        first = battle.turns[0]
+        assert first.actor == "hero" and "You are stunned and lose your turn." in first.lines
+        assert battle.over or battle.hero_to_act  # the monsters acted, and it is the player's turn again
+
+
+async def test_the_palette_quit_and_ctrl_q_keep_the_run(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Save & quit" in commands and "Quit" not in commands
+        await app.action_quit()  # what the palette's entry and anything asking the app to quit run
+        await pilot.pause()
+    assert suspended(tmp_path)["pos"] == list(app.game.pos)
+
+    again = make_app(tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        moves = again.game.moves
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert suspended(tmp_path)["moves"] == moves
+
+
+async def test_ctrl_c_says_how_to_leave(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running
+        assert any("Press q to save the run and quit" in n.message for n in app._notifications)
+
+
+async def test_off_the_stairs_says_where_they_are(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert app.game.depth == 1
+        assert app.screen.query_one(MessageLog).lines[-1] == "You have not found the stairs down yet (x explores)."
+
+
+async def test_the_message_history_holds_every_line(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for n in range(40):
+            app.game.say(f"line {n}")
+        await pilot.press("m")
+        await pilot.pause()
+        history = app.screen.query_one(MessageLog)
+        assert history.lines[-1] == "line 39" and "You enter the dungeon" in history.lines[0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DungeonScreen)
+
+
+def visible(app) -> str:
+    """The characters the terminal shows now, line by line."""
+    update = app.screen._compositor.render_full_update()
+    return "\n".join("".join(strip.text for strip in line) for line in update.strips)
+
+
+async def test_at_80x24_every_combatant_and_action_is_on_screen(tmp_path):
+    from game import roster
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        battle = app.game.battle
+        crowd = roster.encounter(battle.encounter.hero, ["troll", "shaman", "goblin"])
+        burning = (Status("poison", 3, 2), Status("burn", 2, 3), Status("regen", 2, 2))
+        crowd = crowd.replacing(*(c.with_(statuses=burning) for c in crowd.combatants))
+        battle.encounter = battle.start = crowd
+        app.screen.show_battle()
+        await pilot.pause()
+        text = visible(app)
+        for who in ("you", "m1 troll", "m2 shaman", "m3 goblin"):
+            assert who in text, text
+        for n in range(1, 8):
+            assert f" {n} " in text, text
+        assert "psn 3/2  brn 2/3  rgn 2/2" in text  # statuses too, not only names
+        assert "Save & quit" in text.splitlines()[-1]  # the footer, with the way out
+
+
+async def test_q_on_a_divergence_saves_and_quits(tmp_path):
+    app = make_app(tmp_path, model=stand_in())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await fight_until_divergence(pilot)
+        assert isinstance(app.screen, DivergenceScreen)
+        turns = len(app.game.battle.turns)
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
+    assert len(suspended(tmp_path)["battle"]["turns"]) == turns
+
+
+def test_every_help_line_fits_an_80_column_terminal():
+    from rich.text import Text
+
+    from game.screens.help import HELP
+
+    assert max(len(line) for line in Text.from_markup(HELP).plain.splitlines()) <= 72
+
+
+async def test_z_zooms_the_comparison_and_back(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is app.screen.query_one("#compare")
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.maximized is None
