@@ -16,16 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from game import generate
-from game.cli import UsageError
 from game.content import default
 from game.divergence import fields
 from game.template import TemplateError, parse_prompt, parse_target, serialize_prompt, serialize_target
 
-from .data import DataError, saved_pairs
 from .decode import decode_batch
+from .errors import UsageError
 from .grammar import target_grammar
 from .resolver import ModelResolver, load_resolver
 
@@ -46,6 +43,8 @@ def fresh(n: int, seed: int) -> list[Item]:
 def from_file(path: Path) -> list[Item]:
     """Items from a JSONL file, or from battle saves (a file or a folder)."""
     if path.is_dir() or path.suffix == ".json":
+        from .data import DataError, saved_pairs  # training's data module (it loads torch): only for saves
+
         try:
             return [Item(p, t, "battle save") for p, t in saved_pairs([path])]
         except DataError as exc:
@@ -80,7 +79,7 @@ def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
         for k in range(0, len(group), BATCH):
             chunk = group[k : k + BATCH]
             grammars = [target_grammar(parsed, resolver.tok, resolver.content.status_order) for _, parsed, _ in chunk]
-            decoded = decode_batch(resolver.fast, resolver.tok, [ids for _, _, ids in chunk], grammars)
+            decoded = decode_batch(resolver.net, resolver.tok, [ids for _, _, ids in chunk], grammars)
             for (i, _, _), ids in zip(chunk, decoded, strict=False):
                 out[i] = resolver.tok.decode(ids)
     return out
@@ -206,12 +205,7 @@ def main(args) -> int:
         from .perturb import main as perturb_main
 
         return perturb_main(args)
-    from .weights import WeightsError
-
-    try:
-        resolver = load_resolver(args.weights, threads=torch.get_num_threads())
-    except WeightsError as exc:
-        raise UsageError(str(exc)) from None
+    resolver = load_resolver(args.weights, runtime=args.runtime)
     items = from_file(args.data) if args.data else fresh(args.n, args.seed)
     result = evaluate(resolver, items, args.battles, args.seed)
     if args.json:

@@ -10,27 +10,13 @@ uses that to pass grammar-fixed tokens without a network call of their own).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .config import Config
 
-@dataclass(frozen=True)
-class Config:
-    vocab_size: int
-    n_layer: int = 3
-    n_head: int = 4
-    d_model: int = 128
-    d_ff: int = 512
-    max_len: int = 352
-    dropout: float = 0.0
-    n_roles: int = 7
-    n_args: int = 4
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["Cache", "Config", "PicoModel"]
 
 
 class Cache:
@@ -87,7 +73,7 @@ class PicoModel(nn.Module):
         self.config = config
         self.tok = nn.Embedding(config.vocab_size, config.d_model)
         self.pos = nn.Embedding(config.max_len, config.d_model)
-        self.segment = nn.Embedding(2, config.d_model)
+        self.segment = nn.Embedding(config.n_segments, config.d_model)
         self.role = nn.Embedding(config.n_roles, config.d_model)
         self.field = nn.Embedding(config.vocab_size, config.d_model)
         self.arg = nn.Embedding(config.n_args, config.d_model)

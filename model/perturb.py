@@ -30,10 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-import torch
-
 from game import generate
-from game.cli import UsageError
 from game.content import Content, default
 from game.encounter import HERO, MAX_STAT, MAX_TURN, MAX_TURNS, Encounter, Status
 from game.resolver import EngineResolver
@@ -444,7 +441,7 @@ def decode_raw(resolver: ModelResolver, prompts: list[tuple[str, str | None]], f
     grammar-constrained from the prompt's parse or the nearest valid prompt's,
     else (or with `free`) plain greedy decoding. None only where the prompt
     alone fills the model's context."""
-    tok, content, max_len = resolver.tok, resolver.content, resolver.model.config.max_len
+    tok, content, max_len = resolver.tok, resolver.content, resolver.config.max_len
     out: list[str | None] = [None] * len(prompts)
     groups: dict[int, list[tuple[int, list[int], object]]] = defaultdict(list)
     for i, (text, nearest) in enumerate(prompts):
@@ -458,7 +455,7 @@ def decode_raw(resolver: ModelResolver, prompts: list[tuple[str, str | None]], f
     for group in groups.values():
         for k in range(0, len(group), BATCH):
             chunk = group[k:k + BATCH]
-            decoded = decode_batch(resolver.fast, tok, [ids for _, ids, _ in chunk], [g for _, _, g in chunk])
+            decoded = decode_batch(resolver.net, tok, [ids for _, ids, _ in chunk], [g for _, _, g in chunk])
             for (i, _, _), ids in zip(chunk, decoded, strict=True):
                 out[i] = tok.decode(ids)
     return out
@@ -818,13 +815,7 @@ def table(result: dict) -> None:
 
 
 def main(args) -> int:
-    from .weights import WeightsError
-
-    try:
-        resolver = load_resolver(args.weights, threads=1)
-    except WeightsError as exc:
-        raise UsageError(str(exc)) from None
-    torch.manual_seed(0)
+    resolver = load_resolver(args.weights, runtime=args.runtime)
     from game.cli import parser
 
     # --n is eval's; left at its clean-suite default it means PER_FAMILY here
