@@ -186,11 +186,11 @@ def parser() -> argparse.ArgumentParser:
     quant.add_argument("--group", type=int, default=64, help="int8: values sharing one scale, along each row")
 
     ev = sub.add_parser("eval", help="measure the model against the rules engine")
-    ev.add_argument("--n", type=int, default=2000)
+    ev.add_argument("--n", type=int, help="fresh transitions (default 2,000; the perturb suite: 100 a family)")
     ev.add_argument("--seed", type=int, default=424242)
     ev.add_argument("--data", type=Path, help="JSONL of prompt/target, or battle saves (a file or a folder)")
     ev.add_argument("--weights", type=Path)
-    ev.add_argument("--battles", type=int, default=50, help="battles for the rollout-drift measure")
+    ev.add_argument("--battles", type=int, help="battles for the rollout-drift measure (default 50; perturb: 30)")
     ev.add_argument("--suite", choices=("clean", "perturb"), default="clean")
     ev.add_argument("--json", action="store_true")
     _runtime(ev)

@@ -21,12 +21,14 @@ the output is the same with any drafter or none; a good draft only saves
 calls.
 
 `decode_batch` decodes prompts of one token length in lock-step, one token
-per row per step, for evaluation.
+per row per step; `decode_all` many prompts, in batches of one length (what
+`eval` and the lab use).
 """
 
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Protocol
@@ -36,6 +38,7 @@ import numpy as np
 from .tokenizer import Structure, Tokenizer
 
 Grammar = Generator[frozenset[int], int, None]
+BATCH = 64  # prompts a batch step feeds together
 
 
 class Drafter(Protocol):
@@ -187,3 +190,19 @@ def decode_batch(net, tok: Tokenizer, prompts: list[list[int]], grammars: list[G
             break
         logits = net.step(cache, [[t] for t in step], [[s.push(t)] for s, t in zip(structures, step, strict=True)]).tolist()
     return outs
+
+
+def decode_all(net, tok: Tokenizer, work: list[tuple[list[int], Grammar]], batch: int = BATCH) -> list[list[int]]:
+    """The output ids for every (prompt ids, grammar), in order: prompts of
+    one token length are decoded together, `batch` at a time."""
+    out: list[list[int]] = [[] for _ in work]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, (ids, _) in enumerate(work):
+        groups[len(ids)].append(i)
+    for group in groups.values():
+        for k in range(0, len(group), batch):
+            chunk = group[k:k + batch]
+            decoded = decode_batch(net, tok, [work[i][0] for i in chunk], [work[i][1] for i in chunk])
+            for i, ids in zip(chunk, decoded, strict=True):
+                out[i] = ids
+    return out
