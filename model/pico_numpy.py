@@ -264,10 +264,11 @@ class NumpyPico:
     def _scaled(self, x: np.ndarray, out: np.ndarray) -> None:
         """x / std(x) row by row into `out`: the rest of a LayerNorm is in the next matrix."""
         d = self.config.d_model
-        if len(x) == 1:
-            mean = float(np.dot(x[0], self._ones)) / d
-            var = float(np.dot(x[0], x[0])) / d - mean * mean
-            np.multiply(x, 1.0 / math.sqrt(max(var, 0.0) + self.eps), out=out)
+        if len(x) < 4:  # row by row: fewer array operations for so few (2 rows: 3.7 us against 5.5)
+            for row, into in zip(x, out, strict=True):
+                mean = float(np.dot(row, self._ones)) / d
+                var = float(np.dot(row, row)) / d - mean * mean
+                np.multiply(row, 1.0 / math.sqrt(max(var, 0.0) + self.eps), out=into)
             return
         mean = x @ self._ones / d
         var = np.einsum("ij,ij->i", x, x) / d - mean * mean
