@@ -49,7 +49,7 @@ def _phi_table() -> tuple[np.ndarray, np.ndarray]:
     return phi[:-1].astype(np.float32), slope.astype(np.float32)
 
 
-_PHI = None
+_PHI: tuple[np.ndarray, np.ndarray] | None = None  # made with the first NumpyPico
 
 
 def _gelu(pre: np.ndarray, out: np.ndarray, at: np.ndarray, whole: np.ndarray) -> None:
@@ -81,6 +81,14 @@ def one_blas_thread() -> None:
             if hasattr(blas, name):
                 getattr(blas, name)(1)
                 return
+
+
+def _prepare() -> None:
+    """Once a process, with the first NumpyPico: the GELU table, and OpenBLAS on one thread."""
+    global _PHI
+    if _PHI is None:
+        _PHI = _phi_table()
+        one_blas_thread()
 
 
 class _Scratch:
@@ -146,10 +154,7 @@ class NumpyPico:
     name = "numpy"
 
     def __init__(self, tensors: dict[str, np.ndarray], config: Config):
-        global _PHI
-        if _PHI is None:
-            _PHI = _phi_table()
-            one_blas_thread()
+        _prepare()
         self.config = c = config
         d, hd = c.d_model, c.d_model // c.n_head
         t = {k: np.asarray(v, np.float64) for k, v in tensors.items()}
@@ -160,6 +165,7 @@ class NumpyPico:
         self._offsets = [int(o) for o in self.offsets]  # as Python ints: a tuple of numpy ints is slow to index with
         # a place past its table is refused (positions are checked against max_len apart)
         self.limits = np.array([sizes[0], 2**62, *sizes[2:]], np.uint64)
+        self.sizes = (sizes[0], *sizes[2:])  # token, segment, role, field, arg
         queries = np.ones(3 * d)
         queries[:d] = 1 / math.sqrt(hd)
 
@@ -204,10 +210,10 @@ class NumpyPico:
         if pos >= self.config.max_len:
             raise ValueError(f"sequence of {pos + 1} tokens exceeds the model's {self.config.max_len}")
         s, r, f, a = place
-        if not (token < self.limits[0] and s < self.limits[2] and r < self.limits[3] and f < self.limits[4]
-                and a < self.limits[5]) or min(token, s, r, f, a) < 0:
+        vt, vs, vr, vf, va = self.sizes
+        if not (0 <= token < vt and 0 <= s < vs and 0 <= r < vr and 0 <= f < vf and 0 <= a < va):
             raise ValueError(f"a token's place (token, segment, role, field, arg) = {(token, *place)} "
-                             f"is outside the model's tables {(*map(int, self.limits[[0, 2, 3, 4, 5]]),)}")
+                             f"is outside the model's tables {self.sizes}")
         o = self._offsets
         x = np.add.reduce(self.table.take((token, o[1] + pos, o[2] + s, o[3] + r, o[4] + f, o[5] + a), axis=0))
         w = self._row()
@@ -258,7 +264,7 @@ class NumpyPico:
         if not inside.all():
             bad = rows[~inside.all(axis=1)][0]
             raise ValueError(f"a token's place (token, segment, role, field, arg) = {(*map(int, bad[[0, 2, 3, 4, 5]]),)} "
-                             f"is outside the model's tables {(*map(int, self.limits[[0, 2, 3, 4, 5]]),)}")
+                             f"is outside the model's tables {self.sizes}")
         return self.table.take(rows + self.offsets, axis=0).sum(axis=1)
 
     def _scaled(self, x: np.ndarray, out: np.ndarray) -> None:
