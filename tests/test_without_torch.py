@@ -74,9 +74,9 @@ def test_selfplay_replay_rerun_and_eval_run_without_torch(no_torch, tmp_path):
 
 PLAY = textwrap.dedent("""
     import asyncio, sys
-    from test_app import SIZE, bump_a_monster, fight_to_the_end, settle
+    from pilot import SIZE, bump_a_monster, fight_to_the_end, settle
     from game.app import PicoRogueApp
-    from game.battle import load_model
+    from game.model_side import load_model
 
     async def main():
         app = PicoRogueApp(seed=3, saves=sys.argv[1], model_loader=load_model, turn_pause=0)
