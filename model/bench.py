@@ -13,6 +13,7 @@ The rules engine's latency for scale.
 
 from __future__ import annotations
 
+import copy
 import json
 import statistics
 import subprocess
@@ -23,10 +24,9 @@ from pathlib import Path
 from game import generate
 from game.resolver import EngineResolver
 
-from .decode import Uncached, decode_one
+from .decode import Uncached
 from .errors import UsageError
 from .evaluate import predict
-from .grammar import target_grammar
 from .resolver import RUNTIMES, ModelResolver, load_resolver
 
 BENCH_SEED = 31337
@@ -52,15 +52,13 @@ class _Answer:
         return self.target[self.at:]
 
 
-def _timed(resolver: ModelResolver, prompts: list[str], net=None, targets: list[list[int]] | None = None):
-    """(seconds, network calls, tokens) per prompt, as the resolver answers."""
-    net = net or resolver.net
+def _timed(resolver: ModelResolver, prompts: list[str], targets: list[list[int]] | None = None):
+    """(seconds, network calls, tokens) per prompt, as the resolver answers
+    (with its own drafter, if it has one; with `targets`, drafting those)."""
     times, calls, tokens = [], [], []
     for k, p in enumerate(prompts):
         start = time.perf_counter()
-        parsed, ids = resolver.check(p)
-        grammar = target_grammar(parsed, resolver.tok, resolver.content.status_order)
-        out = decode_one(net, resolver.tok, ids, grammar, _Answer(targets[k]) if targets else None)
+        out = resolver.decode(p, _Answer(targets[k]) if targets else None)
         resolver.tok.decode(out.ids)
         times.append(time.perf_counter() - start)
         calls.append(out.calls)
@@ -118,7 +116,9 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
     targets = [resolver.tok.encode(r["target"]) + [resolver.tok.eos] for r in records]
     _timed(resolver, prompts)  # warm up
     cached, calls, tokens = _timed(resolver, prompts)
-    uncached, _, _ = _timed(resolver, prompts[:UNCACHED], net=Uncached(resolver.net))
+    recomputing = copy.copy(resolver)
+    recomputing.net = Uncached(resolver.net)
+    uncached, _, _ = _timed(recomputing, prompts[:UNCACHED])
     drafted, drafted_calls, _ = _timed(resolver, prompts, targets=targets)
     batch = prompts * max(1, 512 // len(prompts))
     start = time.perf_counter()

@@ -3,13 +3,15 @@ numpy (the default: play and resolve need nothing else) or torch (checking)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from game.content import Content, default
 from game.resolver import Resolution, check_target
+from game.template import Prompt
 
 from . import weights
-from .decode import Decoded, decode_one
+from .decode import Decoded, Drafter, decode_one
 from .errors import UsageError
 from .grammar import target_grammar
 from .guard import Guard, Refusal
@@ -23,8 +25,12 @@ class ModelResolver:
 
     name = "pico"
 
-    def __init__(self, w: weights.Weights, net, content: Content | None = None):
+    def __init__(self, w: weights.Weights, net, content: Content | None = None,
+                 drafts: Callable[[Prompt, list[int]], Drafter] | None = None):
         self.tok, self.meta, self.config, self.net = w.tok, w.meta, w.config, net
+        # makes a drafter for a prompt (parsed, token ids): the template's, which
+        # copies prompt values; drafts save network calls, never change an answer
+        self.drafts = drafts
         self.content = content or default()
         self.weights_name = w.meta.get("name", w.path.stem)
         self.weights_sha256 = w.sha256
@@ -41,10 +47,13 @@ class ModelResolver:
         naming the field: the input guard, see model/guard.py."""
         return self.guard.check(prompt)
 
-    def decode(self, prompt: str, drafter=None) -> Decoded:
-        """The decoding of a prompt the guard let through (Refusal otherwise)."""
+    def decode(self, prompt: str, drafter: Drafter | None = None) -> Decoded:
+        """The decoding of a prompt the guard let through (Refusal otherwise),
+        with `drafter`, else the resolver's own (`drafts`), if any."""
         parsed, ids = self.check(prompt)
         grammar = target_grammar(parsed, self.tok, self.content.status_order)
+        if drafter is None and self.drafts is not None:
+            drafter = self.drafts(parsed, ids)
         return decode_one(self.net, self.tok, ids, grammar, drafter)
 
     def resolve(self, prompt: str) -> Resolution:

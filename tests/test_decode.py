@@ -198,3 +198,22 @@ def test_a_draft_stops_at_the_models_context():
         assert decode_one(net, tok, prompt, grammar_for(r["prompt"]), long_draft).ids == plain.ids
         tried += 1
     assert tried >= 3
+
+
+def test_a_resolver_with_a_drafter_answers_the_same_in_fewer_calls():
+    from game.resolver import EngineResolver
+    from game.template import serialize_prompt
+    from model.resolver import load_resolver
+
+    resolver = load_resolver()
+    engine = EngineResolver()
+    prompts = [r["prompt"] for r in fresh_records(12, seed=112)]
+    plain = [(resolver.resolve(p).text, resolver.last.calls) for p in prompts]
+    def answer(parsed, ids):  # the engine's answer to the prompt, as a drafter
+        text = engine.resolve(serialize_prompt(parsed.encounter, parsed.action, parsed.rolls)).text
+        return Oracle(TOK.encode(text) + [TOK.eos])
+
+    resolver.drafts = answer
+    drafted = [(resolver.resolve(p).text, resolver.last.calls) for p in prompts]
+    assert [t for t, _ in drafted] == [t for t, _ in plain]
+    assert sum(c for _, c in drafted) < sum(c for _, c in plain) / 4
