@@ -9,9 +9,10 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	# the CPU wheel of torch, pinned so no CUDA packages are pulled
+	# the CPU wheel of torch, pinned so no CUDA packages are pulled (the [train]
+	# extra then finds it installed); playing alone needs no torch: pip install .
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[train,dev]'
 	touch $(STAMP)
 
 play: $(STAMP)

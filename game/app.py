@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import random
 import signal
@@ -290,12 +291,12 @@ def main(args: argparse.Namespace) -> int:
     if args.weights is not None:
         if not args.weights.is_file():
             raise UsageError(f"--weights {args.weights}: no such file")
-        side = load_model(args.weights)
+        side = load_model(args.weights, runtime=args.runtime)
         if not side.ready:
             raise UsageError(f"--weights {args.weights}: {side.detail}")
         loader = lambda: side  # noqa: E731 - loaded before the screen starts, so a bad file never plays
     else:
-        loader = load_model
+        loader = functools.partial(load_model, runtime=args.runtime)
     app = PicoRogueApp(seed=args.seed, trust_model=args.trust_model, saves=saves, model_loader=loader,
                        guard_terminal=True)
     try:

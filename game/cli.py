@@ -10,7 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from .content import ContentError
+# before anything loads numpy: the model's small matrices run fastest on one
+# OpenBLAS thread (see model/__init__.py); a setting of the user's own wins
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from model.errors import ModelError  # noqa: E402 - the model library's errors (weights, data, settings): one line each
+
+from .content import ContentError  # noqa: E402
 
 
 class UsageError(Exception):
@@ -51,12 +57,8 @@ def _stderr_console():
 def _resolve(args: argparse.Namespace) -> int:
     if args.model:
         from model.resolver import load_resolver
-        from model.weights import WeightsError
 
-        try:
-            resolver = load_resolver(args.weights, threads=args.threads)
-        except WeightsError as exc:
-            raise UsageError(str(exc)) from None
+        resolver = load_resolver(args.weights, threads=args.threads, runtime=args.runtime)
     else:
         from .resolver import EngineResolver
 
@@ -82,7 +84,7 @@ def _resolve(args: argparse.Namespace) -> int:
 
 
 # name -> "module:function" for commands that live elsewhere (imported lazily,
-# so `generate` never pays for torch or textual).
+# so `generate` never pays for numpy or textual, and only `train` for torch).
 COMMANDS = {
     "play": "game.app:main",
     "serve": "game.serve:main",
@@ -90,9 +92,16 @@ COMMANDS = {
     "selfplay": "game.selfplay:main",
     "runs": "game.runs:main",
     "train": "model.train:main",
+    "quantize": "model.quantize:main",
     "eval": "model.evaluate:main",
     "bench": "model.bench:main",
 }
+RUNTIMES = ("numpy", "torch")  # model.resolver.RUNTIMES, without importing the model for --help
+
+
+def _runtime(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runtime", choices=RUNTIMES, default="numpy",
+                   help="what runs the network: numpy (default) or torch (for checking; needs pico-rogue[train])")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,6 +113,7 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+    _runtime(play)
 
     serve = sub.add_parser("serve", help="play the game in a browser (textual-serve)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
@@ -112,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+    _runtime(serve)
 
     replay = sub.add_parser("replay", help="replay a saved battle, or a run's battles (its record or morgue file)")
     replay.add_argument("file", type=Path)
@@ -119,6 +130,7 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--weights", type=Path)
     replay.add_argument("--plain", action="store_true", help="print every turn instead of the viewer")
     replay.add_argument("--width", type=int, help="columns for --plain (default: the terminal's)")
+    _runtime(replay)
 
     selfplay = sub.add_parser("selfplay", help="play battles or whole runs with a scripted hero, no screen")
     selfplay.add_argument("--battles", type=int, help="single battles, saved like played ones (default: 10)")
@@ -130,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
     selfplay.add_argument("--weights", type=Path)
     selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
     selfplay.add_argument("--json", action="store_true", help="runs: one JSON object instead of the table")
+    _runtime(selfplay)
 
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
     runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
@@ -148,7 +161,8 @@ def parser() -> argparse.ArgumentParser:
     who.add_argument("--engine", action="store_true", help="the rules engine")
     who.add_argument("--model", action="store_true", help="the pico model")
     res.add_argument("--weights", type=Path)
-    res.add_argument("--threads", type=int, default=1)
+    res.add_argument("--threads", type=int, default=1, help="torch's threads (the numpy runtime runs on one)")
+    _runtime(res)
     res.set_defaults(func=_resolve)
 
     train = sub.add_parser("train", help="train or fine-tune the pico model")
@@ -165,18 +179,25 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--set", nargs="*", metavar="FIELD=VALUE", help="change recipe fields, e.g. batch=256 lr=3e-3")
     train.add_argument("--workers", type=int, default=0, help="processes that generate examples (0: in the trainer)")
 
+    quant = sub.add_parser("quantize", help="write smaller weights: int8 with scales, or fp16")
+    quant.add_argument("--weights", type=Path, help="weights to read (default: the bundled model)")
+    quant.add_argument("--out", type=Path, required=True, help="the weights file to write (its .json beside it)")
+    quant.add_argument("--dtype", choices=("int8", "fp16"), default="int8")
+    quant.add_argument("--group", type=int, default=64, help="int8: values sharing one scale, along each row")
+
     ev = sub.add_parser("eval", help="measure the model against the rules engine")
-    ev.add_argument("--n", type=int, default=2000)
+    ev.add_argument("--n", type=int, help="fresh transitions (default 2,000; the perturb suite: 100 a family)")
     ev.add_argument("--seed", type=int, default=424242)
     ev.add_argument("--data", type=Path, help="JSONL of prompt/target, or battle saves (a file or a folder)")
     ev.add_argument("--weights", type=Path)
-    ev.add_argument("--battles", type=int, default=50, help="battles for the rollout-drift measure")
+    ev.add_argument("--battles", type=int, help="battles for the rollout-drift measure (default 50; perturb: 30)")
     ev.add_argument("--runs", type=int, default=20,
                     help="whole runs of the game played by the scripted hero with the model driving; 0: none")
     ev.add_argument("--edges", type=int, default=250,
                     help="transitions at each edge of the rules (kills, ticks, heals to full, every status); 0: none")
     ev.add_argument("--suite", choices=("clean", "perturb"), default="clean")
     ev.add_argument("--json", action="store_true")
+    _runtime(ev)
 
     bench = sub.add_parser("bench", help="time the model and the engine")
     bench.add_argument("--weights", type=Path)
@@ -192,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
         module, function = COMMANDS[args.command].split(":")
         return getattr(importlib.import_module(module), function)(args) or 0
-    except (UsageError, ContentError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except (UsageError, ContentError, ModelError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"pico-rogue {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

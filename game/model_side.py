@@ -32,15 +32,15 @@ class ModelSide:
         return "loading…" if self.status == "loading" else "unavailable"
 
 
-def load_model(weights: Path | None = None, threads: int = 1) -> ModelSide:
-    """Load the bundled (or given) pico model; never raises: a missing model
-    or missing weights make it 'unavailable' and the rules play alone."""
+def load_model(weights: Path | None = None, threads: int = 1, runtime: str = "numpy") -> ModelSide:
+    """Load the bundled (or given) pico model on `runtime`; never raises: a
+    missing model or missing weights make it 'unavailable' and the rules play alone."""
     try:
         from model.resolver import load_resolver
     except ImportError as exc:
         return ModelSide(None, "unavailable", f"the model code is missing ({exc})")
     try:
-        resolver = load_resolver(weights, threads=threads)
+        resolver = load_resolver(weights, threads=threads, runtime=runtime)
     except Exception as exc:  # noqa: BLE001 - WeightsError and anything else: play on without it
         return ModelSide(None, "unavailable", f"{type(exc).__name__}: {exc}")
     return model_side(resolver)

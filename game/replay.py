@@ -262,7 +262,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     again = None
     if args.rerun:
-        model = load_model(args.weights)
+        model = load_model(args.weights, runtime=args.runtime)
         if not model.ready:
             raise UsageError(f"--rerun needs the model, which is unavailable: {model.detail}")
         again = rerun(save, model.resolver)

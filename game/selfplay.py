@@ -129,7 +129,7 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError("--trust-model needs the model: drop --engine-only")
         model = ModelSide(None, "unavailable", "engine only")
     else:
-        model = load_model(args.weights)
+        model = load_model(args.weights, runtime=args.runtime)
         if not model.ready:
             if args.weights is not None or args.trust_model:
                 raise UsageError(f"the model is unavailable: {model.detail}")

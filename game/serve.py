@@ -23,6 +23,8 @@ def play_command(args: argparse.Namespace) -> list[str]:
         command.append("--trust-model")
     if args.weights is not None:
         command += ["--weights", str(args.weights.resolve())]
+    if getattr(args, "runtime", "numpy") != "numpy":
+        command += ["--runtime", args.runtime]
     return command
 
 

@@ -14,12 +14,13 @@ import torch
 from game import schema
 from game.generate import transitions
 
+from .errors import ModelError
 from .tokenizer import Structure, Tokenizer
 
 STREAM = 1 << 62  # "forever" for the generator
 
 
-class DataError(Exception):
+class DataError(ModelError):
     """A data file that cannot be used; the message names it."""
 
 

@@ -1,28 +1,58 @@
-"""Greedy decoding of a next-state block, constrained by the target grammar.
+"""Greedy decoding of a next-state block, constrained by the target grammar:
+the one decode loop, whatever runs the network.
+
+A network step is any object with `cache(batch)` (its `length` settable
+backwards: a rewind) and `step(cache, ids, where, every=False)` returning
+numpy logits of the last fed position, or of every fed position with
+`every` (pico_numpy.NumpyPico, pico_torch.TorchPico, or `Uncached` of
+either).
 
 One prompt (`decode_one`, what play and `resolve` use): the prompt goes
-through the network once into a KV cache; then each grammar-fixed token is
-queued and sent along with the next real choice, so the network runs once per
-decision, not once per token. The cached steps run on `fast.FastPico` (the
-same network in plain torch calls). `decode_uncached` makes the same
-decisions but recomputes the whole sequence each time: the baseline the cache
-is measured against. `decode_batch` decodes many prompts in lock-step for
-evaluation.
+through the network once into the cache; each grammar-fixed token is queued
+and fed along with the next real decision, so the network runs once per
+decision, not once per token. With a drafter (an object with `push(token)`,
+told every token emitted, and `guess()`, the tokens it expects next), a
+decision also feeds the draft in the same pass, with logits for every
+position, and walks the grammar through it: a drafted token is kept only
+where it is the network's own (grammar-constrained, greedy) choice at that
+position; at the first disagreement the network's choice is emitted instead
+and the cache rewinds past the rest. The network makes every decision, so
+the output is the same with any drafter or none; a good draft only saves
+calls.
+
+`decode_batch` decodes prompts of one token length in lock-step, one token
+per row per step; `decode_all` many prompts, in batches of one length (what
+`eval` and the lab use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections import defaultdict
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Protocol
 
-import torch
+import numpy as np
 
-from .fast import FastPico
-from .network import PicoModel
 from .tokenizer import Structure, Tokenizer
 
+Grammar = Generator[frozenset[int], int, None]
+BATCH = 64  # prompts a batch step feeds together
 
-def _packed(model: PicoModel | FastPico) -> FastPico:
-    return FastPico(model) if isinstance(model, PicoModel) else model  # packing costs ~2 ms: resolvers keep one
+
+class Drafter(Protocol):
+    def push(self, token: int) -> None: ...
+
+    def guess(self) -> list[int]: ...
+
+
+@dataclass(frozen=True)
+class Decoded:
+    ids: list[int]  # the next-state block's token ids, <eos> included when reached
+    calls: int  # network steps, the prompt's included (it is fed with the first decision)
+    fed: int  # tokens fed to the network, the prompt and rejected drafts included
+    drafted: int = 0  # drafted tokens kept
 
 
 def _pick(logits: list[float], allowed: frozenset[int]) -> int:
@@ -30,62 +60,108 @@ def _pick(logits: list[float], allowed: frozenset[int]) -> int:
     return max(sorted(allowed), key=logits.__getitem__)
 
 
-def _decide(tok: Tokenizer, prompt_ids: list[int], grammar,
-            logits_of: Callable[[list[int]], list[float]]) -> tuple[list[int], int]:
-    """The decision loop: (target token ids, network calls). `logits_of(seq)`
-    gives the next token's logits after `seq`; grammar-fixed tokens skip it."""
-    seq = prompt_ids + [tok.sep]
+def decode_one(net, tok: Tokenizer, prompt_ids: list[int], grammar: Grammar, drafter: Drafter | None = None) -> Decoded:
+    """Decode one prompt with the KV cache; see the module docstring."""
+    cache = net.cache()
+    structure = Structure(tok)
+    vocab, max_len = len(tok), net.config.max_len
+    pending = [*prompt_ids, tok.sep]  # emitted (or given) but not yet fed
     out: list[int] = []
-    calls = 0
-    allowed = next(grammar)
+    calls = fed = kept = 0
     try:
+        allowed = next(grammar)
         while True:
             if len(allowed) == 1:
                 (token,) = allowed
             else:
-                token = _pick(logits_of(seq), allowed)
+                draft = []
+                if drafter is not None:
+                    room = max_len - cache.length - len(pending)
+                    for t in drafter.guess()[:max(room, 0)]:
+                        if not (isinstance(t, int) and 0 <= t < vocab):
+                            break  # not a token: the draft ends here
+                        draft.append(t)
+                places = structure.of(pending)
+                if draft:
+                    places += copy.copy(structure).of(draft)  # committed below only as far as it is kept
+                start = cache.length
+                logits = net.step(cache, [pending + draft], [places], every=bool(draft))[0]
                 calls += 1
+                fed += len(pending) + len(draft)
+                if not draft:
+                    token = _pick(logits.tolist(), allowed)
+                else:
+                    rows = logits[len(pending) - 1:].tolist()
+                    token = _pick(rows[0], allowed)
+                    i = 0
+                    while token == draft[i]:  # the network chose what was drafted: it is already in the cache
+                        out.append(token)
+                        drafter.push(token)
+                        kept += 1
+                        if token == tok.eos:
+                            return Decoded(out, calls, fed, kept)
+                        allowed = grammar.send(token)
+                        i += 1
+                        token = next(iter(allowed)) if len(allowed) == 1 else _pick(rows[i], allowed)
+                        if i == len(draft):
+                            break
+                    structure.of(draft[:i])
+                    cache.length = start + len(pending) + i  # rewinds past a rejected draft
+                pending = []
             out.append(token)
-            seq.append(token)
+            pending.append(token)
+            if drafter is not None:
+                drafter.push(token)
             if token == tok.eos:
-                return out, calls
+                return Decoded(out, calls, fed, kept)
             allowed = grammar.send(token)
     except StopIteration:
-        return out, calls
+        return Decoded(out, calls, fed, kept)
 
 
-@torch.inference_mode()
-def decode_one(model: PicoModel | FastPico, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
-    """(target token ids, network calls) for one prompt, with the KV cache:
-    each call feeds only the tokens added since the last one (the chosen
-    token and the grammar-fixed ones after it)."""
-    net = _packed(model)
-    cache = net.cache()
-    structure = Structure(tok)
+class _History:
+    """`Uncached`'s cache: the tokens so far; `length` rewinds them."""
 
-    def logits_of(seq: list[int]) -> list[float]:
-        new = seq[cache.length:]
-        return net.step(cache, [new], [[structure.push(i) for i in new]])[0].tolist()
+    def __init__(self, inner, batch: int):
+        self.inner = inner
+        self.ids: list[list[int]] = [[] for _ in range(batch)]
+        self.where: list[list[tuple[int, int, int, int]]] = [[] for _ in range(batch)]
 
-    return _decide(tok, prompt_ids, grammar, logits_of)
+    @property
+    def length(self) -> int:
+        return len(self.ids[0])
 
-
-@torch.inference_mode()
-def decode_uncached(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], grammar) -> tuple[list[int], int]:
-    """The same decisions without a cache, through the nn.Module network:
-    the baseline `bench` measures against."""
-    def logits_of(seq: list[int]) -> list[float]:
-        where = torch.tensor([Structure(tok).of(seq)])
-        return model(torch.tensor([seq]), where, last_only=True)[0, -1].tolist()
-
-    return _decide(tok, prompt_ids, grammar, logits_of)
+    @length.setter
+    def length(self, n: int) -> None:
+        self.ids = [row[:n] for row in self.ids]
+        self.where = [row[:n] for row in self.where]
 
 
-@torch.inference_mode()
-def decode_batch(model: PicoModel | FastPico, tok: Tokenizer, prompts: list[list[int]], grammars: list) -> list[list[int]]:
+class Uncached:
+    """A network step that recomputes the whole sequence each call, with the
+    same decisions: the baseline the cache is measured against."""
+
+    def __init__(self, net):
+        self.net, self.config, self.name = net, net.config, f"{net.name}, no cache"
+
+    def cache(self, batch: int = 1) -> _History:
+        return _History(self.net.cache(batch), batch)
+
+    def step(self, cache: _History, ids: list[list[int]], where: list[list[tuple[int, int, int, int]]],
+             every: bool = False) -> np.ndarray:
+        for have, new in zip(cache.ids, ids, strict=True):
+            have.extend(new)
+        for have, new in zip(cache.where, where, strict=True):
+            have.extend(new)
+        cache.inner.length = 0
+        logits = self.net.step(cache.inner, cache.ids, cache.where, every=every)
+        return logits[:, -len(ids[0]):] if every else logits
+
+
+def decode_batch(net, tok: Tokenizer, prompts: list[list[int]], grammars: list[Grammar]) -> list[list[int]]:
     """Decode prompts of the same token length together, one token per step each."""
-    assert len({len(p) for p in prompts}) == 1, "decode_batch takes prompts of one length"
-    net = _packed(model)
+    if len({len(p) for p in prompts}) != 1:
+        raise ValueError("decode_batch takes prompts of one length")
     b = len(prompts)
     cache = net.cache(b)
     structures = [Structure(tok) for _ in range(b)]
@@ -114,3 +190,19 @@ def decode_batch(model: PicoModel | FastPico, tok: Tokenizer, prompts: list[list
             break
         logits = net.step(cache, [[t] for t in step], [[s.push(t)] for s, t in zip(structures, step, strict=True)]).tolist()
     return outs
+
+
+def decode_all(net, tok: Tokenizer, work: list[tuple[list[int], Grammar]], batch: int = BATCH) -> list[list[int]]:
+    """The output ids for every (prompt ids, grammar), in order: prompts of
+    one token length are decoded together, `batch` at a time."""
+    out: list[list[int]] = [[] for _ in work]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, (ids, _) in enumerate(work):
+        groups[len(ids)].append(i)
+    for group in groups.values():
+        for k in range(0, len(group), batch):
+            chunk = group[k:k + batch]
+            decoded = decode_batch(net, tok, [work[i][0] for i in chunk], [work[i][1] for i in chunk])
+            for i, ids in zip(chunk, decoded, strict=True):
+                out[i] = ids
+    return out

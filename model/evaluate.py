@@ -10,35 +10,21 @@ counting how many turns it stays identical to the engine.
 from __future__ import annotations
 
 import json
-import random
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from game import generate
-from game.cli import UsageError
 from game.content import Content, default
 from game.divergence import fields
-from game.template import (
-    Prompt,
-    Target,
-    TemplateError,
-    block,
-    parse_prompt,
-    parse_target,
-    serialize_prompt,
-    serialize_target,
-)
+from game.template import Prompt, Target, TemplateError, block, parse_prompt, parse_target
 
-from .data import DataError, saved_pairs
-from .decode import decode_batch
-from .grammar import target_grammar
+from . import answers, rollout
+from .errors import UsageError
 from .resolver import ModelResolver, load_resolver
 
-BATCH = 64
+N, BATTLES = 2000, 50  # fresh transitions and rollout battles when --n and --battles are not given
 
 
 @dataclass
@@ -63,6 +49,8 @@ def at_edges(n: int, seed: int) -> dict[str, list[Item]]:
 def from_file(path: Path) -> list[Item]:
     """Items from a JSONL file, or from battle saves (a file or a folder)."""
     if path.is_dir() or path.suffix == ".json":
+        from .data import DataError, saved_pairs  # training's data module (it loads torch): only for saves
+
         try:
             return [Item(p, t, "battle save") for p, t in saved_pairs([path])]
         except DataError as exc:
@@ -83,24 +71,8 @@ def from_file(path: Path) -> list[Item]:
 
 
 def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
-    """Model outputs for many prompts (None where the prompt is refused),
-    decoded in batches of prompts with the same token length."""
-    out: list[str | None] = [None] * len(prompts)
-    groups: dict[int, list[tuple[int, object, list[int]]]] = defaultdict(list)
-    for i, p in enumerate(prompts):
-        try:
-            parsed, ids = resolver.check(p)
-        except TemplateError:
-            continue
-        groups[len(ids)].append((i, parsed, ids))
-    for group in groups.values():
-        for k in range(0, len(group), BATCH):
-            chunk = group[k : k + BATCH]
-            grammars = [target_grammar(parsed, resolver.tok, resolver.content.status_order) for _, parsed, _ in chunk]
-            decoded = decode_batch(resolver.fast, resolver.tok, [ids for _, _, ids in chunk], grammars)
-            for (i, _, _), ids in zip(chunk, decoded, strict=False):
-                out[i] = resolver.tok.decode(ids)
-    return out
+    """Model outputs for many prompts (None where the guard refuses one), decoded in batches."""
+    return answers.guarded(resolver, prompts)
 
 
 def edges(p: Prompt, want: Target, content: Content) -> list[str]:
@@ -179,25 +151,10 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
 
 
 def rollouts(resolver: ModelResolver, battles: int, seed: int) -> dict:
-    """Whole battles with the model's output as the next state each turn.
-
-    Actions and dice follow the engine's battle; while the model's states
-    equal the engine's the prompts are identical, so the first differing
-    turn is where the model leaves the engine's path."""
-    rng = random.Random(seed)
-    lengths, kept = [], []
-    for _ in range(battles):
-        turns = list(generate.battle(rng))
-        state = turns[0].before
-        same = 0
-        for t in turns:
-            r = resolver.resolve(serialize_prompt(state, t.action, t.rolls))
-            if r.text is None or block(r.text) != block(serialize_target(t.target)):
-                break
-            state = parse_target(r.text).apply(state)
-            same += 1
-        lengths.append(len(turns))
-        kept.append(same)
+    """Whole battles with the model's output as the next state each turn
+    (model/rollout.py): how many turns from the start stay the engine's."""
+    played = rollout.play(resolver, battles, seed)
+    lengths, kept = [p.turns for p in played], [p.identical for p in played]
     longest = max(lengths) if lengths else 0
     curve = [sum(1 for k, n in zip(kept, lengths, strict=False) if k >= min(step, n)) / len(kept) for step in range(longest + 1)]
     return {
@@ -290,17 +247,13 @@ def table(result: dict) -> None:
 
 def main(args) -> int:
     if args.suite == "perturb":
-        from .perturb import main as perturb_main
+        from .perturb.runner import main as perturb_main
 
         return perturb_main(args)
-    from .weights import WeightsError
-
-    try:
-        resolver = load_resolver(args.weights, threads=torch.get_num_threads())
-    except WeightsError as exc:
-        raise UsageError(str(exc)) from None
-    items = from_file(args.data) if args.data else fresh(args.n, args.seed)
-    result = evaluate(resolver, items, args.battles, args.seed, args.edges, args.runs)
+    resolver = load_resolver(args.weights, runtime=args.runtime)
+    items = from_file(args.data) if args.data else fresh(N if args.n is None else args.n, args.seed)
+    result = evaluate(resolver, items, BATTLES if args.battles is None else args.battles, args.seed, args.edges,
+                      args.runs)
     if args.json:
         print(json.dumps(result))
     else:

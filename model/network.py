@@ -10,33 +10,13 @@ uses that to pass grammar-fixed tokens without a network call of their own).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .tokenizer import N_ARGS, N_ROLES, N_SEGMENTS
+from .config import Config
 
-
-@dataclass(frozen=True)
-class Config:
-    """The network's sizes; the structure tables' (roles, args, segments)
-    are the tokenizer's (model/tokenizer.py)."""
-
-    vocab_size: int
-    n_layer: int = 3
-    n_head: int = 4
-    d_model: int = 128
-    d_ff: int = 512
-    max_len: int = 512
-    dropout: float = 0.0
-    n_roles: int = N_ROLES
-    n_args: int = N_ARGS
-    n_segments: int = N_SEGMENTS
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["Cache", "Config", "PicoModel"]
 
 
 class Cache:

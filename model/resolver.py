@@ -1,61 +1,92 @@
-"""The pico model behind the game's Resolver interface."""
+"""The pico model behind the game's Resolver interface, on either runtime:
+numpy (the default: play and resolve need nothing else) or torch (checking)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-
-import torch
 
 from game.content import Content, default
 from game.resolver import Resolution, check_target
+from game.template import Prompt
 
 from . import weights
-from .decode import decode_one
-from .fast import FastPico
+from .decode import Decoded, Drafter, decode_one
+from .draft import Drafter as TemplateDrafter
+from .errors import UsageError
 from .grammar import target_grammar
 from .guard import Guard, Refusal
-from .network import PicoModel
-from .tokenizer import Tokenizer
+
+RUNTIMES = ("numpy", "torch")
 
 
 class ModelResolver:
-    """Answers prompts with the network; refuses prompts the template rejects."""
+    """Answers prompts with the network; refuses prompts the template rejects.
+    `net` is the network step (pico_numpy.NumpyPico or pico_torch.TorchPico)."""
 
     name = "pico"
 
-    def __init__(self, model: PicoModel, tok: Tokenizer, meta: dict, path: Path, content: Content | None = None):
-        self.model, self.tok, self.meta = model, tok, meta
-        self.fast = FastPico(model)  # what decoding runs on; packed once
+    def __init__(self, w: weights.Weights, net, content: Content | None = None,
+                 drafts: Callable[[Prompt, list[int]], Drafter] | None = None):
+        self.tok, self.meta, self.config, self.net = w.tok, w.meta, w.config, net
+        # makes a drafter for a prompt (parsed, token ids): the template's, which
+        # copies prompt values; drafts save network calls, never change an answer
+        self.drafts = drafts
         self.content = content or default()
-        self.weights_name = meta.get("name", path.stem)
-        self.weights_sha256 = weights.sha256(path)
-        self.path = path
-        self.guard = Guard.for_model(tok, meta, self.content)
+        self.weights_name = w.meta.get("name", w.path.stem)
+        self.weights_sha256 = w.sha256
+        self.path = w.path
+        self.guard = Guard.for_model(w.tok, w.meta, self.content)
+        self.last: Decoded | None = None  # the last answer's decoding (network calls, tokens)
+
+    @property
+    def runtime(self) -> str:
+        return self.net.name
 
     def check(self, prompt: str):
         """(parsed prompt, token ids), or guard.Refusal (a TemplateError)
         naming the field: the input guard, see model/guard.py."""
         return self.guard.check(prompt)
 
+    def decode(self, prompt: str, drafter: Drafter | None = None) -> Decoded:
+        """The decoding of a prompt the guard let through (Refusal otherwise),
+        with `drafter`, else the resolver's own (`drafts`), if any."""
+        parsed, ids = self.check(prompt)
+        grammar = target_grammar(parsed, self.tok, self.content.status_order)
+        if drafter is None and self.drafts is not None:
+            drafter = self.drafts(parsed, ids)
+        return decode_one(self.net, self.tok, ids, grammar, drafter)
+
     def resolve(self, prompt: str) -> Resolution:
         try:
-            parsed, ids = self.check(prompt)
+            self.last = self.decode(prompt)
         except Refusal as exc:
             return Resolution(None, False, str(exc))
-        grammar = target_grammar(parsed, self.tok, self.content.status_order)
-        out, _ = decode_one(self.fast, self.tok, ids, grammar)
-        text = self.tok.decode(out)
+        text = self.tok.decode(self.last.ids)
         problem = check_target(text, self.content)
         return Resolution(text, problem is None, problem)
 
 
-def load_resolver(path: Path | None = None, threads: int = 1) -> ModelResolver:
-    """The bundled model (or `path`); WeightsError if missing or corrupt."""
-    torch.set_num_threads(threads)
-    torch.set_flush_denormal(True)  # tiny activations otherwise slow every op (measured: p50 41.8 -> 34.1 ms)
-    # oneDNN sets up each small op (a one-row gelu: ~7 us against ATen's ~1.5);
-    # nothing the game runs is big enough to repay it (measured: 20.3 -> 17.4 ms a transition)
-    torch.backends.mkldnn.enabled = False
-    path = Path(path) if path else weights.BUNDLED
-    model, tok, meta = weights.load(path)
-    return ModelResolver(model, tok, meta, path)
+def network(w: weights.Weights, runtime: str = "numpy", threads: int = 1):
+    """The network step of `runtime` for weights `w`."""
+    if runtime == "numpy":
+        from .pico_numpy import NumpyPico
+
+        return NumpyPico(w.tensors, w.config)
+    if runtime == "torch":
+        try:
+            from .pico_torch import TorchPico, configure
+        except ImportError as exc:
+            raise UsageError(f"--runtime torch needs torch, which is not installed ({exc}): "
+                             "pip install 'pico-rogue[train]'") from None
+        configure(threads)
+        return TorchPico.of(w.tensors, w.config)
+    raise UsageError(f"unknown runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
+
+
+def load_resolver(path: Path | None = None, threads: int = 1, runtime: str = "numpy") -> ModelResolver:
+    """The bundled model (or `path`) on `runtime`; WeightsError if missing or corrupt."""
+    w = weights.read(path)
+    content = default()
+    return ModelResolver(w, network(w, runtime, threads), content,
+                         drafts=lambda parsed, _ids: TemplateDrafter(parsed, w.tok, content))

@@ -21,12 +21,12 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from game.cli import UsageError
 from game.content import default
 from game.template import VERSION
 
 from . import weights
 from .data import BatchStream, DataError, collate, encode, engine_stream, loader, mixed_stream, saved_pairs
+from .errors import UsageError
 from .guard import observed_ranges
 from .network import Config, PicoModel
 from .recipe import PRESETS, STAGES, Recipe
@@ -150,7 +150,7 @@ def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
     if not meta_file.exists():
         raise UsageError(f"no checkpoint to resume at {meta_file}")
     meta = json.loads(meta_file.read_text())
-    tensors = weights.read_tensors(tensor_file)
+    tensors = {k: torch.from_numpy(v) for k, v in weights.read_tensors(tensor_file).items()}
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     params = dict(model.named_parameters())
     for name, p in params.items():

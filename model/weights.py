@@ -1,124 +1,265 @@
 """Weights on disk: a safetensors file plus a JSON config beside it.
 
-The safetensors layout is written and read here directly (an 8-byte header
-length, a JSON header, raw little-endian tensors), so loading never unpickles
-anything and needs no extra package.
+Tensors are read and written with the safetensors package's numpy API (the
+format's own reader: nothing is unpickled, and torch is not needed to play).
+Every file is checked before it is trusted, and every problem is a
+WeightsError naming the file and the field:
+
+- a regular file (not a device, fifo or directory) under its size cap, before
+  it is opened;
+- the config: JSON, its `config` a valid network config (config.Config.of:
+  known fields, positive sizes under their caps, n_head dividing d_model),
+  its vocabulary this game's, its structure tables wide enough for this
+  template's Structure, its trained ranges pairs of integers;
+- the tensor file's header (which safetensors reads alone, mapping the body
+  without reading it) against the config: every tensor the network has,
+  nothing else, each with its shape and a known dtype;
+- then the values: no NaN or infinity.
+
+Tensors may be stored as F32, F16, or int8 with scales (`quantize.py`):
+`name` as I8 and `name.scale` holding one scale per group of the last axis.
+Reading gives float32 arrays either way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import struct
+import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from game.template import VERSION
 
-from .network import Config, PicoModel
-from .tokenizer import Tokenizer
+from .config import Config, ConfigError
+from .errors import ModelError
+from .tokenizer import N_ARGS, N_ROLES, N_SEGMENTS, Tokenizer
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED = ASSETS / "pico.safetensors"
-DTYPES = {"F32": (np.float32, torch.float32), "F16": (np.float16, torch.float16), "I64": (np.int64, torch.int64)}
-NAMES = {v[1]: k for k, v in DTYPES.items()}
+MAX_TENSOR_BYTES = 256 * 2**20  # a weights file (or a checkpoint with its optimizer state)
+MAX_CONFIG_BYTES = 4 * 2**20
+FLOATS = {"F32": np.float32, "F16": np.float16}
+SCALE = ".scale"  # suffix of an int8 tensor's scales
 
 
-class WeightsError(Exception):
+class WeightsError(ModelError):
     """Weights that are missing, corrupt or do not fit this game."""
 
 
+@dataclass(frozen=True)
+class Weights:
+    tensors: dict[str, np.ndarray]  # float32, by the network's names
+    config: Config
+    tok: Tokenizer
+    meta: dict  # the JSON config: sizes, vocabulary, recipe, metrics, trained ranges
+    path: Path
+    sha256: str
+    stored: str  # how the tensors are stored: "F32", "F16" or "int8"
+
+
 def config_path(path: Path) -> Path:
-    return path.with_suffix(".json")
-
-
-def write_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        data = t.detach().cpu().contiguous().numpy().tobytes()
-        header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode()
-    raw += b" " * (-len(raw) % 8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw)
-        for b in blobs:
-            f.write(b)
-    tmp.replace(path)
-
-
-def read_tensors(path: Path) -> dict[str, torch.Tensor]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise WeightsError(f"{path}: weights file not found") from None
-    try:
-        (size,) = struct.unpack("<Q", data[:8])
-        if 8 + size > len(data):
-            raise ValueError("header length past the end of the file")
-        header = json.loads(data[8 : 8 + size])
-        if not isinstance(header, dict):
-            raise ValueError("header is not a JSON object")
-        body = memoryview(data)[8 + size :]
-        out = {}
-        for name, spec in header.items():
-            if name == "__metadata__":
-                continue
-            np_type, _ = DTYPES[spec["dtype"]]
-            begin, end = spec["data_offsets"]
-            if end > len(body):
-                raise ValueError("tensor data past the end of the file")
-            array = np.frombuffer(body[begin:end], dtype=np_type).reshape(spec["shape"])
-            out[name] = torch.from_numpy(array.copy())
-        return out
-    except (struct.error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+    return Path(path).with_suffix(".json")
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def save(path: Path, model: PicoModel, tok: Tokenizer, meta: dict) -> None:
-    """Write weights (fp32) and their JSON config: sizes, vocabulary, recipe, metrics."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.float() for k, v in model.state_dict().items()}
-    write_tensors(path, state)
-    config = {"config": model.config.to_dict(), "vocab": tok.vocab, **meta}
-    config_path(path).write_text(json.dumps(config, indent=1) + "\n")
-
-
-def load(path: Path | None = None) -> tuple[PicoModel, Tokenizer, dict]:
-    """The model, its tokenizer and its metadata; WeightsError on any problem."""
-    path = Path(path) if path else BUNDLED
-    cfg_file = config_path(path)
-    if not path.is_file():
-        raise WeightsError(f"{path}: weights file not found")
+def _checked_file(path: Path, cap: int, what: str) -> int:
+    """The size of `path`, a regular file of at most `cap` bytes; WeightsError otherwise."""
     try:
-        meta = json.loads(cfg_file.read_text())
-        config = Config(**meta["config"])
-        tok = Tokenizer([w for w in meta["vocab"] if w not in Tokenizer([]).vocab])
-        if tok.vocab != meta["vocab"]:
-            raise ValueError("vocabulary layout differs from this tokenizer's")
-        if len(tok) != config.vocab_size:
-            raise ValueError(f"a vocabulary of {len(tok)} words for a model of {config.vocab_size}")
-        if meta.get("template", VERSION) != VERSION:
-            raise ValueError(f"the model was trained on template {meta['template']}, this game writes {VERSION}: "
-                             f"retrain it (pico-rogue train)")
+        info = os.stat(path)
     except FileNotFoundError:
-        raise WeightsError(f"{cfg_file}: model config not found (expected beside {path.name})") from None
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise WeightsError(f"{cfg_file}: not a valid model config ({exc})") from None
-    model = PicoModel(config)
-    tensors = read_tensors(path)
+        raise WeightsError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise WeightsError(f"{path}: the {what} is not a regular file")
+    if info.st_size > cap:
+        raise WeightsError(f"{path}: the {what} is {info.st_size:,} bytes, more than the {cap:,} allowed")
+    return info.st_size
+
+
+def read_tensors(path: Path, cap: int = MAX_TENSOR_BYTES) -> dict[str, np.ndarray]:
+    """Float32 arrays by name from a safetensors file (a checkpoint's too)."""
+    return _read_tensors(Path(path), cap, None)[0]
+
+
+def _read_tensors(path: Path, cap: int, shapes: dict[str, tuple[int, ...]] | None) -> tuple[dict[str, np.ndarray], str]:
+    """(float32 arrays by name, how they were stored). With `shapes`, the
+    header must hold exactly those tensors (int8 ones with their scales),
+    checked before any tensor is read."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    _checked_file(path, cap, "weights file")
     try:
-        model.load_state_dict(tensors)
-    except RuntimeError as exc:
-        raise WeightsError(f"{path}: weights do not match the config ({str(exc).splitlines()[0]})") from None
-    model.eval()
-    return model, tok, meta
+        with safe_open(path, framework="np") as f:
+            names = list(f.keys())
+            specs = {name: (f.get_slice(name).get_dtype(), tuple(f.get_slice(name).get_shape())) for name in names}
+            stored = _check_header(path, specs, shapes)
+            raw = {name: f.get_tensor(name) for name in names}
+    except SafetensorError as exc:
+        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read the weights file ({exc.strerror or exc})") from None
+    out = {}
+    for name, array in raw.items():
+        if name.endswith(SCALE) and specs[name[: -len(SCALE)]][0] == "I8":
+            continue
+        if specs[name][0] == "I8":
+            scale = raw[name + SCALE].astype(np.float32)
+            if not np.isfinite(scale).all():
+                raise WeightsError(f"{path}: tensor '{name}{SCALE}' holds NaN or infinite values")
+            groups = scale.shape[-1]
+            array = (array.astype(np.float32).reshape(*array.shape[:-1], groups, -1) * scale[..., None]).reshape(array.shape)
+        else:
+            array = np.array(array, dtype=np.float32)
+            if not np.isfinite(array).all():
+                raise WeightsError(f"{path}: tensor '{name}' holds NaN or infinite values")
+        out[name] = array
+    return out, stored
+
+
+def _check_header(path: Path, specs: dict[str, tuple[str, tuple[int, ...]]],
+                  shapes: dict[str, tuple[int, ...]] | None) -> str:
+    """How the tensors are stored ("F32", "F16", "int8", or a mix's first); WeightsError on a header that does not fit."""
+    kinds = set()
+    for name, (dtype, shape) in specs.items():
+        if dtype == "I8":
+            scale = specs.get(name + SCALE)
+            if scale is None or scale[0] not in FLOATS or not shape or scale[1][:-1] != shape[:-1] \
+                    or not scale[1][-1] or shape[-1] % scale[1][-1]:
+                raise WeightsError(f"{path}: tensor '{name}' is int8 without scales '{name}{SCALE}' of shape "
+                                   f"{[*shape[:-1], 'groups']} (groups dividing {shape[-1] if shape else '?'})")
+            kinds.add("int8")
+        elif dtype in FLOATS:
+            if not (name.endswith(SCALE) and specs.get(name[: -len(SCALE)], ("",))[0] == "I8"):
+                kinds.add(dtype)
+        else:
+            raise WeightsError(f"{path}: tensor '{name}' has dtype {dtype}, not one of F32, F16, I8")
+    if shapes is not None:
+        names = {n for n in specs if not (n.endswith(SCALE) and specs.get(n[: -len(SCALE)], ("",))[0] == "I8")}
+        for name in sorted(set(shapes) - names):
+            raise WeightsError(f"{path}: tensor '{name}' is missing")
+        for name in sorted(names - set(shapes)):
+            raise WeightsError(f"{path}: tensor '{name}' is not part of this network")
+        for name, want in shapes.items():
+            if specs[name][1] != want:
+                raise WeightsError(f"{path}: tensor '{name}' has shape {list(specs[name][1])}, the config says {list(want)}")
+    return "int8" if "int8" in kinds else ("F16" if "F16" in kinds else "F32")
+
+
+def read_config(path: Path) -> tuple[Config, Tokenizer, dict]:
+    """The config beside weights `path`, checked: (sizes, tokenizer, the whole JSON)."""
+    cfg_file = config_path(path)
+    try:
+        _checked_file(cfg_file, MAX_CONFIG_BYTES, "model config")
+    except WeightsError as exc:
+        if "not found" in str(exc):
+            raise WeightsError(f"{cfg_file}: model config not found (expected beside {Path(path).name})") from None
+        raise
+    try:
+        meta = json.loads(cfg_file.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise WeightsError(f"{cfg_file}: not a valid model config (not JSON: {str(exc)[:80]})") from None
+    except OSError as exc:
+        raise WeightsError(f"{cfg_file}: cannot read the model config ({exc.strerror or exc})") from None
+    if not isinstance(meta, dict):
+        raise WeightsError(f"{cfg_file}: not a valid model config (a {type(meta).__name__}, expected an object)")
+    try:
+        config = Config.of(meta.get("config"))
+    except ConfigError as exc:
+        raise WeightsError(f"{cfg_file}: {exc}") from None
+    vocab = meta.get("vocab")
+    if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab):
+        raise WeightsError(f"{cfg_file}: vocab: expected a list of words")
+    tok = Tokenizer([w for w in vocab if w not in Tokenizer([]).vocab])
+    if tok.vocab != vocab:
+        raise WeightsError(f"{cfg_file}: vocab: its layout differs from this tokenizer's")
+    if len(tok) != config.vocab_size:
+        raise WeightsError(f"{cfg_file}: vocab: {len(tok)} words for a model of config.vocab_size {config.vocab_size}")
+    for field, need in (("n_segments", N_SEGMENTS), ("n_roles", N_ROLES), ("n_args", N_ARGS)):
+        if getattr(config, field) < need:
+            raise WeightsError(f"{cfg_file}: config.{field}: {getattr(config, field)}, this template's structure "
+                               f"has {need} (a model for another template)")
+    ranges = meta.get("ranges", {})
+    if not isinstance(ranges, dict):
+        raise WeightsError(f"{cfg_file}: ranges: expected an object of [low, high] pairs")
+    for name, pair in ranges.items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair) and pair[0] <= pair[1]):
+            raise WeightsError(f"{cfg_file}: ranges.{name}: expected [low, high] integers, got {pair!r:.40}")
+    for field in ("name", "template"):
+        if field in meta and not isinstance(meta[field], str):
+            raise WeightsError(f"{cfg_file}: {field}: expected a text")
+    if meta.get("template", VERSION) != VERSION:
+        raise WeightsError(f"{cfg_file}: template: the model was trained on template {meta['template']}, this game "
+                           f"writes {VERSION}: retrain it (pico-rogue train)")
+    return config, tok, meta
+
+
+def read(path: Path | None = None) -> Weights:
+    """The weights as float32 numpy arrays with their config; WeightsError on any problem."""
+    path = Path(path) if path else BUNDLED
+    _checked_file(path, MAX_TENSOR_BYTES, "weights file")
+    config, tok, meta = read_config(path)
+    tensors, stored = _read_tensors(path, MAX_TENSOR_BYTES, config.shapes())
+    return Weights(tensors, config, tok, meta, path, sha256(path), stored)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temp file, fsync, rename, fsync of the folder."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def write_tensors(path: Path, tensors: dict, metadata: dict[str, str] | None = None) -> None:
+    """Write arrays (numpy, or torch tensors: they are converted) as safetensors, atomically."""
+    from safetensors.numpy import save as serialize
+
+    arrays = {k: np.ascontiguousarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v) for k, v in tensors.items()}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, serialize(arrays, metadata=metadata))
+
+
+def write(path: Path, tensors: dict[str, np.ndarray], meta: dict) -> None:
+    """Write tensors and their JSON config (`meta`: config, vocab, recipe, metrics...), each atomically."""
+    path = Path(path)
+    write_tensors(path, tensors)
+    _write_atomic(config_path(path), (json.dumps(meta, indent=1) + "\n").encode())
+
+
+def save(path: Path, model, tok: Tokenizer, meta: dict) -> None:
+    """Write a torch PicoModel's weights (fp32) and their config: sizes, vocabulary, recipe, metrics."""
+    state = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()}
+    write(path, state, {"config": model.config.to_dict(), "vocab": tok.vocab, **meta})
+
+
+def load(path: Path | None = None):
+    """(torch PicoModel in eval mode, its tokenizer, its metadata): for training
+    and checking. Playing reads the arrays (`read`) and needs no torch."""
+    import torch
+
+    from .network import PicoModel
+
+    w = read(path)
+    model = PicoModel(w.config)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in w.tensors.items()})
+    return model.eval(), w.tok, w.meta

@@ -8,7 +8,13 @@ without statuses, every number inside its documented range.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+import os
+
+# before anything loads numpy: the numpy runtime's small matrices run on one
+# OpenBLAS thread, as the command line runs them (see model/__init__.py)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from hypothesis import strategies as st  # noqa: E402
 
 from game.content import default
 from game.encounter import (

@@ -47,6 +47,13 @@ def untrained(seed: int = 0, **sizes):
     return PicoModel(Config(len(tok), **{"n_layer": 2, "d_model": 64, "d_ff": 128, **sizes})).eval(), tok
 
 
+def numpy_net(model):
+    """The numpy runtime's step for a torch PicoModel (its weights copied)."""
+    from model.pico_numpy import NumpyPico
+
+    return NumpyPico({k: v.detach().numpy() for k, v in model.state_dict().items()}, model.config)
+
+
 def fresh_records(n: int, seed: int, monsters: int | None = None) -> list[dict]:
     """`n` generated transitions, optionally only those with that many monsters."""
     from game.generate import transitions

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from model_fixtures import fresh_records, untrained
+from model_fixtures import fresh_records, numpy_net, untrained
 
 from game.content import default
 from game.encounter import LABELS, RESULTS
@@ -42,12 +42,12 @@ def allowed_along(prompt: str, target_ids: list[int]) -> list[frozenset[int]]:
 
 def test_an_untrained_network_always_decodes_a_parsing_target():
     records = fresh_records(90, seed=101) + fresh_records(30, seed=102, monsters=3)
+    nets = [numpy_net(untrained(seed=k)[0]) for k in range(3)]  # three random networks
     outputs = set()
     for k, r in enumerate(records):
-        model, tok = untrained(seed=k % 3)  # three random networks
-        ids, _ = decode_one(model, tok, tok.encode(r["prompt"]), grammar_for(r["prompt"]))
-        assert ids[-1] == tok.eos
-        text = tok.decode(ids)
+        ids = decode_one(nets[k % 3], TOK, TOK.encode(r["prompt"]), grammar_for(r["prompt"])).ids
+        assert ids[-1] == TOK.eos
+        text = TOK.decode(ids)
         assert check_target(text, CONTENT) is None, text
         # and it fits its prompt: the same rows and cooldown slots, hp and mp within max
         parse_target(text, CONTENT).apply(parse_prompt(r["prompt"], CONTENT).encounter)
@@ -122,3 +122,108 @@ def test_the_grammar_never_fixes_a_choice_the_rules_make():
             elif token in units and field == mp and combatant and combatant.max_mp >= 1:
                 assert len(allowed) >= 2
     assert checked > 200 and work_checked > 50
+
+
+class Oracle:
+    """Drafts the engine's own answer from where the output is (what a
+    perfect drafter would); `wrong_every` spoils every n-th drafted token."""
+
+    def __init__(self, target: list[int], wrong_every: int = 0):
+        self.target, self.wrong_every, self.pushed = target, wrong_every, []
+
+    def push(self, token: int) -> None:
+        self.pushed.append(token)
+
+    def guess(self) -> list[int]:
+        draft = list(self.target[len(self.pushed):])
+        if self.wrong_every:
+            for i in range(self.wrong_every - 1, len(draft), self.wrong_every):
+                draft[i] = (draft[i] + 1) % len(TOK)
+        return draft
+
+
+class Garbage:
+    """Drafts random ids, some of them not tokens at all."""
+
+    def __init__(self, seed: int):
+        self.rng, self.pushed = random.Random(seed), []
+
+    def push(self, token: int) -> None:
+        self.pushed.append(token)
+
+    def guess(self) -> list[int]:
+        draft = [self.rng.randrange(len(TOK)) for _ in range(self.rng.randrange(0, 12))]
+        if self.rng.random() < 0.2:
+            draft.insert(self.rng.randrange(len(draft) + 1), self.rng.choice((-1, len(TOK), 10**9, "hp", None)))
+        return draft
+
+
+def bundled_net():
+    from model.resolver import load_resolver
+    from model.weights import BUNDLED
+
+    if not BUNDLED.exists():
+        pytest.skip("no bundled weights")
+    return load_resolver(BUNDLED).net
+
+
+@pytest.mark.parametrize("which", ["bundled", "random"])
+def test_drafts_change_the_calls_never_the_output(which):
+    net = bundled_net() if which == "bundled" else numpy_net(untrained(seed=1)[0])
+    records = fresh_records(20, seed=109) + fresh_records(5, seed=110, monsters=3)
+    plain_calls = oracle_calls = 0
+    for k, r in enumerate(records):
+        prompt = TOK.encode(r["prompt"])
+        target = TOK.encode(r["target"]) + [TOK.eos]
+        plain = decode_one(net, TOK, prompt, grammar_for(r["prompt"]))
+        for drafter in (Oracle(target), Oracle(target, wrong_every=4), Garbage(k)):
+            drafted = decode_one(net, TOK, prompt, grammar_for(r["prompt"]), drafter)
+            assert drafted.ids == plain.ids, (k, type(drafter).__name__)
+            assert drafter.pushed == plain.ids  # told every token emitted, fixed or chosen
+            assert drafted.drafted <= len(plain.ids)
+        oracle = decode_one(net, TOK, prompt, grammar_for(r["prompt"]), Oracle(target))
+        plain_calls += plain.calls
+        oracle_calls += oracle.calls
+        if plain.ids == target:  # the network agrees with the engine: the whole answer is one pass
+            assert oracle.calls == 1 and oracle.drafted == len(target) - 1
+    if which == "bundled":  # it agrees with the engine almost always
+        assert oracle_calls < plain_calls / 10
+    assert oracle_calls < plain_calls
+
+
+def test_a_draft_stops_at_the_models_context():
+    from model.guard import target_bound
+
+    model, tok = untrained(seed=2, max_len=150)
+    net = numpy_net(model)
+    tried = 0
+    for r in fresh_records(60, seed=111):
+        prompt = tok.encode(r["prompt"])
+        room = len(prompt) + 1 + target_bound(parse_prompt(r["prompt"], CONTENT), len(CONTENT.status_order))
+        if not 140 <= room <= 150:  # an answer that fits, and a draft that would not
+            continue
+        target = tok.encode(r["target"]) + [tok.eos]
+        plain = decode_one(net, tok, prompt, grammar_for(r["prompt"]))
+        long_draft = Oracle(target + [tok.eos] * 400)
+        assert decode_one(net, tok, prompt, grammar_for(r["prompt"]), long_draft).ids == plain.ids
+        tried += 1
+    assert tried >= 3
+
+
+def test_a_resolver_with_a_drafter_answers_the_same_in_fewer_calls():
+    from game.resolver import EngineResolver
+    from game.template import serialize_prompt
+    from model.resolver import load_resolver
+
+    resolver = load_resolver()
+    engine = EngineResolver()
+    prompts = [r["prompt"] for r in fresh_records(12, seed=112)]
+    plain = [(resolver.resolve(p).text, resolver.last.calls) for p in prompts]
+    def answer(parsed, ids):  # the engine's answer to the prompt, as a drafter
+        text = engine.resolve(serialize_prompt(parsed.encounter, parsed.action, parsed.rolls)).text
+        return Oracle(TOK.encode(text) + [TOK.eos])
+
+    resolver.drafts = answer
+    drafted = [(resolver.resolve(p).text, resolver.last.calls) for p in prompts]
+    assert [t for t, _ in drafted] == [t for t, _ in plain]
+    assert sum(c for _, c in drafted) < sum(c for _, c in plain) / 4

@@ -11,9 +11,9 @@ import pytest
 from game.content import default
 from game.generate import transitions
 from game.template import TemplateError, parse_prompt
-from model import perturb
+from model.config import Config
 from model.guard import KINDS, TEMPLATE_RANGES, Guard, Refusal, observed_ranges
-from model.network import Config
+from model.perturb import families
 from model.tokenizer import Tokenizer, template_words
 from model.weights import BUNDLED, config_path
 
@@ -105,11 +105,11 @@ def test_prompt_and_answer_must_fit_the_context():
     assert why.startswith("prompt: ") and "at most 60" in why
 
 
-@pytest.mark.parametrize("name", [f.name for f in perturb.FAMILIES if f.name != "clean"])
+@pytest.mark.parametrize("name", [f.name for f in families.FAMILIES if f.name != "clean"])
 def test_perturbed_prompts_refused_name_a_line(name):
     """What the engine cannot answer, the guard refuses; every refusal names where."""
-    fam = perturb.family(name)
-    for case in perturb.cases(name, 3 * len(fam.kinds), seed=11, content=CONTENT):
+    fam = families.family(name)
+    for case in families.cases(name, 3 * len(fam.kinds), seed=11, content=CONTENT):
         why = GUARD.reason(case.prompt)
         try:
             p = parse_prompt(case.prompt, CONTENT)

@@ -50,6 +50,17 @@ def test_resolve_model_speaks_the_jsonl_protocol(tiny_model, capsys, monkeypatch
     assert answers[0]["next"] == resolver.resolve(records[0]["prompt"]).text
 
 
+def test_resolve_answers_the_same_on_either_runtime(tiny_model, capsys, monkeypatch):
+    stdin = "".join(json.dumps({"prompt": r["prompt"]}) + "\n" for r in fresh_records(5, seed=62))
+    outputs = []
+    for runtime in ("numpy", "torch"):
+        code, out, err = _run(capsys, monkeypatch, ["resolve", "--model", "--runtime", runtime,
+                                                    "--weights", str(tiny_model.path)], stdin)
+        assert code == 0, err
+        outputs.append(out)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") == 5
+
+
 def test_eval_json(tiny_model, capsys, monkeypatch):
     code, out, err = _run(capsys, monkeypatch,
                           ["eval", "--json", "--n", "50", "--battles", "2", "--weights", str(tiny_model.path)])
@@ -63,12 +74,21 @@ def test_eval_json(tiny_model, capsys, monkeypatch):
 
 
 def test_bench_json(tiny_model, capsys, monkeypatch):
+    from model import bench
+
+    monkeypatch.setattr(bench, "COLD_RUNS", 1)
     code, out, err = _run(capsys, monkeypatch, ["bench", "--json", "--n", "10", "--weights", str(tiny_model.path)])
     assert code == 0, err
     result = json.loads(out)
-    assert 0 < result["p50_ms"] <= result["p95_ms"]
-    assert result["uncached_p50_ms"] > 0
-    assert result["n"] == 10
+    assert result["n"] == 10 and result["runtime"] == "numpy"
+    assert set(result["runtimes"]) == {"numpy", "torch"}  # side by side, from one run
+    for figures in [result, *result["runtimes"].values()]:
+        assert 0 < figures["p50_ms"] <= figures["p95_ms"]
+        assert figures["uncached_p50_ms"] > 0
+        assert 0 < figures["cold_start_s"] < 120
+        assert figures["network_calls_per_transition"] < figures["tokens_per_transition"]
+    # resolve --model in a fresh process: numpy's stays far below torch's memory
+    assert 0 < result["runtimes"]["numpy"]["peak_rss_mb"] < result["runtimes"]["torch"]["peak_rss_mb"]
 
 
 @pytest.mark.parametrize("argv", [

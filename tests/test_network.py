@@ -10,7 +10,7 @@ from model_fixtures import fresh_records, untrained
 
 from game.content import default
 from game.template import parse_prompt
-from model.decode import decode_batch, decode_one, decode_uncached
+from model.decode import Uncached, decode_batch, decode_one
 from model.grammar import target_grammar
 from model.network import Cache
 from model.tokenizer import Structure
@@ -88,9 +88,10 @@ def _open_choices(grammar, ids: list[int]) -> int:
 
 
 def test_cached_uncached_and_batched_decoding_agree(tiny_model):
-    from model.weights import load
+    from model.resolver import load_resolver
 
-    model, tok, _ = load(tiny_model.path)
+    resolver = load_resolver(tiny_model.path)
+    net, tok = resolver.net, resolver.tok
     records = fresh_records(300, seed=21)
     by_length: dict[int, list[dict]] = {}
     for r in records:
@@ -99,12 +100,12 @@ def test_cached_uncached_and_batched_decoding_agree(tiny_model):
     assert len(group) >= 3
     single = []
     for r in group:
-        ids, calls = decode_one(model, tok, tok.encode(r["prompt"]), _grammar(tok, r))
-        again, calls_uncached = decode_uncached(model, tok, tok.encode(r["prompt"]), _grammar(tok, r))
-        assert again == ids and calls_uncached == calls
+        cached = decode_one(net, tok, tok.encode(r["prompt"]), _grammar(tok, r))
+        uncached = decode_one(Uncached(net), tok, tok.encode(r["prompt"]), _grammar(tok, r))
+        assert uncached == cached
         # grammar-fixed tokens cost no network call of their own: one call per
         # token the grammar left open, none for the rest
-        assert 0 < calls == _open_choices(_grammar(tok, r), ids) < len(ids)
-        single.append(ids)
-    batched = decode_batch(model, tok, [tok.encode(r["prompt"]) for r in group], [_grammar(tok, r) for r in group])
+        assert 0 < cached.calls == _open_choices(_grammar(tok, r), cached.ids) < len(cached.ids)
+        single.append(cached.ids)
+    batched = decode_batch(net, tok, [tok.encode(r["prompt"]) for r in group], [_grammar(tok, r) for r in group])
     assert batched == single

@@ -13,9 +13,10 @@ import torch
 from game import cli
 from game.content import default
 from game.template import TemplateError, parse_prompt
-from model import perturb, weights
+from model import weights
 from model.guard import Guard
 from model.network import Config, PicoModel
+from model.perturb import families, scoring
 from model.tokenizer import Tokenizer
 
 CONTENT = default()
@@ -23,10 +24,10 @@ SEED = 5
 GUARD = Guard(Tokenizer.for_content(CONTENT), CONTENT)
 
 
-def made(name: str, per_kind: int = 2) -> dict[str, list[perturb.Case]]:
-    fam = perturb.family(name)
-    out: dict[str, list[perturb.Case]] = {k: [] for k in fam.kinds}
-    for c in perturb.cases(name, per_kind * len(fam.kinds), SEED, CONTENT):
+def made(name: str, per_kind: int = 2) -> dict[str, list[families.Case]]:
+    fam = families.family(name)
+    out: dict[str, list[families.Case]] = {k: [] for k in fam.kinds}
+    for c in families.cases(name, per_kind * len(fam.kinds), SEED, CONTENT):
         out[c.kind].append(c)
     return out
 
@@ -39,14 +40,14 @@ def parses(text: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("name", perturb.NAMES)
+@pytest.mark.parametrize("name", families.NAMES)
 def test_same_seed_same_cases_and_every_kind(name):
-    a = perturb.cases(name, 20, SEED, CONTENT)
-    assert a == perturb.cases(name, 20, SEED, CONTENT)
+    a = families.cases(name, 20, SEED, CONTENT)
+    assert a == families.cases(name, 20, SEED, CONTENT)
     if name != "clean":
-        assert a != perturb.cases(name, 20, SEED + 1, CONTENT)
-    assert {c.kind for c in perturb.cases(name, len(perturb.family(name).kinds), SEED, CONTENT)} == set(
-        perturb.family(name).kinds)
+        assert a != families.cases(name, 20, SEED + 1, CONTENT)
+    assert {c.kind for c in families.cases(name, len(families.family(name).kinds), SEED, CONTENT)} == set(
+        families.family(name).kinds)
 
 
 def test_label_substitutions():
@@ -56,8 +57,8 @@ def test_label_substitutions():
             assert not parses(c.prompt) and parses(c.nearest)
             pairs = [(a, b) for a, b in zip(c.nearest.split(), c.prompt.split(), strict=True) if a != b]
             assert len(pairs) == 1, (kind, pairs)  # one name replaced, nothing else
-            if what in perturb.STATUS_VARIANTS:
-                assert pairs == [(what, perturb.STATUS_VARIANTS[what][perturb.VARIANTS.index(variant)])]
+            if what in families.STATUS_VARIANTS:
+                assert pairs == [(what, families.STATUS_VARIANTS[what][families.VARIANTS.index(variant)])]
     regen = made("label")
     assert "regn" in regen["regen misspelt"][0].prompt.split()
     assert "psn" in regen["poison truncated"][0].prompt.split()
@@ -124,14 +125,14 @@ def test_entity_continuity():
 def test_structure_measures_collapse():
     ref = ("tick +0 hit 5\nturn 13 next hero\nhero hp 32 mp 8 st poison 3 2 cd poison_strike 0\n"
            "m1 hp 9 mp 1 st burn 1 3 cd ignite 2")
-    same = perturb.structure(ref, ref)
+    same = scoring.structure(ref, ref)
     assert same == {"lost": 0.0, "duplicated": 0.0, "wrong": 0.0, "labels_changed": 0.0, "effects_kept": 1.0}
     lines = ref.split("\n")
-    dropped = perturb.structure(ref, "\n".join(lines[:3]))
+    dropped = scoring.structure(ref, "\n".join(lines[:3]))
     assert dropped["lost"] > 0 and dropped["labels_changed"] == 1.0 and dropped["effects_kept"] == 0.5
-    doubled = perturb.structure(ref, "\n".join([*lines, lines[-1]]))
+    doubled = scoring.structure(ref, "\n".join([*lines, lines[-1]]))
     assert doubled["duplicated"] > 0
-    moved = perturb.structure(ref, ref.replace("st poison 3 2", "st").replace("st burn 1 3", "st poison 3 2 burn 1 3"))
+    moved = scoring.structure(ref, ref.replace("st poison 3 2", "st").replace("st burn 1 3", "st poison 3 2 burn 1 3"))
     assert moved["effects_kept"] == 0.5 and moved["wrong"] > 0
 
 
@@ -151,9 +152,9 @@ def test_suite_end_to_end_json(tiny, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["weights"]["name"] == "tiny" and result["per_family"] == 6
     assert result["guard"]["clean_refused"] == 0
-    assert set(result["families"]) == set(perturb.NAMES)
+    assert set(result["families"]) == set(families.NAMES)
     for fam in result["families"].values():
-        for mode in perturb.MODES:
+        for mode in scoring.MODES:
             s = fam[mode]
             assert s["prompts"] == 6
             assert {"refused", "engine_answers", "parsed", "exact_match", "nearest_match", "lost", "duplicated",

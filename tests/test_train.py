@@ -53,7 +53,7 @@ def test_the_trained_model_beats_an_untrained_one_on_held_out_tokens(tiny_model)
 
 def _checkpoint(out: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     meta = json.loads(out.with_name(out.stem + "-ckpt.json").read_text())
-    return meta, read_tensors(out.with_name(out.stem + "-ckpt.safetensors"))
+    return meta, {k: torch.from_numpy(v) for k, v in read_tensors(out.with_name(out.stem + "-ckpt.safetensors")).items()}
 
 
 def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):

@@ -1,11 +1,17 @@
 """Weights on disk: a real safetensors file (8-byte little-endian header
 length, a JSON header, raw tensors) plus a JSON config; a round trip keeps
-every tensor; anything missing or corrupt is a WeightsError naming the file."""
+every tensor; anything missing, corrupt, hostile or that does not fit is a
+WeightsError naming the file and the field, found before the body is read
+(and in bounded time and memory: a link to /dev/zero, a 2^40 header length,
+a config asking for 10^9 positions)."""
 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +20,7 @@ import torch
 from model_fixtures import untrained
 
 from model import weights
-from model.weights import WeightsError, load, save
+from model.weights import WeightsError, load, read, save
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 META = {"name": "probe", "recipe": {"steps": 3}, "data_seed": 7, "metrics": {"held_out_exact": 0.5}}
@@ -66,8 +72,9 @@ def test_the_file_is_plain_safetensors(saved):
 
 
 def test_the_safetensors_library_reads_it(saved):
-    safetensors = pytest.importorskip("safetensors.numpy")
-    tensors = safetensors.load_file(str(saved))
+    import safetensors.numpy
+
+    tensors = safetensors.numpy.load_file(str(saved))
     model, _ = untrained(seed=4)
     for name, t in model.state_dict().items():
         assert np.array_equal(tensors[name], t.numpy()), name
@@ -143,3 +150,145 @@ def test_a_config_that_does_not_fit_is_a_weights_error(saved, change):
     with pytest.raises(WeightsError) as err:
         load(saved)
     assert saved.stem in str(err.value)
+
+
+def _rewrite_config(path: Path, change) -> Path:
+    config = path.with_suffix(".json")
+    meta = json.loads(config.read_text())
+    change(meta)
+    config.write_text(json.dumps(meta))
+    return config
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda m: m["config"].update(n_head=3), "config.n_head"),  # does not divide d_model 64
+    (lambda m: m["config"].update(d_model=7), "config.n_head"),
+    (lambda m: m["config"].update(max_len=10**9), "config.max_len"),  # would allocate hundreds of GB
+    (lambda m: m["config"].update(max_len=1e9), "config.max_len"),
+    (lambda m: m["config"].update(n_layer=0), "config.n_layer"),
+    (lambda m: m["config"].update(n_layer=-2), "config.n_layer"),
+    (lambda m: m["config"].update(d_ff=True), "config.d_ff"),
+    (lambda m: m["config"].update(d_ff="512"), "config.d_ff"),
+    (lambda m: m["config"].update(dropout=float("nan")), "config.dropout"),
+    (lambda m: m["config"].update(d_model=4096, n_layer=64), "parameters"),
+    (lambda m: m["config"].pop("vocab_size"), "config.vocab_size"),
+    (lambda m: m.update(config=[1, 2]), "'config'"),
+    (lambda m: m.update(vocab="abc"), "vocab"),
+    (lambda m: m["config"].update(n_roles=3), "config.n_roles"),  # narrower than this template's structure
+    (lambda m: m.update(ranges={"hp": [0, "99"]}), "ranges.hp"),
+    (lambda m: m.update(ranges={"hp": [9, 1]}), "ranges.hp"),
+    (lambda m: m.update(name=["x"]), "name"),
+])
+def test_a_bad_config_is_a_weights_error_naming_the_field(saved, change, field):
+    config = _rewrite_config(saved, change)
+    with pytest.raises(WeightsError) as err:
+        read(saved)
+    assert str(config) in str(err.value) and field in str(err.value), err.value
+
+
+def _tensors(path: Path) -> dict:
+    import safetensors.numpy
+
+    return dict(safetensors.numpy.load_file(str(path)))
+
+
+def _write(path: Path, tensors: dict) -> None:
+    import safetensors.numpy
+
+    safetensors.numpy.save_file(tensors, str(path))
+
+
+@pytest.mark.parametrize(("value", "name"), [(float("nan"), "blocks.0.mlp.0.weight"), (float("inf"), "ln.bias")])
+def test_nan_and_infinite_weights_are_refused_naming_the_tensor(saved, value, name):
+    tensors = _tensors(saved)
+    tensors[name] = tensors[name].copy()
+    tensors[name].flat[3] = value
+    _write(saved, tensors)
+    with pytest.raises(WeightsError, match="NaN or infinite") as err:
+        read(saved)
+    assert name in str(err.value) and str(saved) in str(err.value)
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    (lambda t: t.pop("pos.weight"), "'pos.weight' is missing"),
+    (lambda t: t.update(extra=np.zeros(3, np.float32)), "'extra' is not part of this network"),
+    (lambda t: t.update({"tok.weight": t["tok.weight"][:-1].copy()}), "'tok.weight' has shape"),
+    (lambda t: t.update({"ln.bias": t["ln.bias"].astype(np.int64)}), "dtype I64"),
+    (lambda t: t.update({"ln.weight": t["ln.weight"].astype(np.int8)}), "int8 without scales"),
+])
+def test_tensors_that_do_not_fit_the_config_are_refused(saved, edit, words):
+    tensors = _tensors(saved)
+    edit(tensors)
+    _write(saved, tensors)
+    with pytest.raises(WeightsError, match=words):
+        read(saved)
+
+
+def _bounded(path: Path) -> None:
+    """Reading `path` is a WeightsError naming it, in under 2 s and 50 MB more memory."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    with pytest.raises(WeightsError) as err:
+        read(path)
+    assert time.perf_counter() - start < 2
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024
+    assert str(path) in str(err.value)
+
+
+def test_a_link_to_dev_zero_is_refused_without_reading_it(saved, tmp_path):
+    link = tmp_path / "zero.safetensors"
+    link.symlink_to("/dev/zero")
+    link.with_suffix(".json").write_text(saved.with_suffix(".json").read_text())
+    _bounded(link)
+
+
+def test_a_huge_sparse_file_is_refused_by_its_size(saved, tmp_path):
+    huge = tmp_path / "huge.safetensors"
+    with open(huge, "wb") as f:
+        f.write(struct.pack("<Q", 2**40))
+        f.truncate(6 * 2**30)  # sparse: no disk used
+    huge.with_suffix(".json").write_text(saved.with_suffix(".json").read_text())
+    _bounded(huge)
+
+
+def test_a_header_length_of_2_to_the_40_is_refused_before_the_body(saved):
+    data = saved.read_bytes()
+    saved.write_bytes(struct.pack("<Q", 2**40) + data[8:])
+    _bounded(saved)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "huge"])
+def test_a_config_that_is_not_a_small_regular_file_is_refused(saved, kind):
+    config = saved.with_suffix(".json")
+    config.unlink()
+    if kind == "folder":
+        config.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(config)
+    else:
+        with open(config, "wb") as f:
+            f.truncate(64 * 2**20)
+    with pytest.raises(WeightsError) as err:
+        read(saved)
+    assert str(config) in str(err.value)
+
+
+def test_a_deeply_nested_config_is_a_weights_error(saved):
+    saved.with_suffix(".json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(WeightsError, match="not a valid model config"):
+        read(saved)
+
+
+def test_the_config_is_written_whole_or_not_at_all(saved, monkeypatch):
+    config = saved.with_suffix(".json")
+    before = config.read_text()
+    model, tok = untrained(seed=4)
+
+    def crash(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        save(saved, model, tok, {**META, "name": "changed"})
+    assert config.read_text() == before  # the old config, whole
+    assert not [p for p in saved.parent.iterdir() if p.name.endswith(".tmp")]  # no temp file left behind

@@ -15,8 +15,6 @@ import json
 from pathlib import Path
 
 from game.generate import transitions
-from model.decode import decode_one
-from model.grammar import target_grammar
 from model.resolver import ModelResolver, load_resolver
 
 GOLDEN = Path(__file__).resolve().parent / "bundled.jsonl"
@@ -25,9 +23,7 @@ PROMPTS, SEED = 12, 2024
 
 def output_ids(resolver: ModelResolver, prompt: str) -> list[int]:
     """The token ids the game's resolver decodes for `prompt`."""
-    parsed, ids = resolver.check(prompt)
-    grammar = target_grammar(parsed, resolver.tok, resolver.content.status_order)
-    return decode_one(resolver.fast, resolver.tok, ids, grammar)[0]
+    return resolver.decode(prompt).ids
 
 
 def main() -> None:

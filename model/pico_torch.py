@@ -1,5 +1,7 @@
-"""The cached decoding step in plain torch calls: the network of
-`network.PicoModel`, its weights packed once for decoding.
+"""The network step in torch (`--runtime torch`, for checking the numpy
+runtime against the network training wrote): `network.PicoModel`, its
+weights packed once for decoding. Same interface as `pico_numpy.NumpyPico`:
+`cache(batch)`, `step(cache, ids, where, every=False)` -> numpy logits.
 
 A decoding step feeds one token (or a few grammar-fixed ones) through four
 small layers. The matrix work is microseconds; the cost was PyTorch's per-op
@@ -8,8 +10,9 @@ calls as it can: one gather sums all six embeddings (their tables stacked into
 one); each layer's queries, keys and values come out of one `addmm` written
 straight into the cache (laid out position-major, so new positions are one
 block, and attention reads views of it); matrices are stored transposed for
-`addmm`; and only the last position goes through the last layer's attention
-and MLP (earlier logits are never read). CPU and float32, as the game runs.
+`addmm`; and, unless `every`, only the last position goes through the last
+layer's attention and MLP (earlier logits are never read). CPU and float32,
+as the game runs.
 
 The packed weights are a copy: pack again after changing the model's.
 """
@@ -18,14 +21,25 @@ from __future__ import annotations
 
 from array import array
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .network import Config, PicoModel
 
 
+def configure(threads: int = 1) -> None:
+    """Torch set up for the game's small steps (once a process)."""
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)  # tiny activations otherwise slow every op (measured: p50 41.8 -> 34.1 ms)
+    # oneDNN sets up each small op (a one-row gelu: ~7 us against ATen's ~1.5);
+    # nothing the game runs is big enough to repay it (measured: 20.3 -> 17.4 ms a transition)
+    torch.backends.mkldnn.enabled = False
+
+
 class FastCache:
-    """Queries, keys and values of every layer for a batch, and how many positions are filled."""
+    """Queries, keys and values of every layer for a batch, and how many
+    positions are filled (setting `length` lower rewinds)."""
 
     def __init__(self, config: Config, batch: int):
         h, hd = config.n_head, config.d_model // config.n_head
@@ -41,10 +55,20 @@ class FastCache:
         self.length = 0
 
 
-class FastPico:
-    """Decoding steps of a PicoModel. `step` returns the last position's logits."""
+class TorchPico:
+    """Decoding steps of a PicoModel."""
+
+    name = "torch"
+
+    @classmethod
+    def of(cls, tensors: dict, config: Config) -> TorchPico:
+        """From the weights' arrays (name -> fp32 numpy array)."""
+        model = PicoModel(config)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+        return cls(model.eval())
 
     def __init__(self, model: PicoModel):
+        self.model = model
         c: Config = model.config
         self.config = c
         d, hd = c.d_model, c.d_model // c.n_head
@@ -71,6 +95,9 @@ class FastPico:
         self.offsets = [sum(sizes[:k]) for k in range(len(sizes))]
         self.eps = model.ln.eps
 
+    def n_params(self) -> int:
+        return self.model.n_params()
+
     def cache(self, batch: int = 1) -> FastCache:
         return FastCache(self.config, batch)
 
@@ -83,9 +110,12 @@ class FastPico:
                 flat.extend((i, o1 + start + n, o2 + s, o3 + r, o4 + f, o5 + a))
         return torch.frombuffer(flat, dtype=torch.int64).view(-1, 6)
 
-    def step(self, cache: FastCache, ids: list[list[int]], where: list[list[tuple[int, int, int, int]]]) -> torch.Tensor:
+    @torch.inference_mode()
+    def step(self, cache: FastCache, ids: list[list[int]], where: list[list[tuple[int, int, int, int]]],
+             every: bool = False) -> np.ndarray:
         """Feed `ids` (batch, n) at `where` (batch, n, 4) after the cached
-        tokens; the logits of the last position, (batch, vocab)."""
+        tokens. Logits of the last position, (batch, vocab), or with `every`
+        of each fed position, (batch, n, vocab)."""
         start, n = cache.length, len(ids[0])
         end = start + n
         if end > self.config.max_len:
@@ -103,7 +133,7 @@ class FastPico:
                 torch.addmm(bqkv, a, wqkv, out=slot[0])
             else:
                 slot.copy_(torch.addmm(bqkv, a, wqkv).view(slot.shape))
-            if layer == last and n > 1:  # only the last position's logits are read
+            if layer == last and n > 1 and not every:  # only the last position's logits are read
                 x, mask, n = x.view(b, n, d)[:, -1], None, 1
             q = cache.q[layer].narrow(2, end - n, n)
             y = F.scaled_dot_product_attention(q, cache.k[layer].narrow(2, 0, end), cache.v[layer].narrow(2, 0, end),
@@ -111,4 +141,6 @@ class FastPico:
             x = x + torch.addmm(bo, y.transpose(1, 2).reshape(b * n, d), wo)
             x = x + torch.addmm(bp, F.gelu(torch.addmm(bf, torch.layer_norm(x, (d,), w2, b2, eps, False), wf)), wp)
         cache.length = end
-        return torch.layer_norm(x.view(b, n, d)[:, -1], (d,), *self.ln, eps, False) @ self.unembed
+        if every:
+            return (torch.layer_norm(x.view(b, n, d), (d,), *self.ln, eps, False) @ self.unembed).numpy()
+        return (torch.layer_norm(x.view(b, n, d)[:, -1], (d,), *self.ln, eps, False) @ self.unembed).numpy()
