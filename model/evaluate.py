@@ -10,6 +10,7 @@ counting how many turns it stays identical to the engine.
 from __future__ import annotations
 
 import json
+import random
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
