@@ -281,7 +281,9 @@ def _place(loc: tuple, turns_word: str = "turn") -> str:
                 words[-1] += f"[{key}]"
             else:
                 words.append(f"[{key}]")
-        elif key not in ("str", "int", "bool", "float", "none", "list", "dict", "tuple", "model", "literal", "function-after"):
+        elif key == "[key]":
+            words[-1] += " (the key)"
+        else:
             words.append(str(key))
         i += 1
     if words:

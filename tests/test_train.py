@@ -16,7 +16,7 @@ import pytest
 import torch
 from model_fixtures import TINY_STEPS, fresh_records, tiny_recipe, untrained
 
-from game import battle_save, roster
+from game import records, roster
 from game.battle import Battle
 from game.cli import main
 from game.encounter import Action
@@ -126,7 +126,7 @@ def _battle_file(folder: Path) -> Path:
     b = Battle(roster.encounter(roster.hero_at(2), ["rat", "bat"]), model=EngineResolver(), seed=3)
     while not b.over:
         b.play(Action("strike", b.living_monsters()[0].label)) if b.hero_to_act else b.play_monster()
-    return battle_save.save(battle_save.record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
+    return records.save_battle(records.battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
 
 
 def _jsonl_file(path: Path, n: int = 20) -> Path:
@@ -164,8 +164,8 @@ def test_train_with_data_from_the_command_line(tmp_path, capsys):
 BROKEN = {
     "a bad line": ("bad.jsonl", '{"prompt": "v1", "target": "x"}\nnot json\n', "line 2"),
     "no target": ("short.jsonl", '{"prompt": "v1"}\n', "line 1"),
-    "another kind of JSON": ("other.json", '{"kind": "something else", "turns": []}', "not a pico-rogue battle"),
-    "a JSON list": ("list.json", "[1, 2, 3]", "not a pico-rogue battle"),
+    "another kind of JSON": ("other.json", '{"kind": "something else", "turns": []}', "not a battle save"),
+    "a JSON list": ("list.json", "[1, 2, 3]", "not a battle save"),
     "turns without prompts": ("turns.json", '{"kind": "pico-rogue battle", "turns": [{"engine": "x"}]}', "battle"),
 }
 
