@@ -48,6 +48,17 @@ def cli(*args: str, stdin: bytes | str | None = None, timeout: float = 120, env:
         return p.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024
 
 
+def in_process(capsys, *args: str) -> tuple[int, str]:
+    """The command line run in this process (cheaper than a new one that imports torch again)."""
+    from game.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, capsys.readouterr().err
+
+
 def one_clear_line(code: int, err: str, *says: str) -> None:
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1, err
@@ -136,7 +147,7 @@ def test_resolve_answers_every_line_after_hostile_ones(tmp_path):
     assert "a number of 3,50" in answers[0]["error"] and "digits is outside 1..999" in answers[0]["error"]
     assert "5,000 characters" in answers[1]["error"]
     assert "nested too deeply" in answers[2]["error"] and "not UTF-8" in answers[3]["error"]
-    assert "line cap" in answers[4]["error"] and "10,012 characters" in answers[5]["error"]
+    assert "line cap" in answers[4]["error"] and "10,000 characters" in answers[5]["error"]
 
 
 # --- saves trusted too much -----------------------------------------------------------------------
@@ -213,9 +224,12 @@ def _summary_of_poison(err: str, data: Path) -> None:
     assert f"{data} line 6: 'version'" in summary
 
 
-def test_eval_data_refuses_garbage_and_eos_targets_and_reports_what_it_kept(tmp_path):
+def test_eval_data_refuses_garbage_and_eos_targets_and_reports_what_it_kept(tmp_path, capsys, tiny_model, one_thread):
+    from game.cli import main
+
     data = _poisoned(tmp_path)
-    code, out, err, _ = cli("eval", "--data", str(data), "--battles", "0", "--json", timeout=300)
+    code = main(["eval", "--data", str(data), "--battles", "0", "--json", "--weights", str(tiny_model.path)])
+    out, err = capsys.readouterr()
     assert code == 0, err
     _summary_of_poison(err, data)
     assert json.loads(out)["n"] == 1
@@ -231,18 +245,22 @@ def test_train_data_refuses_garbage_and_eos_targets_before_a_step(tmp_path):
     _summary_of_poison(err, data)
 
 
-def test_train_data_of_nothing_but_garbage_is_one_clear_line(tmp_path):
+def test_train_data_of_nothing_but_garbage_is_one_clear_line(tmp_path, capsys):
     data = tmp_path / "bad.jsonl"
     data.write_text(json.dumps({"prompt": "v1 turn 1", "target": "<eos>"}) + "\n")
-    code, _, err, _ = cli("train", "--preset", "quick", "--steps", "1", "--data", str(data), "--out", str(tmp_path / "w"))
+    code, err = in_process(capsys, "train", "--preset", "quick", "--steps", "1", "--data", str(data),
+                           "--out", str(tmp_path / "w"))
     one_clear_line(code, err, str(data), "no usable examples", "line 1")
 
 
-def test_battle_saves_of_another_version_are_skipped_with_a_reason(tmp_path):
+def test_battle_saves_of_another_version_are_skipped_with_a_reason(tmp_path, capsys):
+    from model.data import read_examples
+
     a_save(tmp_path)
     other = a_save(tmp_path, version=2)
-    code, _, err, _ = cli("eval", "--data", str(tmp_path), "--battles", "0", "--json", timeout=300)
-    assert code == 0, err
+    vetted = read_examples([tmp_path])
+    assert vetted.files == 2 and len(vetted.kept) > 0
+    err = vetted.summary()
     assert f"{other}: battle save version 2, this game reads version 1" in err
 
 
@@ -268,11 +286,18 @@ SETTINGS = {
 
 
 @pytest.mark.parametrize("argv, says", SETTINGS.values(), ids=SETTINGS.keys())
-def test_training_settings_are_checked_before_anything_is_built(tmp_path, argv, says):
+def test_training_settings_are_checked_before_anything_is_built(tmp_path, capsys, argv, says):
     out = tmp_path / "w.safetensors"
-    code, _, err, peak = cli("train", "--preset", "quick", *argv, "--out", str(out))
+    code, err = in_process(capsys, "train", "--preset", "quick", *argv, "--out", str(out))
     one_clear_line(code, err, says)
-    assert not out.exists() and peak < PEAK_MB
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_bad_setting_costs_no_more_than_the_command_start(tmp_path):
+    code, _, err, peak = cli("train", "--preset", "quick", "--set", "batch=100000", "--out", str(tmp_path / "w"))
+    one_clear_line(code, err, "batch=100000")
+    assert peak < PEAK_MB
 
 
 COUNTS = {
@@ -286,8 +311,8 @@ COUNTS = {
 
 
 @pytest.mark.parametrize("argv, says", COUNTS.values(), ids=COUNTS.keys())
-def test_counts_out_of_range_are_one_clear_line(argv, says):
-    code, _, err, _ = cli(*argv)
+def test_counts_out_of_range_are_one_clear_line(capsys, argv, says):
+    code, err = in_process(capsys, *argv)
     one_clear_line(code, err, says)
 
 
