@@ -25,7 +25,7 @@ KIB, MIB = 1 << 10, 1 << 20
 # --- files, by what they hold (bytes) ---------------------------------------
 BATTLE_SAVE_BYTES = 32 * MIB  # a save of SAVE_TURNS turns of the longest texts
 RUN_BYTES = 8 * MIB  # a suspended run: one floor, one battle, the log
-DATA_BYTES = 256 * MIB  # one --data JSONL file (read a line at a time)
+DATA_BYTES = 64 * MIB  # one --data JSONL file (read a line at a time; ~130,000 examples)
 CONTENT_BYTES = 1 * MIB  # one content YAML file
 CHECKPOINT_META_BYTES = 16 * MIB  # a training checkpoint's JSON metadata
 
@@ -35,7 +35,7 @@ TEXT_CHARS = 4 * KIB  # one template text: prompt, target or model answer (~300 
 NOTE_CHARS = 4 * KIB  # any other text in a record: an error, a narration line, a name
 DIGITS = 32  # the longest number in a JSON text (the template's longest has 3 digits; a float 24 characters)
 SAVE_TURNS = 10_000  # turns in one battle save (a real battle has fewer than 150)
-EXAMPLES = 1_000_000  # training or evaluation examples read from --data, all files together
+EXAMPLES = 50_000  # training or evaluation examples read from --data, all files together (300 battles: ~3,000)
 DATA_FILES = 100_000  # files read from --data folders
 
 # --- counts a user passes on the command line (inclusive ranges) -------------

@@ -613,7 +613,7 @@ def find_run(folder: Path | None = None, content: Content | None = None) -> Susp
 # --- examples: JSONL and battle saves as (prompt, target) pairs ---------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Example:
     prompt: str
     target: str

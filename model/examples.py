@@ -46,6 +46,16 @@ class Vetted:
         self.skipped[reason] += 1
         self.first.setdefault(reason, where)
 
+    def only(self, fits: Callable[[str, str], bool], reason: str) -> Vetted:
+        """The examples that `fits`; the others skipped for `reason`."""
+        out = Vetted(skipped=Counter(self.skipped), first=dict(self.first), files=self.files)
+        for e in self.kept:
+            if fits(e.prompt, e.target):
+                out.kept.append(e)
+            else:
+                out.skip(reason, e.where)
+        return out
+
     def summary(self) -> str:
         """One line: what was kept, what was skipped and why (the first of each)."""
         files = f"{self.files:,} file{'s' if self.files != 1 else ''}"
@@ -56,9 +66,9 @@ class Vetted:
         return text
 
 
-def vet(found: records.Examples, fits: Callable[[str, str], bool] | None = None) -> Vetted:
+def vet(found: records.Examples) -> Vetted:
     """Keep the examples whose prompt and target parse and whose target is
-    the engine's own answer (and that `fits` the model, if given)."""
+    the engine's own answer."""
     out = Vetted(skipped=Counter(found.skipped), first=dict(found.first), files=found.files)
     engine = EngineResolver()
     for e in found.kept:
@@ -79,21 +89,18 @@ def vet(found: records.Examples, fits: Callable[[str, str], bool] | None = None)
             else:
                 out.skip(DISAGREES, e.where)
             continue
-        if fits is not None and not fits(e.prompt, e.target):
-            out.skip(TOO_LONG, e.where)
-            continue
         out.kept.append(e)
     return out
 
 
-def read_examples(paths: list[Path], fits: Callable[[str, str], bool] | None = None) -> Vetted:
+def read_examples(paths: list[Path]) -> Vetted:
     """The usable examples of --data (battle saves, JSONL files, folders of
     them); DataError if a path is missing or nothing usable is there."""
     try:
         found = records.load_examples(paths)
     except records.RecordError as exc:
         raise DataError(str(exc)) from None
-    vetted = vet(found, fits)
+    vetted = vet(found)
     if paths and not vetted.kept:
         where = ", ".join(map(str, paths))
         if not found.files or not (found.kept or found.skipped):

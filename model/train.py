@@ -31,7 +31,7 @@ from game.template import VERSION
 from . import weights
 from .data import BatchStream, collate, encode, engine_stream, loader, mixed_stream
 from .errors import UsageError
-from .examples import DataError, read_examples
+from .examples import TOO_LONG, DataError, read_examples
 from .guard import observed_ranges
 from .network import Config, PicoModel
 from .recipe import PRESETS, STAGES, Recipe
@@ -195,6 +195,12 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         raise UsageError(str(exc)) from None
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available")
+    vetted = None
+    if data:  # every example checked before anything is built: bad data costs no model
+        try:
+            vetted = read_examples(list(data))
+        except DataError as exc:
+            raise UsageError(str(exc)) from None
     abilities = default().abilities
     unknown = recipe.focus_actions - set(abilities)
     if unknown:
@@ -225,15 +231,14 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
     saved: list[tuple[str, str]] = []
-    if data:
+    if vetted is not None:
         max_len = model.config.max_len
-        try:
-            vetted = read_examples(list(data), fits=lambda p, t: len(encode(tok, p, t)[0]) <= max_len + 1)
-        except DataError as exc:
-            raise UsageError(str(exc)) from None
+        vetted = vetted.only(lambda p, t: len(encode(tok, p, t)[0]) <= max_len + 1, TOO_LONG)
         saved = vetted.pairs
         if rank == 0:
             print(f"--data: {vetted.summary()}", file=sys.stderr, flush=True)
+        if not saved:
+            raise UsageError(f"--data: no usable examples; {vetted.summary()}")
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
     stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
