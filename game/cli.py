@@ -76,7 +76,13 @@ def _resolve(args: argparse.Namespace) -> int:
     for n, raw in limits.lines(stdin, limits.LINE_BYTES):
         if raw is not None and not raw.strip():
             continue
-        print(json.dumps(_answer(n, raw, resolver, args.model)), flush=True)
+        answer = json.dumps(_answer(n, raw, resolver, args.model))
+        try:
+            print(answer, flush=True)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk under stdout: name it
+            raise OSError(exc.errno, exc.strerror, "<stdout>") from None
     return 0
 
 
@@ -246,7 +252,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             module, function = COMMANDS[args.command].split(":")
             code = getattr(importlib.import_module(module), function)(args) or 0
-        sys.stdout.flush()  # a full disk under stdout is reported here, not at exit
+        try:
+            sys.stdout.flush()  # a full disk under stdout is reported here, not at exit
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "<stdout>") from None
         return code
     except (UsageError, ContentError, ModelError, RecordError, limits.LimitError) as exc:
         _say(args.command, str(exc))
@@ -284,7 +295,11 @@ def _os_error(exc: OSError) -> str:
 
 def _quiet_stdout() -> None:
     """After stdout failed (a closed pipe, a full disk), point it at /dev/null
-    so the interpreter's own flush at exit has nothing left to fail on."""
+    so the interpreter's own flush at exit has nothing left to fail on.
+    Only the process's own stdout: a caller that swapped sys.stdout (a test)
+    keeps its streams."""
+    if sys.stdout is not sys.__stdout__:
+        return
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

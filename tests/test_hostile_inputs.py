@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -29,23 +28,23 @@ PEAK_MB = 300
 
 def cli(*args: str, stdin: bytes | str | None = None, timeout: float = 120, env: dict | None = None,
         cwd: Path | None = None) -> tuple[int, str, str, float]:
-    """Run the real command; (exit code, stdout, stderr, peak RSS in MB)."""
+    """Run the real command under /usr/bin/time; (exit code, stdout, stderr,
+    peak RSS in MB). Not the rusage of our own child: Linux carries a
+    forked child's high-water mark across exec, so a child of this big test
+    process would report this process's memory as its own."""
     import tempfile
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as feed:
-        if stdin is not None:
-            feed.write(stdin.encode() if isinstance(stdin, str) else stdin)
-            feed.seek(0)
-        p = subprocess.Popen([*CLI, *args], stdin=feed, stdout=out, stderr=err, env={**os.environ, **(env or {})},
-                             cwd=cwd)
-        timer = threading.Timer(timeout, p.kill)
-        timer.start()
-        _, status, usage = os.wait4(p.pid, 0)
-        timer.cancel()
-        p.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return p.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        timed = ["/usr/bin/time", "-f", "%M", "-o", str(peak_file)] if Path("/usr/bin/time").exists() else []
+        try:
+            p = subprocess.run([*timed, *CLI, *args], input=stdin.encode() if isinstance(stdin, str) else stdin,
+                               capture_output=True, timeout=timeout, env={**os.environ, **(env or {})}, cwd=cwd)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{' '.join(args)}: still running after {timeout} s")
+        lines = peak_file.read_text().split() if timed and peak_file.exists() else []
+        peak = int(lines[-1]) / 1024 if lines else 0.0
+        return p.returncode, p.stdout.decode(), p.stderr.decode(), peak
 
 
 def in_process(capsys, *args: str) -> tuple[int, str]:

@@ -74,7 +74,9 @@ def _kill_nine(tmp_path: Path, kills: int) -> dict:
         return _start(folder, "battle", 10**9, logs[-1])
 
     procs = [start() for _ in range(4)]
-    time.sleep(1.5)  # the writers are saving
+    deadline = time.monotonic() + 120  # the writers are saving (they start slowly on a busy machine)
+    while len(_logged(logs)) < 8 and time.monotonic() < deadline:
+        time.sleep(0.1)
     for _ in range(kills):
         time.sleep(rng.uniform(0.05, 0.3))
         k = rng.randrange(len(procs))
@@ -91,7 +93,7 @@ def _kill_nine(tmp_path: Path, kills: int) -> dict:
     # a save may be finished by a writer killed before it logged it: at most one per kill
     assert result["logged"] <= result["files"] <= result["logged"] + kills + 4
     assert result["lost"] == [] and result["names"] == result["logged"]
-    assert result["logged"] > 20  # the writers did save
+    assert result["logged"] >= 8  # the writers did save
     return result
 
 
