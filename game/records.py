@@ -239,7 +239,8 @@ class RunRecord(_Record):
     kills: Count
     moves: Count
     log: list[Note] = Field(max_length=LOG_LINES)
-    tally: tuple[Count, Count]
+    tally: tuple[Count, Count] | tuple[Count, Count, Count]  # agreed, asked (and changed: the model's mistakes applied)
+    trust_model: Bool = False
     battles: Count
     fights: list[FightRecord] = Field(default_factory=list, max_length=100_000)
     battle: BattleStateRecord | None
