@@ -202,6 +202,8 @@ def _read(folder: Path, file: str) -> dict[str, Any]:
         raise ContentError(f"{file}: {exc}") from None
     except RecursionError:
         raise ContentError(f"{file}: not valid YAML: nested too deeply") from None
+    except ValueError as exc:  # a number of thousands of digits: int() refuses it
+        raise ContentError(f"{file}: not valid YAML: {str(exc).split(';')[0]}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where else ""

@@ -225,7 +225,7 @@ class FightRecord(_Record):
 class RunRecord(_Record):
     seed: Int
     depth: Annotated[int, Strict(), Field(ge=1, le=99)]
-    deepest: Annotated[int, Strict(), Field(ge=1, le=99)] | None = None
+    deepest: Annotated[int, Strict(), Field(ge=1, le=99)] = None  # absent in version 1 (then: depth); never null
     floor: FloorRecord
     pos: tuple[Int, Int]
     level: Annotated[int, Strict(), Field(ge=1, le=99)]
@@ -413,7 +413,8 @@ def saves_folder(folder: Path | None) -> Path:
     if folder.is_symlink() and not folder.exists():
         raise RecordError(f"{folder}: a link to {os.readlink(folder)}, which does not exist")
     if folder.exists() and not folder.is_dir():
-        raise RecordError(f"{folder}: not a folder (battles and runs are saved in a folder)")
+        what = "is a file" if folder.is_file() else "is a device or a fifo"
+        raise RecordError(f"{folder}: {what}, not a folder (battles and runs are saved in a folder)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -92,7 +92,7 @@ def plain(save: BattleSave, again: list[Resolution] | None, console: Console) ->
         table.add_column("rules", ratio=1, overflow="fold")
         columns = []
         if turn.get("asked_model", True):
-            table.add_column(f"model ({name})" + (" saved" if now else ""), ratio=1, overflow="fold")
+            table.add_column(Text(f"model ({name})" + (" saved" if now else "")), ratio=1, overflow="fold")  # not markup
             columns.append(_side(turn["engine"], turn["model"], turn["model_valid"], turn.get("model_error")))
         if now is not None:
             table.add_column("model now", ratio=1, overflow="fold")

@@ -45,7 +45,7 @@ from game.generate import transitions  # noqa: E402
 from game.resolver import EngineResolver  # noqa: E402
 from game.rules import IllegalAction  # noqa: E402
 from game.run import DIRECTIONS, Run  # noqa: E402
-from game.screens.dungeon import render_map, render_side, render_status  # noqa: E402
+from game.screens.dungeon import MapState, RunState, render_map  # noqa: E402
 from game.tactics import hero_action  # noqa: E402
 from model.data import vet  # noqa: E402
 
@@ -246,7 +246,7 @@ def run_surface(raw: bytes, folder: Path) -> bool:
         return False
     run = Run.from_dict(found.data, model=EngineResolver())
     # what play does next: draw, move, fight on; none of it may fail
-    render_map(run), render_side(run), render_status(run)
+    render_map(MapState.of(run), 80, 24), RunState.of(run)
     run.hero()
     if run.battle:
         battle = run.battle
@@ -264,7 +264,7 @@ def run_surface(raw: bytes, folder: Path) -> bool:
         for d in list(DIRECTIONS.values())[:4]:
             if run.move(*d) or run.over:
                 break
-    render_map(run)
+    render_map(MapState.of(run), 80, 24)
     records.write_run(run.to_dict(), folder)
     records.check_run(json.loads(path.read_text()))
     return True

@@ -395,7 +395,7 @@ def test_run_json_that_is_a_link_to_dev_zero_is_kept_aside(tmp_path):
 
 async def test_the_game_starts_anew_and_says_where_the_damaged_run_is(tmp_path):
     from game.app import PicoRogueApp
-    from game.battle import model_side
+    from game.model_side import model_side
     from game.screens.dungeon import DungeonScreen
 
     path = _run_file(tmp_path, lambda d: d["floor"].update(tiles=[]))  # an IndexError in see_from, once
