@@ -29,10 +29,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from . import battle_save, morgue
+from . import atomic, morgue, records
 from .battle import Battle
+from .inert import inert
 from .model_side import ModelSide, load_model
-from .run import Run, RunError, forget, suspend, suspended
+from .run import Run, RunError, forget, suspend
 from .saves import SavesInUse, check_saves, lock_saves
 from .screens.battle import TURN_PAUSE, BattleScreen
 from .screens.dungeon import DungeonScreen
@@ -70,6 +71,7 @@ class PicoRogueApp(App):
         self.game: Run | None = None
         self.battle_file: str | None = None  # where the last battle was saved, for the run's record
         self.kept = False  # the run was saved on the way out
+        self.waiting: records.Suspended | None = None  # the suspended run offered at start
         self.set_reactive(PicoRogueApp.trust_model, trust_model)
 
     # --- start ---------------------------------------------------------------
@@ -78,16 +80,19 @@ class PicoRogueApp(App):
         self.load_model()
         if self.guard_terminal:
             self.watch_for_hangup()
-        data = suspended(self.saves)
-        if data:
-            try:
-                summary = (f"seed {data['seed']}, floor {data['depth']}, level {data['level']}, "
-                           f"{data['hp']} hp, {data['kills']} kills")
-            except (KeyError, TypeError):
-                summary = "(its details are unreadable)"
-            self.push_screen(ContinueScreen(summary), self.continue_or_not)
+        found = records.find_run(self.saves)
+        if found and found.damaged:
+            kept = f"; it was kept as {found.kept}" if found.kept else ""
+            self.say_error(f"The suspended run cannot be continued: {found.damaged}{kept}. A new run starts.")
+        if found and found.data:
+            self.waiting = found
+            self.push_screen(ContinueScreen(found.summary), self.continue_or_not)
         else:
             self.begin(Run.new(self.fresh_seed()))
+
+    def say_error(self, text: str) -> None:
+        """A notification of text that may hold a path or a file's words: inert, no markup."""
+        self.notify(inert(text), severity="error", timeout=10, markup=False)
 
     def fresh_seed(self) -> int:
         return self.seed if self.seed is not None else random.randrange(1_000_000)
@@ -113,10 +118,10 @@ class PicoRogueApp(App):
 
     def model_loaded(self, side: ModelSide) -> None:
         self.model = side
-        self.model_name = side.name
+        self.model_name = inert(side.name, lines=False)  # a weights config names it: anyone's words
         if not side.ready:
-            self.notify(f"The model could not be loaded: {side.detail}. The rules play alone.",
-                        severity="warning", timeout=6)
+            self.notify(inert(f"The model could not be loaded: {side.detail}. The rules play alone."),
+                        severity="warning", timeout=6, markup=False)
             if self.trust_model:
                 self.trust_model = False
         if self.game and self.game.battle:
@@ -150,7 +155,7 @@ class PicoRogueApp(App):
         try:
             path = morgue.write(self.game, self.saves, weights=self.model.weights)
         except OSError as exc:
-            self.notify(f"could not write the run's record: {exc}", severity="error")
+            self.say_error(f"could not write the run's record: {exc}")
             return None
         shown = path.with_suffix(".txt")
         try:
@@ -175,11 +180,11 @@ class PicoRogueApp(App):
             self.exit()
 
     def save_battle(self, battle: Battle) -> str | None:
-        data = battle_save.record(battle, seed=self.game.seed, weights=self.model.weights, depth=self.game.depth)
+        data = records.battle_record(battle, seed=self.game.seed, weights=self.model.weights, depth=self.game.depth)
         try:
-            path = battle_save.save(data, self.saves, stem=f"battle-s{self.game.seed}-f{self.game.depth}")
+            path = records.save_battle(data, self.saves, stem=f"battle-s{self.game.seed}-f{self.game.depth}")
         except OSError as exc:
-            self.notify(f"could not save the battle: {exc}", severity="error")
+            self.say_error(f"could not save the battle: {exc}")
             return None
         self.battle_file = str(path.resolve())
         try:
@@ -195,11 +200,16 @@ class PicoRogueApp(App):
         self.begin(Run.new(seed if seed is not None else random.randrange(1_000_000)))
 
     def continue_run(self) -> None:
+        data = self.waiting.data if self.waiting else None
+        self.waiting = None
+        if data is None:
+            self.begin(Run.new(self.fresh_seed()))
+            return
         try:
-            run = Run.from_dict(suspended(self.saves))
+            run = Run.from_dict(data)
         except RunError as exc:
-            self.notify(f"cannot continue: {exc}; starting a new run", severity="error")
-            forget(self.saves)
+            kept = atomic.move_aside(records.run_path(self.saves), "run-damaged")  # never lost: kept aside
+            self.say_error(f"cannot continue: {exc}; it was kept as {kept}. A new run starts.")
             self.begin(Run.new(self.fresh_seed()))
             return
         forget(self.saves)  # a save only suspends: it is gone once continued
@@ -255,7 +265,7 @@ class PicoRogueApp(App):
             try:
                 suspend(self.game, self.saves)
             except OSError as exc:
-                self.notify(f"could not save the run: {exc}", severity="error")
+                self.say_error(f"could not save the run: {exc}")
                 return False
         self.kept = True
         return True

@@ -22,9 +22,10 @@ from dataclasses import asdict, dataclass
 from . import fight
 from .content import Content, default
 from .divergence import text_divergences
-from .encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls, Status
+from .encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls
 from .generate import roll
 from .narration import differences, narrate, unusable_words, verdict
+from .records import encounter_from, rng_from, rng_state
 from .resolver import EngineResolver, Resolution, Resolver
 from .rules import IllegalAction, check_action
 from .tactics import monster_action
@@ -372,7 +373,7 @@ class Battle:
             "start": asdict(self.start),
             "encounter": asdict(self.encounter),
             "seed": self.seed,
-            "rng": _rng_state(self.rng),
+            "rng": rng_state(self.rng),
             "potions": self.potions,
             "fled": self.fled,
             "flights": [list(f) for f in self.flights],
@@ -382,9 +383,9 @@ class Battle:
 
     @classmethod
     def from_dict(cls, d: dict, *, model: Resolver | None = None, content: Content | None = None) -> Battle:
-        b = cls(encounter_from_dict(d["start"]), model=model, seed=int(d["seed"]), potions=dict(d["potions"]), content=content)
-        b.encounter = encounter_from_dict(d["encounter"])
-        b.rng.setstate(_rng_from(d["rng"]))
+        b = cls(encounter_from(d["start"]), model=model, seed=int(d["seed"]), potions=dict(d["potions"]), content=content)
+        b.encounter = encounter_from(d["encounter"])
+        b.rng.setstate(rng_from(d["rng"]))
         b.fled = bool(d.get("fled", False))
         b.flights = [(int(t), bool(a)) for t, a in d.get("flights", [])]
         for t in d["turns"]:
@@ -394,23 +395,6 @@ class Battle:
             b.turns.append(turn)
             b.tally.add(turn)
         return b
-
-
-def encounter_from_dict(d: dict) -> Encounter:
-    return Encounter(int(d["turn"]), str(d["actor"]), tuple(
-        Combatant(c["label"], c["kind"], c["hp"], c["max_hp"], c["mp"], c["max_mp"], c["atk"], c["defence"],
-                  tuple(Status(**s) for s in c["statuses"]), tuple((a, int(n)) for a, n in c["cooldowns"]))
-        for c in d["combatants"]
-    ))
-
-
-def _rng_state(rng: random.Random) -> list:
-    version, state, gauss = rng.getstate()
-    return [version, list(state), gauss]
-
-
-def _rng_from(d: list) -> tuple:
-    return (d[0], tuple(d[1]), d[2])
 
 
 __all__ = ["Battle", "Turn", "Option", "Tally", "Prepared", "Answered", "answer", "END"]

@@ -198,11 +198,19 @@ class _Entry:
 
 
 def _read(folder: Path, file: str) -> dict[str, Any]:
+    from . import limits
+
     path = folder / file
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(limits.read_text(path, limits.CONTENT_BYTES, "content file"))
     except FileNotFoundError:
         raise ContentError(f"{file}: file not found in {folder}") from None
+    except (limits.LimitError, OSError) as exc:
+        raise ContentError(f"{file}: {exc}") from None
+    except RecursionError:
+        raise ContentError(f"{file}: not valid YAML: nested too deeply") from None
+    except ValueError as exc:  # a number of thousands of digits: int() refuses it
+        raise ContentError(f"{file}: not valid YAML: {str(exc).split(';')[0]}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where else ""

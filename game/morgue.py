@@ -17,12 +17,11 @@ and every file is written whole or not at all (temporary file, then rename).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
-from .battle_save import SAVES, write_atomic
+from . import atomic, limits
+from .records import SAVES
 from .run import Run
 
 RECORD_KIND = "pico-rogue run record"
@@ -121,38 +120,16 @@ def write(run: Run, folder: Path | None = None, *, weights: dict | None = None, 
 
 def _claim(folder: Path, stem: str, data: dict) -> Path:
     """Write `data` under the first free name stem-NNN.json, never over another's."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        for n in range(1, 100_000):
-            path = folder / f"{stem}-{n:03d}.json"
-            try:
-                os.link(tmp, path)  # fails if the name is taken: exclusive and whole
-            except FileExistsError:
-                continue
-            return path
-        raise OSError(f"no free record name for {stem} in {folder}")
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    return atomic.create(folder, stem, (json.dumps(data, indent=1) + "\n").encode())
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_bytes(path, text.encode())
+
+
+def _read(path: Path, what: str):
+    """A JSON file within the limit for run records (limits.py)."""
+    return limits.json_loads(limits.read_text(path, limits.RUN_BYTES, what))
 
 
 # --- the high-score table ----------------------------------------------------
@@ -162,7 +139,7 @@ def scores(folder: Path | None = None) -> list[dict]:
     """The high-score table, best first ([] when there is none yet)."""
     path = (Path(folder) if folder else SAVES) / SCORES_FILE
     try:
-        data = json.loads(path.read_text())
+        data = _read(path, "high-score table")
     except FileNotFoundError:
         return []
     except (OSError, ValueError) as exc:
@@ -184,7 +161,7 @@ def enter_score(folder: Path, rec: dict, path: Path) -> list[dict]:
     entry["agreement"] = rec["agreement"]
     entry["record"] = str(path.relative_to(folder))
     table = sorted([*table, entry], key=lambda e: (-e["score"], e["created"]))[:SCORES_KEEP]
-    write_atomic(table_path, {"kind": SCORES_KIND, "version": SCORES_VERSION, "runs": table})
+    atomic.write_json(table_path, {"kind": SCORES_KIND, "version": SCORES_VERSION, "runs": table})
     return table
 
 
@@ -199,9 +176,11 @@ def load(path: Path) -> tuple[Path, dict]:
         if not path.exists():
             raise RecordError(f"{path.with_suffix('.txt')}: its record {path.name} is missing")
     try:
-        data = json.loads(path.read_text())
+        data = _read(path, "run record")
     except FileNotFoundError:
         raise RecordError(f"{path}: no such file") from None
+    except limits.LimitError as exc:
+        raise RecordError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordError(f"{path}: cannot read it ({exc})") from None
     except json.JSONDecodeError as exc:
@@ -227,7 +206,7 @@ def names_a_run(path: Path) -> bool:
     if path.suffix == ".txt":
         return True
     try:
-        return is_record(json.loads(path.read_text()))
+        return is_record(_read(path, "run record"))
     except (OSError, ValueError):
         return False
 

@@ -23,10 +23,11 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from . import battle_save
-from .battle_save import BattleSave
+from . import records
 from .divergence import text_divergences
+from .inert import inert
 from .narration import divergence_words
+from .records import BattleSave
 from .resolver import Resolution, Resolver
 from .screens.compare import Answer, head, marked, render_comparison
 from .template import VERSION
@@ -58,7 +59,7 @@ def describe(save: BattleSave) -> Text:
     d = save.data
     w = d.get("weights") or {}
     t = Text()
-    t.append(f" {save.path.name} ", "bold reverse")
+    t.append(f" {inert(save.path.name, lines=False)} ", "bold reverse")  # the file's words come inert from records
     t.append(f"  seed {d.get('seed')}  {d.get('result', '?')}  monsters: {', '.join(d.get('monsters', []))}")
     agreement = d.get("agreement") or {}
     if agreement.get("asked"):
@@ -91,7 +92,7 @@ def plain(save: BattleSave, again: list[Resolution] | None, console: Console) ->
         table.add_column("rules", ratio=1, overflow="fold")
         columns = []
         if turn.get("asked_model", True):
-            table.add_column(f"model ({name})" + (" saved" if now else ""), ratio=1, overflow="fold")
+            table.add_column(Text(f"model ({name})" + (" saved" if now else "")), ratio=1, overflow="fold")  # not markup
             columns.append(_side(turn["engine"], turn["model"], turn["model_valid"], turn.get("model_error")))
         if now is not None:
             table.add_column("model now", ratio=1, overflow="fold")
@@ -173,7 +174,7 @@ class SavedTurn(Static):
             return
         self.border_title = f"Turn {self.at + 1}/{len(self.save.turns)}" + ("  (raw)" if self.raw else "")
         diffs = differs(self.save.turns[self.at], self.again[self.at] if self.again else None)
-        self.border_subtitle = f"differs: {', '.join(diffs)}" if diffs else "agrees"
+        self.border_subtitle = Text(f"differs: {', '.join(diffs)}") if diffs else "agrees"  # words, not markup
 
 
 class WhatHappened(Static):
@@ -257,8 +258,8 @@ def main(args: argparse.Namespace) -> int:
 
         return replay_run(args, args.file)
     try:
-        save = battle_save.load(args.file)
-    except battle_save.SaveError as exc:
+        save = records.load_battle(args.file)
+    except records.SaveError as exc:
         raise UsageError(str(exc)) from None
     again = None
     if args.rerun:

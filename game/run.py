@@ -5,31 +5,28 @@ experience, hp and mp carried from fight to fight, the pack of potions and
 the charms found, kills, the whole message log, a summary of every battle and
 the agreement of model and rules over the run. A run is suspended to one
 JSON file when the player quits and picked up by the next `play` (and the
-file is gone once it is continued: a save only suspends).
+file is gone once it is continued: a save only suspends). The file's
+format, its checks and its loader live in records.py.
 """
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import dungeon, fight, roster
 from .battle import MODEL, Battle, Tally
-from .battle_save import SAVES, write_atomic
 from .content import Content, default
 from .dungeon import Floor, Monster
 from .encounter import HERO, Combatant
+from .inert import inert
 from .narration import name
+from .records import RUN_KIND, RUN_VERSION, RunError, check_run, forget_run, rng_from, rng_state, write_run
 from .resolver import Resolver
 from .rules import IllegalAction
 from .template import TemplateError, parse_prompt
 
-RUN_KIND = "pico-rogue run"
-RUN_VERSION = 2
-READS = (1, 2)  # version 1: no battle summaries, charms or whole log
-RUN_FILE = "run.json"
 REGEN_EVERY = {"hp": 2, "mp": 3}  # moves per point regained outside battle
 LOST_TRAIL = 4  # moves the monsters of a fled battle take to give chase again
 
@@ -38,10 +35,6 @@ DIRECTIONS = {
     "left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1),
     "up_left": (-1, -1), "up_right": (1, -1), "down_left": (-1, 1), "down_right": (1, 1),
 }
-
-
-class RunError(ValueError):
-    """A suspended-run file that cannot be continued."""
 
 
 def xp_for(level: int, content: Content | None = None) -> int:
@@ -446,7 +439,6 @@ class Run:
     # --- suspend and continue -------------------------------------------------
 
     def to_dict(self) -> dict:
-        version, state, gauss = self.rng.getstate()
         return {
             "kind": RUN_KIND,
             "version": RUN_VERSION,
@@ -472,20 +464,16 @@ class Run:
             "fights": self.fights,
             "battle": self.battle.to_dict() if self.battle else None,
             "foes": self.foes,
-            "rng": [version, list(state), gauss],
+            "rng": rng_state(self.rng),
         }
 
     @classmethod
     def from_dict(cls, d: dict, model: Resolver | None = None, content: Content | None = None) -> Run:
         content = content or default()
-        if not isinstance(d, dict) or d.get("kind") != RUN_KIND:
-            raise RunError("not a suspended run")
-        if d.get("version") not in READS:
-            raise RunError(f"suspended run version {d.get('version')!r}, this game reads {', '.join(map(str, READS))}")
+        check_run(d, content)  # every fact play relies on later, so a bad file is refused here
         try:
             rng = random.Random()
-            version, state, gauss = d["rng"]
-            rng.setstate((version, tuple(state), gauss))
+            rng.setstate(rng_from(d["rng"]))
             floor = Floor.from_dict(d["floor"])
             floor.last = floor.depth >= content.descent.floors
             run = cls(
@@ -493,7 +481,7 @@ class Run:
                 pos=(int(d["pos"][0]), int(d["pos"][1])), level=int(d["level"]), xp=int(d["xp"]),
                 hp=int(d["hp"]), mp=int(d["mp"]), bonus=dict(d["bonus"]), potions=dict(d["potions"]),
                 charms=dict(d.get("charms", {})), regen=tuple(int(n) for n in d.get("regen", (0, 0))),
-                kills=int(d["kills"]), moves=int(d["moves"]), log=[str(line) for line in d["log"]],
+                kills=int(d["kills"]), moves=int(d["moves"]), log=[inert(line) for line in d["log"]],
                 tally=Tally(*d["tally"]), trust=bool(d.get("trust_model", False)), battles=int(d["battles"]),
                 fights=list(d.get("fights", [])), deepest=int(d.get("deepest", d["depth"])), foes=list(d["foes"]),
                 rng=rng, content=content,
@@ -525,26 +513,11 @@ def summary(battle: Battle, n: int, depth: int) -> dict:
     }
 
 
-def run_path(folder: Path | None = None) -> Path:
-    return (Path(folder) if folder else SAVES) / RUN_FILE
-
-
 def suspend(run: Run, folder: Path | None = None) -> Path:
-    return write_atomic(run_path(folder), run.to_dict())
+    return write_run(run.to_dict(), folder)
 
 
-def suspended(folder: Path | None = None) -> dict | None:
-    """The suspended run's data, or None if there is none (or it is unreadable)."""
-    path = run_path(folder)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("kind") == RUN_KIND else None
-
-
-def forget(folder: Path | None = None) -> None:
-    run_path(folder).unlink(missing_ok=True)
+forget = forget_run  # the suspended run is gone once continued, or given up for a new one
 
 
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:

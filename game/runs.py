@@ -14,8 +14,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
-from . import battle_save, morgue
-from .battle_save import BattleSave
+from . import morgue, records
+from .records import BattleSave
 from .replay import ReplayApp, describe, differs, plain, width_of
 
 
@@ -47,7 +47,7 @@ def print_table(rows: list[list[str]], out=None) -> None:
 def main(args: argparse.Namespace) -> int:
     from .cli import UsageError
 
-    folder = Path(args.saves) if args.saves else battle_save.SAVES
+    folder = Path(args.saves) if args.saves else records.SAVES
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
     try:
@@ -80,8 +80,8 @@ def battles_of(rec: dict) -> list[tuple[dict, BattleSave | None, str | None]]:
             out.append((b, None, "not saved"))
             continue
         try:
-            out.append((b, battle_save.load(Path(b["file"])), None))
-        except battle_save.SaveError as exc:
+            out.append((b, records.load_battle(Path(b["file"])), None))
+        except records.SaveError as exc:
             out.append((b, None, str(exc)))
     return out
 

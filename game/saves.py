@@ -7,7 +7,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .battle_save import SAVES
+from . import records
 
 LOCK_FILE = ".lock"
 
@@ -18,17 +18,12 @@ class SavesInUse(Exception):
 
 def check_saves(folder: Path | None) -> Path:
     """The folder to save in, made if missing; SavesInUse if it cannot be
-    (a file, no permission), so a bad --saves is refused before play starts."""
-    folder = Path(folder) if folder else SAVES
-    if folder.exists() and not folder.is_dir():
-        raise SavesInUse(f"--saves {folder}: is a file, not a folder")
+    (a file, a device, a dangling link, no permission), so a bad --saves is
+    refused before play starts. records.saves_folder checks it."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SavesInUse(f"--saves {folder}: cannot make the folder ({exc.strerror})") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise SavesInUse(f"--saves {folder}: the folder is not writable")
-    return folder
+        return records.saves_folder(folder)
+    except records.RecordError as exc:
+        raise SavesInUse(f"--saves {exc}") from None
 
 
 class SavesLock:

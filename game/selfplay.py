@@ -17,7 +17,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from . import autoplay, battle_save, fight
+from . import autoplay, fight, records
 from .battle import Battle
 from .content import Content, default
 from .generate import MAX_BATTLE_TURNS
@@ -49,14 +49,14 @@ def run(battles: int, seed: int, saves: Path | None, model: ModelSide, trust: bo
     won = turns = agreed = asked = 0
     for i in range(battles):
         battle, depth = play_battle(seed * 100_003 + i, model, trust)
-        data = battle_save.record(battle, seed=seed * 100_003 + i, weights=model.weights, depth=depth, source="selfplay")
-        written.append(battle_save.save(data, saves, stem=f"selfplay-s{seed}-b{i:04d}"))
+        data = records.battle_record(battle, seed=seed * 100_003 + i, weights=model.weights, depth=depth, source="selfplay")
+        written.append(records.save_battle(data, saves, stem=f"selfplay-s{seed}-b{i:04d}"))
         won += battle.won
         turns += len(battle.turns)
         agreed += battle.tally.agreed
         asked += battle.tally.asked
     agreement = f"{agreed}/{asked} turns agree ({100 * agreed / asked:.1f}%)" if asked else "model not asked"
-    folder = written[0].parent if written else (saves or battle_save.SAVES)
+    folder = written[0].parent if written else (saves or records.SAVES)
     print(f"{battles} battles, {turns} turns, hero won {won}; {agreement}; written to {folder}", file=out)
     return written
 
@@ -71,8 +71,8 @@ def runs(n: int, seed: int, model: ModelSide, *, policy: str = "careful", trust:
     results = []
     for run_seed in autoplay.seeds(seed, n):
         def keep(r, battle):
-            data = battle_save.record(battle, seed=r.seed, weights=model.weights, depth=r.depth, source="selfplay")
-            return str(battle_save.save(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
+            data = records.battle_record(battle, seed=r.seed, weights=model.weights, depth=r.depth, source="selfplay")
+            return str(records.save_battle(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
 
         result, finished = autoplay.play_run(run_seed, policy, model.resolver, trust, on_battle=keep if saves else None)
         if saves:
@@ -122,6 +122,11 @@ def main(args: argparse.Namespace) -> int:
     count = args.runs if args.runs is not None else args.battles if args.battles is not None else 10
     if count < 0:
         raise UsageError(f"--{'runs' if args.runs is not None else 'battles'} must be 0 or more")
+    if args.saves is not None or args.runs is None:
+        try:
+            records.saves_folder(args.saves)  # a bad --saves is refused before any battle is played
+        except records.RecordError as exc:
+            raise UsageError(f"--saves {exc}") from None
     if args.runs is None and (args.json or args.policy != "careful"):
         raise UsageError("--json and --policy go with --runs")
     if args.engine_only:

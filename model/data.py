@@ -1,9 +1,14 @@
 """Training examples: a fresh stream from the rules engine, optionally mixed
-with saved battles and JSONL files. Nothing is written to disk."""
+with saved battles and JSONL files. Nothing is written to disk.
+
+Saved examples are data from anywhere, so each one is checked before a
+single step: its prompt and target must parse, and the rules engine,
+resolving the prompt again, must give the target (a disagreement is a
+possible poisoning, or a battle saved under other rules). What is skipped
+is counted with its reasons and reported."""
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +19,10 @@ import torch
 from game import schema
 from game.generate import transitions
 
-from .errors import ModelError
+from .examples import TOO_LONG, DataError, Vetted, read_examples, vet  # noqa: F401 - training's view of them
 from .tokenizer import Structure, Tokenizer
 
 STREAM = 1 << 62  # "forever" for the generator
-
-
-class DataError(ModelError):
-    """A data file that cannot be used; the message names it."""
 
 
 def engine_stream(seed: int, wide_share: float = 0.0, edge_share: float = 0.0) -> Iterator[tuple[str, str]]:
@@ -29,40 +30,9 @@ def engine_stream(seed: int, wide_share: float = 0.0, edge_share: float = 0.0) -
         yield r["prompt"], r["target"]
 
 
-def _pairs_from(path: Path) -> list[tuple[str, str]]:
-    text = path.read_text()
-    if path.suffix == ".jsonl":
-        out = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-                out.append((r["prompt"], r["target"]))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise DataError(f"{path}: line {n} is not a JSON object with 'prompt' and 'target'") from None
-        return out
-    try:
-        battle = json.loads(text)
-        if battle.get("kind") != "pico-rogue battle":
-            raise DataError(f"{path}: not a pico-rogue battle save")
-        return [(t["prompt"], t["engine"]) for t in battle["turns"] if t.get("engine")]
-    except (json.JSONDecodeError, AttributeError, KeyError, TypeError):
-        raise DataError(f"{path}: not a pico-rogue battle save or JSONL file") from None
-
-
 def saved_pairs(paths: list[Path]) -> list[tuple[str, str]]:
-    """Every (prompt, target) in the given battle files, JSONL files and folders."""
-    out: list[tuple[str, str]] = []
-    for path in paths:
-        if not path.exists():
-            raise DataError(f"{path}: no such file or folder")
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl")) if path.is_dir() else [path]
-        for f in files:
-            if f != path and f.name.startswith(("run", ".")):  # in a folder: the suspended run, not a battle
-                continue
-            out += _pairs_from(f)
-    return out
+    """Every usable (prompt, target) in the given battle files, JSONL files and folders."""
+    return read_examples(paths).pairs if paths else []
 
 
 def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float,

@@ -22,7 +22,6 @@ from game.divergence import fields
 from game.template import Prompt, Target, TemplateError, block, parse_prompt, parse_target
 
 from . import answers, rollout
-from .errors import UsageError
 from .resolver import ModelResolver, load_resolver
 
 N, BATTLES = 2000, 50  # fresh transitions and rollout battles when --n and --battles are not given
@@ -48,27 +47,16 @@ def at_edges(n: int, seed: int) -> dict[str, list[Item]]:
 
 
 def from_file(path: Path) -> list[Item]:
-    """Items from a JSONL file, or from battle saves (a file or a folder)."""
-    if path.is_dir() or path.suffix == ".json":
-        from .data import DataError, saved_pairs  # training's data module (it loads torch): only for saves
+    """Items from a JSONL file, or from battle saves (a file or a folder):
+    those the rules engine agrees with; the summary of what was kept and
+    skipped goes to stderr."""
+    import sys
 
-        try:
-            return [Item(p, t, "battle save") for p, t in saved_pairs([path])]
-        except DataError as exc:
-            raise UsageError(str(exc)) from None
-    items = []
-    try:
-        lines = path.read_text().splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    for n, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                r = json.loads(line)
-                items.append(Item(r["prompt"], r["target"], r.get("source", "file")))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise UsageError(f"{path}: line {n} is not a JSON object with 'prompt' and 'target'") from None
-    return items
+    from .examples import read_examples  # no torch: eval reads data on either runtime
+
+    vetted = read_examples([path])  # DataError (a ModelError): one line
+    print(f"eval --data: {vetted.summary()}", file=sys.stderr)
+    return [Item(e.prompt, e.target, e.source) for e in vetted.kept]
 
 
 def predict(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
@@ -251,8 +239,8 @@ def main(args) -> int:
         from .perturb.runner import main as perturb_main
 
         return perturb_main(args)
+    items = from_file(args.data) if args.data else fresh(N if args.n is None else args.n, args.seed)  # bad data: before the model
     resolver = load_resolver(args.weights, runtime=args.runtime)
-    items = from_file(args.data) if args.data else fresh(N if args.n is None else args.n, args.seed)
     result = evaluate(resolver, items, BATTLES if args.battles is None else args.battles, args.seed, args.edges,
                       args.runs)
     if args.json:

@@ -4,32 +4,39 @@ of engine transitions, optionally mixed with saved battles.
 Loss on the target tokens only; AdamW with linear warm-up and cosine decay;
 held-out exact match (teacher-forced, which equals greedy decoding's) every
 `eval_every` steps on a seed the stream never uses. A checkpoint beside the
-output is written at every evaluation and on Ctrl-C; `--resume` continues it.
-Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
+output is written at every evaluation and on Ctrl-C or SIGTERM (a stopped
+job loses nothing); `--resume` continues it. Every file is written by
+temporary file and rename (game/atomic.py). Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
 import os
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
+from game import atomic, limits
 from game.content import default
 from game.template import VERSION
 
 from . import weights
-from .data import BatchStream, DataError, collate, encode, engine_stream, loader, mixed_stream, saved_pairs
+from .data import BatchStream, collate, encode, engine_stream, loader, mixed_stream
 from .errors import UsageError
+from .examples import TOO_LONG, DataError, read_examples
 from .guard import observed_ranges
 from .network import Config, PicoModel
 from .recipe import PRESETS, STAGES, Recipe
+from .settings import SettingsError, check_minutes, check_recipe, check_workers
+from .settings import overrides as _overrides
 from .tokenizer import Tokenizer
 
 HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
@@ -141,17 +148,21 @@ def save_checkpoint(out: Path, model: PicoModel, opt: Optimizers, step: int, rec
     opt_steps = {names[id(p)]: float(opt.state[p]["step"]) for g in opt.param_groups for p in g["params"]
                  if "step" in opt.state.get(p, {})}
     tensor_file, meta_file = _checkpoint_paths(out)
-    weights.write_tensors(tensor_file, tensors)
-    meta_file.write_text(json.dumps({"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}))
+    with atomic.replacing(tensor_file) as tmp:
+        weights.write_tensors(tmp, tensors)
+    atomic.write_json(meta_file, {"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}, indent=None)
 
 
 def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
     tensor_file, meta_file = _checkpoint_paths(out)
-    if not meta_file.exists():
+    if not os.path.lexists(meta_file):
         raise UsageError(f"no checkpoint to resume at {meta_file}")
-    meta = json.loads(meta_file.read_text())
+    meta = _checkpoint_meta(meta_file)
     tensors = {k: torch.from_numpy(v) for k, v in weights.read_tensors(tensor_file).items()}
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    try:
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    except RuntimeError as exc:
+        raise UsageError(f"{tensor_file}: does not fit this model ({str(exc).splitlines()[0]})") from None
     params = dict(model.named_parameters())
     for name, p in params.items():
         state = {k.split(".", 2)[1]: v for k, v in tensors.items() if k.startswith("opt.") and k.split(".", 2)[2] == name}
@@ -160,6 +171,43 @@ def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
         if state:
             opt.set_state(p, state)
     return meta
+
+
+def _checkpoint_meta(path: Path) -> dict:
+    """A checkpoint's JSON, read within its limit and checked for what resuming uses."""
+    try:
+        meta = limits.json_loads(limits.read_text(path, limits.CHECKPOINT_META_BYTES, "checkpoint"))
+    except (limits.LimitError, ValueError) as exc:
+        raise UsageError(f"{path}: not a checkpoint ({getattr(exc, 'msg', exc)})") from None
+    number = (int, float)
+    ok = (isinstance(meta, dict) and type(meta.get("step")) is int and meta["step"] >= 0
+          and isinstance(meta.get("opt_steps"), dict)
+          and all(isinstance(v, number) and not isinstance(v, bool) for v in meta["opt_steps"].values())
+          and isinstance(meta.get("elapsed_s", 0.0), number) and isinstance(meta.get("history", []), list))
+    if not ok:
+        raise UsageError(f"{path}: not a checkpoint (expected step, opt_steps, elapsed_s and history)")
+    return meta
+
+
+def _sigterm_as_interrupt():
+    """SIGTERM (a job scheduler, `kill`, a closing container) stops training
+    the way Ctrl-C does: a checkpoint and usable weights are written first.
+    Returns what puts the old handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the checkpoint short
+        raise Terminated()
+
+    before = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, before)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C; the command exits 143 (128 + 15)."""
+
+    exit_status = 143
 
 
 def _distributed(device: str) -> tuple[int, int]:
@@ -174,8 +222,20 @@ def _distributed(device: str) -> tuple[int, int]:
 def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = None, device: str = "cpu",
           minutes: float | None = None, resume: bool = False, quiet: bool = False, workers: int = 0) -> dict:
     """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
+    try:
+        check_recipe(recipe)
+        check_minutes(minutes)
+        check_workers(workers)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available")
+    vetted = None
+    if data:  # every example checked before anything is built: bad data costs no model
+        try:
+            vetted = read_examples(list(data))
+        except DataError as exc:
+            raise UsageError(str(exc)) from None
     abilities = default().abilities
     unknown = recipe.focus_actions - set(abilities)
     if unknown:
@@ -202,12 +262,15 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         start_step, elapsed_before, history = meta["step"], meta.get("elapsed_s", 0.0), meta.get("history", [])
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
-    try:
-        saved = saved_pairs(list(data))
-    except DataError as exc:
-        raise UsageError(str(exc)) from None
-    if data and not saved:
-        raise UsageError("--data: no battles or examples found in " + ", ".join(map(str, data)))
+    saved: list[tuple[str, str]] = []
+    if vetted is not None:
+        max_len = model.config.max_len
+        vetted = vetted.only(lambda p, t: len(encode(tok, p, t)[0]) <= max_len + 1, TOO_LONG)
+        saved = vetted.pairs
+        if rank == 0:
+            print(f"--data: {vetted.summary()}", file=sys.stderr, flush=True)
+        if not saved:
+            raise UsageError(f"--data: no usable examples; {vetted.summary()}")
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
     stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
@@ -239,6 +302,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
             weights.save(out, model, tok, meta(step, dict(history[-1]) if history else {}, partial=True))
 
     step = start_step
+    restore_sigterm = _sigterm_as_interrupt()
     try:
         while step < recipe.steps:
             time_used = (time.perf_counter() - t0) / (minutes * 60) if minutes is not None else 0.0
@@ -268,14 +332,16 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
                     if quiet:
                         print(json.dumps(last), flush=True)
                     finish(step)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         if rank == 0:
             finish(step)
             if progress:
                 progress.stop()
-            print(f"interrupted at step {step}: checkpoint saved; continue with --resume")
+            why = "stopped by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
+            print(f"{why} at step {step}: checkpoint saved; continue with --resume", flush=True)
         raise
     finally:
+        restore_sigterm()
         if progress:
             progress.stop()
     elapsed = elapsed_before + time.perf_counter() - t0
@@ -295,32 +361,41 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
 
 def overrides(pairs: list[str]) -> dict:
     """`--set batch=256 lr=3e-3`: recipe fields, typed like the recipe's."""
-    fields = {f.name: type(f.default) for f in dataclasses.fields(Recipe)}
-    out = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        if key not in fields or key == "name" or not value:
-            raise UsageError(f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(list(fields)[1:])}")
-        try:
-            out[key] = fields[key](value)
-        except ValueError:
-            raise UsageError(f"--set {pair!r}: {value!r} is not a number") from None
-    return out
+    try:
+        return _overrides(pairs)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _finished(out: Path) -> bool:
+    """A stage's weights are there and not marked partial (anything unreadable: not finished)."""
     config = weights.config_path(out)
-    return out.exists() and config.exists() and not json.loads(config.read_text()).get("partial", True)
+    try:
+        meta = limits.json_loads(limits.read_text(config, limits.CHECKPOINT_META_BYTES, "model config"))
+    except (OSError, ValueError):
+        return False
+    return out.is_file() and isinstance(meta, dict) and meta.get("partial", True) is False
 
 
 def main(args) -> int:
     if args.preset not in PRESETS and args.preset not in STAGES:
         raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join([*STAGES, *PRESETS])})")
     changes = {"steps": args.steps, "seed": args.seed, **overrides(args.set or [])}
+    try:  # every setting checked before any stage starts
+        check_minutes(args.minutes)
+        check_workers(args.workers)
+        names = STAGES.get(args.preset, (args.preset,))
+        for name in names[:-1]:
+            check_recipe(PRESETS[name].but(seed=args.seed))
+        check_recipe(PRESETS[names[-1]].but(**changes))
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
     if args.preset in STAGES and args.init:
         raise UsageError(f"--preset {args.preset} trains from scratch; to fine-tune use --preset polish or finetune")
     out = Path(args.out or (weights.BUNDLED if args.preset == "bundled" else Path("runs") / f"{args.preset}.safetensors"))
     stages = STAGES.get(args.preset, (args.preset,))
+    for folder in {out.parent, Path("runs")}:
+        atomic.clean_stale(folder)  # temporary files of a run killed mid-write
     init = args.init
     for n, name in enumerate(stages):
         last = n == len(stages) - 1

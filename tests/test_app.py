@@ -5,11 +5,18 @@ from __future__ import annotations
 from pilot import SIZE, banner, bump_a_monster, fight_to_the_end, make_app, settle
 
 from game.model_side import ModelSide
-from game.run import suspended
+from game.records import find_run
 from game.screens.battle import BattleScreen
 from game.screens.dungeon import DungeonScreen
 from game.screens.end import ContinueScreen, GameOverScreen
 from game.screens.help import HelpScreen
+
+
+def suspended(folder):
+    """The suspended run's data in `folder`, or None."""
+    found = find_run(folder)
+    return found.data if found else None
+
 
 
 async def test_walk_into_a_monster_and_fight_a_whole_battle(tmp_path):
@@ -162,7 +169,7 @@ async def test_death_shows_game_over_and_new_run(tmp_path):
 
 
 async def test_a_played_battle_replays(tmp_path):
-    from game import battle_save
+    from game import records
     from game.replay import ReplayApp
 
     app = make_app(tmp_path, seed=5)
@@ -172,7 +179,7 @@ async def test_a_played_battle_replays(tmp_path):
         await fight_to_the_end(pilot)
         played = [t.prompt for t in app.screen.battle.turns]
     (path,) = tmp_path.glob("battle-s5-*.json")
-    save = battle_save.load(path)
+    save = records.load_battle(path)
     assert [t["prompt"] for t in save.turns] == played
     viewer = ReplayApp(save)
     async with viewer.run_test(size=SIZE) as pilot:

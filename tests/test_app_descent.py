@@ -7,7 +7,7 @@ import random
 
 from test_app import SIZE, bump_a_monster, make_app, settle
 
-from game import battle_save, fight
+from game import fight, records
 from game.encounter import Status
 from game.screens.battle import BattleScreen
 from game.screens.dungeon import DungeonScreen
@@ -66,7 +66,7 @@ async def test_fleeing_a_battle(tmp_path):
         await pilot.press("f")
         await settle(pilot)
         assert battle.over and battle.fled and screen.saved_to
-        saved = battle_save.load(next(tmp_path.glob("battle-*.json")))
+        saved = records.load_battle(next(tmp_path.glob("battle-*.json")))
         assert saved.data["result"] == "fled" and saved.data["flights"] == [{"turn": 1, "got_away": True}]
         await pilot.press("enter")
         await settle(pilot)

@@ -24,7 +24,8 @@ def _generate(capsys, *args: str) -> list[dict]:
 
 
 def _resolve(capsys, monkeypatch, lines: list[str]) -> tuple[int, list[dict], str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(line + "\n" for line in lines)))
+    feed = "".join(line + "\n" for line in lines).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(feed)))
     code = main(["resolve", "--engine"])
     out = capsys.readouterr()
     return code, [json.loads(line) for line in out.out.splitlines()], out.err
@@ -64,10 +65,9 @@ def test_malformed_lines_get_an_error_and_resolve_goes_on(capsys, monkeypatch):
     assert len(answers) == 7  # the blank line is skipped
     assert answers[0] == {"next": good[0]["target"]}
     assert answers[-1] == {"next": good[1]["target"]}
-    for a in answers[1:-1]:
-        assert set(a) == {"error"} and a["error"]
-    assert "line 2" in answers[1]["error"]
-    assert "version" in answers[2]["error"] and "line 1" in answers[2]["error"]
+    assert answers[1]["error"].startswith("line 2: ") and answers[1]["line"] == 2  # the input's line number
+    assert "version" in answers[2]["error"] and "line 1 (head)" in answers[2]["error"] and answers[2]["line"] == 3
+    assert all(set(a) == {"error", "line"} for a in answers[1:-1])
 
 
 def test_an_illegal_action_is_an_error_line(capsys, monkeypatch):

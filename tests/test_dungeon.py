@@ -10,8 +10,16 @@ import pytest
 from game import dungeon
 from game.content import default
 from game.model_side import model_side
+from game.records import find_run
 from game.resolver import EngineResolver
-from game.run import Run, RunError, forget, suspend, suspended
+from game.run import Run, RunError, forget, suspend
+
+
+def suspended(folder):
+    """The suspended run's data in `folder`, or None."""
+    found = find_run(folder)
+    return found.data if found else None
+
 
 
 def reachable(floor: dungeon.Floor) -> set[tuple[int, int]]:

@@ -24,7 +24,7 @@ CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "game.cli"]
 
 
 def _run(capsys, monkeypatch, argv: list[str], stdin: str = "") -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
     code = main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
@@ -43,8 +43,8 @@ def test_resolve_model_speaks_the_jsonl_protocol(tiny_model, capsys, monkeypatch
     for k in (0, 1, 4):
         assert set(answers[k]) == {"next", "valid"} and answers[k]["valid"] is True
         parse_target(answers[k]["next"], default())
-    assert set(answers[2]) == {"error"} and answers[2]["error"]
-    assert set(answers[3]) == {"error"} and "line 4" in answers[3]["error"]
+    assert set(answers[2]) == {"error", "line"} and answers[2]["error"].startswith("line 3: ")
+    assert set(answers[3]) == {"error", "line"} and answers[3]["error"].startswith("line 4: ")
     # the same answers as the resolver the game uses
     resolver = load_resolver(tiny_model.path)
     assert answers[0]["next"] == resolver.resolve(records[0]["prompt"]).text

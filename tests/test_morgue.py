@@ -8,7 +8,7 @@ import json
 import pytest
 from test_autoplay import LateByOne
 
-from game import autoplay, battle_save, morgue
+from game import autoplay, morgue, records
 from game.cli import main
 
 
@@ -19,8 +19,8 @@ def played(tmp_path_factory):
     folder = tmp_path_factory.mktemp("saves")
 
     def keep(run, battle):
-        data = battle_save.record(battle, seed=run.seed, weights={"name": "late", "sha256": ""}, depth=run.depth)
-        return str(battle_save.save(data, folder, stem=f"battle-s{run.seed}-f{run.depth}").resolve())
+        data = records.battle_record(battle, seed=run.seed, weights={"name": "late", "sha256": ""}, depth=run.depth)
+        return str(records.save_battle(data, folder, stem=f"battle-s{run.seed}-f{run.depth}").resolve())
 
     result, run = autoplay.play_run(autoplay.seeds(1, 1)[0], "careful", LateByOne(), trust=True, on_battle=keep)
     path = morgue.write(run, folder, weights={"name": "late", "sha256": ""})
@@ -107,7 +107,7 @@ def test_selfplay_runs_write_their_battles_and_records(tmp_path):
     (path, rec), = morgue.records(tmp_path)
     assert rec["source"] == "selfplay careful" and rec["battles"]
     for b in rec["battles"]:
-        save = battle_save.load(b["file"])
+        save = records.load_battle(b["file"])
         assert len(save.turns) == b["turns"] and save.data["depth"] == b["depth"]
 
 

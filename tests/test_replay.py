@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from test_battle import Liar, fight, play_out
 
-from game import battle_save, replay
+from game import records, replay
 from game.cli import main
 from game.resolver import EngineResolver
 
@@ -15,12 +15,12 @@ from game.resolver import EngineResolver
 def saved(tmp_path, model=None, trust=False):
     b = fight(("goblin", "rat"), model=model if model is not None else Liar())
     play_out(b, trust=trust)
-    return battle_save.save(battle_save.record(b, seed=7, weights={"name": "liar", "sha256": "00"}), tmp_path)
+    return records.save_battle(records.battle_record(b, seed=7, weights={"name": "liar", "sha256": "00"}), tmp_path)
 
 
 def test_plain_shows_every_line_of_both_sides_with_the_difference_marked(tmp_path, capsys):
     path = saved(tmp_path)
-    save = battle_save.load(path)
+    save = records.load_battle(path)
     assert main(["replay", str(path), "--plain", "--width", "150"]) == 0
     out = capsys.readouterr().out
     assert path.name in out and "differs: hero.hp" in out and "model (liar)" in out
@@ -49,7 +49,7 @@ def test_plain_is_the_default_off_a_terminal(tmp_path, capsys):
 
 
 def test_rerun_shows_the_new_answer_beside_the_saved_one(tmp_path):
-    save = battle_save.load(saved(tmp_path))
+    save = records.load_battle(saved(tmp_path))
     again = replay.rerun(save, EngineResolver())
     console = Console(record=True, width=200)
     replay.plain(save, again, console)
@@ -69,7 +69,7 @@ def test_bad_files_exit_2_with_one_line(tmp_path, capsys):
 
 
 async def test_viewer_steps_and_jumps_to_divergences(tmp_path):
-    save = battle_save.load(saved(tmp_path))
+    save = records.load_battle(saved(tmp_path))
     app = replay.ReplayApp(save)
     async with app.run_test(size=(140, 45)) as pilot:
         assert app.index == 0
@@ -86,7 +86,7 @@ async def test_viewer_steps_and_jumps_to_divergences(tmp_path):
 
 
 async def test_viewer_of_an_agreeing_battle(tmp_path):
-    save = battle_save.load(saved(tmp_path, model=EngineResolver()))
+    save = records.load_battle(saved(tmp_path, model=EngineResolver()))
     app = replay.ReplayApp(save, replay.rerun(save, EngineResolver()))
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("n")

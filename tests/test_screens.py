@@ -10,11 +10,18 @@ from stand_in import stand_in
 from game.battle import MODEL
 from game.encounter import Status
 from game.model_side import ModelSide
-from game.run import suspended
+from game.records import find_run
 from game.screens.battle import BattleScreen
 from game.screens.divergence import DivergenceScreen
 from game.screens.dungeon import DungeonScreen
 from game.screens.widgets import MessageLog
+
+
+def suspended(folder):
+    """The suspended run's data in `folder`, or None."""
+    found = find_run(folder)
+    return found.data if found else None
+
 
 
 async def fight_until_divergence(pilot) -> None:

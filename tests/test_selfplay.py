@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from game import battle_save, selfplay
+from game import records, selfplay
 from game.cli import main
 from game.model_side import ModelSide, model_side
 from game.resolver import EngineResolver
@@ -15,7 +15,7 @@ def test_selfplay_writes_battles(tmp_path, capsys):
     files = sorted(tmp_path.glob("*.json"))
     assert len(files) == 3
     for f in files:
-        save = battle_save.load(f)
+        save = records.load_battle(f)
         assert save.data["source"] == "selfplay" and save.turns
     assert "3 battles" in capsys.readouterr().out
 

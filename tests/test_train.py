@@ -16,7 +16,7 @@ import pytest
 import torch
 from model_fixtures import TINY_STEPS, fresh_records, tiny_recipe, untrained
 
-from game import battle_save, roster
+from game import records, roster
 from game.battle import Battle
 from game.cli import main
 from game.encounter import Action
@@ -104,6 +104,65 @@ def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):
     assert any(not torch.equal(moved[n], tensors[f"model.{n}"]) for n in moved)
 
 
+def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
+    import os
+
+    from model.train import Terminated
+
+    out = tmp_path / "t.safetensors"
+    first_checkpoint = out.with_name("t-ckpt.json")
+
+    def send_sigterm() -> None:  # what a job scheduler or `kill` does
+        deadline = time.monotonic() + 120
+        while not first_checkpoint.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    killer = threading.Thread(target=send_sigterm, daemon=True)
+    killer.start()
+    with pytest.raises(Terminated) as stop:
+        train(tiny_recipe(steps=10_000), out, quiet=True)
+    killer.join()
+    assert stop.value.exit_status == 143 and signal.getsignal(signal.SIGTERM) == before
+    step = _checkpoint(out)[0]["step"]
+    assert 2 <= step < 10_000 and f"stopped by SIGTERM at step {step}" in capsys.readouterr().out
+    model, _, meta = load(out)  # usable weights, marked partial
+    assert meta["partial"] is True and sum(p.numel() for p in model.parameters()) > 0
+
+
+def test_checkpoint_files_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    from game import atomic
+    from model.train import save_checkpoint
+
+    out = tmp_path / "c.safetensors"
+    recipe = tiny_recipe(steps=2)
+    train(recipe, out, quiet=True)
+    meta_before = out.with_name("c-ckpt.json").read_bytes()
+    tensors_before = out.with_name("c-ckpt.safetensors").read_bytes()
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", full_disk)
+    model = untrained(n_layer=1, n_head=2, d_model=32, d_ff=64)[0]
+    opt = torch.optim.AdamW(model.parameters())
+    with pytest.raises(OSError):
+        save_checkpoint(out, model, opt, 99, recipe, {})
+    assert out.with_name("c-ckpt.json").read_bytes() == meta_before
+    assert out.with_name("c-ckpt.safetensors").read_bytes() == tensors_before
+    # what a failed write leaves is a temporary file the next start removes
+    assert all(atomic.TEMPORARY.match(p.name) for p in tmp_path.iterdir() if p.name.startswith("."))
+
+
+def test_a_damaged_checkpoint_is_one_clear_line(tmp_path, capsys):
+    out = tmp_path / "d.safetensors"
+    out.with_name("d-ckpt.json").write_text('{"step": "7"}')
+    code = main(["train", "--preset", "quick", "--steps", "1", "--resume", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "d-ckpt.json: not a checkpoint" in err and "Traceback" not in err
+
+
 def test_a_time_limit_stops_early_and_resume_finishes(tmp_path):
     out = tmp_path / "m.safetensors"
     recipe = tiny_recipe(steps=10_000, eval_every=10_000)
@@ -126,7 +185,7 @@ def _battle_file(folder: Path) -> Path:
     b = Battle(roster.encounter(roster.hero_at(2), ["rat", "bat"]), model=EngineResolver(), seed=3)
     while not b.over:
         b.play(Action("strike", b.living_monsters()[0].label)) if b.hero_to_act else b.play_monster()
-    return battle_save.save(battle_save.record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
+    return records.save_battle(records.battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
 
 
 def _jsonl_file(path: Path, n: int = 20) -> Path:
@@ -164,8 +223,8 @@ def test_train_with_data_from_the_command_line(tmp_path, capsys):
 BROKEN = {
     "a bad line": ("bad.jsonl", '{"prompt": "v1", "target": "x"}\nnot json\n', "line 2"),
     "no target": ("short.jsonl", '{"prompt": "v1"}\n', "line 1"),
-    "another kind of JSON": ("other.json", '{"kind": "something else", "turns": []}', "not a pico-rogue battle"),
-    "a JSON list": ("list.json", "[1, 2, 3]", "not a pico-rogue battle"),
+    "another kind of JSON": ("other.json", '{"kind": "something else", "turns": []}', "not a battle save"),
+    "a JSON list": ("list.json", "[1, 2, 3]", "not a battle save"),
     "turns without prompts": ("turns.json", '{"kind": "pico-rogue battle", "turns": [{"engine": "x"}]}', "battle"),
 }
 

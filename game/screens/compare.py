@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..content import default
 from ..divergence import text_divergences
+from ..inert import inert
 from ..template import Target, TemplateError, parse_prompt, parse_target
 
 ENGINE_DIFF = "bold black on yellow"
@@ -94,7 +95,7 @@ def head(prompt: str) -> Text:
     try:
         p = parse_prompt(prompt)
     except TemplateError:
-        return Text(prompt.split("\n")[0])
+        return Text(inert(prompt.split("\n")[0]))
     actor = p.encounter.get(p.encounter.actor)
     who = "hero" if actor.label == "hero" else f"{actor.label} {actor.kind}"
     t = Text()
@@ -153,7 +154,12 @@ def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, 
 
 def render_comparison(prompt: str, engine: str, others: list[Answer], *, engine_applied: bool = True,
                       raw: bool = False) -> RenderableType:
-    """The engine's next state beside each other answer, differences lit."""
+    """The engine's next state beside each other answer, differences lit.
+    The texts may come from a shared save: control characters are shown
+    escaped, never sent to the terminal."""
+    prompt, engine = inert(prompt), inert(engine)
+    others = [Answer(inert(a.title), None if a.text is None else inert(a.text), a.valid,
+                     None if a.error is None else inert(a.error), a.applied) for a in others]
     kinds = kinds_of(prompt)
     table = Table(expand=True, show_edge=False, pad_edge=False, box=None, padding=(0, 2))
     engine_title = Text("RULES (engine)", "bold green")

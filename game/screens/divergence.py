@@ -56,7 +56,7 @@ class DivergenceScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         box = self.query_one("#divergence-box")
-        box.border_title = f"The model ({self.model_name}) and the rules differ"
+        box.border_title = Text(f"The model ({self.model_name}) and the rules differ")  # a name, not markup
 
     def on_key(self, event: events.Key) -> None:
         event.stop()

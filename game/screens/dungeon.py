@@ -211,8 +211,9 @@ class SidePanel(Static):
         grid.add_row(Text("Knight", "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
         grid.add_row("Carrying", s.carried)
         grid.add_row("Kills", f"{s.kills} in {plural(s.battles, 'battle')}")
-        grid.add_row("Model", f"{self.model_name}: " + (f"agreed with the rules on {s.tally} turns"
-                                                        if s.tally != "-" else "not asked yet"))
+        # Text, not markup: the name comes from a weights config, anyone's words
+        grid.add_row("Model", Text(f"{self.model_name}: " + (f"agreed with the rules on {s.tally} turns"
+                                                             if s.tally != "-" else "not asked yet")))
         if s.mistakes:
             grid.add_row("Mistakes", Text(f"{s.mistakes} of the model's changed the run", "bold magenta"))
         if s.in_sight:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from game import battle_save, roster
+from game import records, roster
 from game.battle import Battle
 from game.encounter import Action
 from game.resolver import EngineResolver
@@ -22,14 +22,14 @@ def finished_battle() -> Battle:
 
 def test_save_has_the_training_keys(tmp_path):
     b = finished_battle()
-    path = battle_save.save(battle_save.record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), tmp_path)
+    path = records.save_battle(records.battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), tmp_path)
     data = json.loads(path.read_text())
     assert data["kind"] == "pico-rogue battle" and data["version"] == 1
     assert data["seed"] == 42 and data["template"] == VERSION
     assert data["weights"] == {"name": "x", "sha256": "ab"}
     assert len(data["turns"]) == len(b.turns)
     for turn in data["turns"]:
-        assert set(battle_save.TURN_KEYS) <= set(turn)
+        assert set(records.TURN_KEYS) <= set(turn)
         parse_prompt(turn["prompt"])
         parse_target(turn["engine"])
         assert turn["applied"] in ("engine", "model")
@@ -38,13 +38,13 @@ def test_save_has_the_training_keys(tmp_path):
 
 def test_names_never_collide(tmp_path):
     b = finished_battle()
-    paths = {battle_save.save(battle_save.record(b, seed=1, weights=None), tmp_path) for _ in range(3)}
+    paths = {records.save_battle(records.battle_record(b, seed=1, weights=None), tmp_path) for _ in range(3)}
     assert len(paths) == 3
 
 
 def test_load_round_trips(tmp_path):
-    path = battle_save.save(battle_save.record(finished_battle(), seed=1, weights=None), tmp_path)
-    save = battle_save.load(path)
+    path = records.save_battle(records.battle_record(finished_battle(), seed=1, weights=None), tmp_path)
+    save = records.load_battle(path)
     assert save.turns and save.weights is None
 
 
@@ -53,27 +53,31 @@ def test_load_round_trips(tmp_path):
     ("[1, 2]", "not a battle save"),
     ('{"kind": "something"}', "not a battle save"),
     ('{"kind": "pico-rogue battle", "version": 99, "turns": []}', "version 99"),
-    ('{"kind": "pico-rogue battle", "version": 1}', "list of turns"),
-    ('{"kind": "pico-rogue battle", "version": 1, "turns": [{"prompt": "x"}]}', "lacks"),
+    ('{"kind": "pico-rogue battle", "version": true, "turns": []}', "version True"),
+    ('{"kind": "pico-rogue battle", "version": 1, "template": "v1", "result": "won"}', "'turns': field required"),
+    ('{"kind": "pico-rogue battle", "version": 1, "template": "v1", "result": "won", "turns": [{"prompt": "x"}]}',
+     "turn 1, 'engine': field required"),
 ])
 def test_bad_files_give_one_clear_error(tmp_path, text, says):
     path = tmp_path / "bad.json"
     path.write_text(text)
-    with pytest.raises(battle_save.SaveError, match=says) as err:
-        battle_save.load(path)
+    with pytest.raises(records.SaveError, match=says) as err:
+        records.load_battle(path)
     assert "\n" not in str(err.value)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(battle_save.SaveError, match="no such file"):
-        battle_save.load(tmp_path / "nope.json")
+    with pytest.raises(records.SaveError, match="no such file"):
+        records.load_battle(tmp_path / "nope.json")
 
 
 def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
+    from game import atomic
+
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(battle_save.os, "replace", boom)
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OSError):
-        battle_save.write_atomic(tmp_path / "x.json", {"a": 1})
+        atomic.write_json(tmp_path / "x.json", {"a": 1})
     assert list(tmp_path.iterdir()) == []
