@@ -231,7 +231,7 @@ class _Words:
         if signed and w[:1] not in "+-" or not canonical:
             self.fail(f"{field}: expected {'a signed' if signed else 'a'} number, got {w!r}")
         if len(body) > 18:  # before int(): 5,000 digits would be a ValueError, not a range error
-            self.fail(f"{field}: a number of {len(body):,} digits is outside {lo}..{hi}")
+            self.fail(f"{field}: a number of {len(body):,} digits is outside {spec.lo}..{spec.hi}")
         value = int(w)
         if value not in spec:
             self.fail(f"{field}: {value} is outside {spec.lo}..{spec.hi}")
