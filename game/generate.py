@@ -27,10 +27,11 @@ from .encounter import (
     Rolls,
     Status,
 )
+from .records import EXAMPLE_VERSION
 from .rules import IllegalAction, legal_actions, resolve
 from .template import Target, serialize_prompt, serialize_target
 
-RECORD_VERSION = 2  # 2: targets in template v2 (work lines, then the block)
+RECORD_VERSION = EXAMPLE_VERSION  # the JSONL record format (game/records.py owns it)
 MAX_BATTLE_TURNS = 120
 MAX_LEVEL = 15  # beyond the levels a run reaches, with room to spare
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from game import records
 from game.resolver import EngineResolver
-from game.template import TemplateError, parse_prompt, parse_target
+from game.template import VERSION, TemplateError, parse_prompt, parse_target, serialize_prompt
 
 from .errors import ModelError
 
@@ -37,6 +37,7 @@ class Vetted:
     skipped: Counter = field(default_factory=Counter)
     first: dict[str, str] = field(default_factory=dict)
     files: int = 0
+    converted: int = 0  # examples of an older template, read and written again in this one
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -48,7 +49,7 @@ class Vetted:
 
     def only(self, fits: Callable[[str, str], bool], reason: str) -> Vetted:
         """The examples that `fits`; the others skipped for `reason`."""
-        out = Vetted(skipped=Counter(self.skipped), first=dict(self.first), files=self.files)
+        out = Vetted(skipped=Counter(self.skipped), first=dict(self.first), files=self.files, converted=self.converted)
         for e in self.kept:
             if fits(e.prompt, e.target):
                 out.kept.append(e)
@@ -60,6 +61,8 @@ class Vetted:
         """One line: what was kept, what was skipped and why (the first of each)."""
         files = f"{self.files:,} file{'s' if self.files != 1 else ''}"
         text = f"kept {len(self.kept):,} examples from {files}"
+        if self.converted:
+            text += f" ({self.converted:,} written in an older template, converted to {VERSION} by the rules engine)"
         if self.skipped:
             reasons = "; ".join(f"{n:,} {reason} (first: {self.first[reason]})" for reason, n in self.skipped.most_common())
             text += f"; skipped {sum(self.skipped.values()):,}: {reasons}"
@@ -68,12 +71,15 @@ class Vetted:
 
 def vet(found: records.Examples) -> Vetted:
     """Keep the examples whose prompt and target parse and whose target is
-    the engine's own answer."""
+    the engine's own answer. One of an older template (a v1 battle save: the
+    same prompt under another tag, the block alone as its target) is kept
+    in this template's words: its prompt retagged and its target the engine's
+    answer, work and all, once the engine agrees with the old one."""
     out = Vetted(skipped=Counter(found.skipped), first=dict(found.first), files=found.files)
     engine = EngineResolver()
     for e in found.kept:
         try:
-            parse_prompt(e.prompt, engine.content)
+            p = parse_prompt(e.prompt, engine.content)
         except TemplateError as exc:
             out.skip(NOT_PARSED, f"{e.where}: {exc}")
             continue
@@ -89,6 +95,10 @@ def vet(found: records.Examples) -> Vetted:
             else:
                 out.skip(DISAGREES, e.where)
             continue
+        if p.version != VERSION:
+            prompt = serialize_prompt(p.encounter, p.action, p.rolls)
+            e = replace(e, prompt=prompt, target=engine.resolve(prompt).text)
+            out.converted += 1
         out.kept.append(e)
     return out
 
