@@ -128,14 +128,18 @@ class Sum:
 
 @dataclass(frozen=True)
 class HpChange:
-    """A combatant's hp moved by `delta`, clamped to 0..max: `after`;
-    `capped` when the sum went past the max (`after` is then the max)."""
+    """A combatant's hp moved by `delta`: `total` (at least 0), and `cap`,
+    the max hp it is held to when the total went past it (else None)."""
 
     label: str
     before: int
     delta: int
-    capped: bool
-    after: int
+    total: int
+    cap: int | None = None
+
+    @property
+    def after(self) -> int:
+        return self.total if self.cap is None else self.cap
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def _set_status(c: Combatant, status: Status, order: tuple[str, ...]) -> Combata
 
 
 def _change(c: Combatant, delta: int, after: int) -> HpChange:
-    return HpChange(c.label, c.hp, delta, c.hp + delta > c.max_hp, after)
+    total = max(0, c.hp + delta)
+    return HpChange(c.label, c.hp, delta, total, c.max_hp if total > c.max_hp else None)
 
 
 def _bury(c: Combatant) -> Combatant:

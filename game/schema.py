@@ -63,6 +63,8 @@ COST = Number("cost", 0, 9)  # mp an ability costs (content only: the row shows 
 # v2's work lines: a step's running total, and a change of hp
 TOTAL = Number("total", -99, 99, signed=True)
 DELTA = Number("delta", -99, 99, signed=True)
+# an hp plus its change, at least 0: past the max when a heal or a regen tick overflows it
+SUM = Number("sum", 0, HP.hi + max(TICK.hi, BASE_HEAL.hi + D4.hi))
 
 # The ranges of a prompt's numbers, by name: what the guard allows when a
 # model's weights carry no trained ranges, and what content must stay inside.
@@ -112,10 +114,11 @@ class Num:
 
 @dataclass(frozen=True)
 class Flag:
-    """A keyword written only when what it says holds (`max`: the sum went
-    past the combatant's max hp, so the number after it is that max)."""
+    """An optional `word NUMBER`, written only when what it says holds
+    (`max 30`: the sum went past the combatant's max hp, which it is held to)."""
 
     word: str
+    number: Number
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,8 @@ ROW = _changing(COMBATANT, "row")
 # v2's work lines: the steps of a turn's arithmetic, each one small operation
 # on values copied a few tokens back (see docs/template.md).
 TICKS = Line("ticks", (Lit("ticks"), Terms("ticks", "status", STATUS_POWER)))
-HP_CHANGE = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Num(DELTA), Lit("="), Flag("max"), Num(HP)))
+HP_CHANGE = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Num(DELTA), Lit("="), Num(SUM),
+                               Flag("max", MAX_HP)))
 DAMAGE = Line("damage", (Lit("damage"), Terms("damage", ("base", "atk", "roll", "def", "guard"),
                                                {"base": BASE_DAMAGE, "atk": ATK, "roll": D4, "def": DEF,
                                                 "guard": STATUS_POWER})))
@@ -287,10 +291,9 @@ def widths(version: Version = CURRENT) -> dict[str, int]:
         for item in line.items:
             if isinstance(item, Lit):
                 before = item.word
-            elif isinstance(item, Flag):  # the number after it follows the flag, or (without it) the word before
-                following = line.items[line.items.index(item) + 1]
-                if isinstance(following, Num):
-                    note(item.word, following.number)
+            elif isinstance(item, Flag):
+                note(item.word, item.number)
+                before = "<number>"
             elif isinstance(item, Word):
                 before = f"<{item.cls}>"
             elif isinstance(item, Slash):

@@ -126,7 +126,8 @@ def _write(line: Line, values: list) -> str:
         if isinstance(item, Lit):
             piece = item.word
         elif isinstance(item, Flag):
-            piece = item.word if next(given) else ""
+            value = next(given)
+            piece = "" if value is None else f"{item.word} {value}"
         elif isinstance(item, Num):
             value = next(given)
             piece = f"{value:+d}" if item.number.signed else str(value)
@@ -161,7 +162,7 @@ def _step_line(step: Step) -> str:
         return _write({"ticks": schema.TICKS, "damage": schema.DAMAGE, "healing": schema.HEALING}[step.kind],
                       [(step.terms, step.totals)])
     if isinstance(step, HpChange):
-        return _write(schema.HP_CHANGE, [step.label, step.before, step.delta, step.capped, step.after])
+        return _write(schema.HP_CHANGE, [step.label, step.before, step.delta, step.total, step.cap])
     return _write(schema.ALIVE, [[(label,) for label in step.labels]])
 
 
@@ -251,8 +252,9 @@ class _Words:
             if isinstance(item, Lit):
                 self.expect(item.word)
             elif isinstance(item, Flag):
-                values.append(self.peek() == item.word)
-                self.i += values[-1]
+                flagged = self.peek() == item.word
+                self.i += flagged
+                values.append(self.number(f"{item.word} {_label(item.number.name)}", item.number) if flagged else None)
             elif isinstance(item, Word):
                 w = self.word(item.name)
                 want = (fixed or {}).get(item.name)

@@ -111,7 +111,8 @@ class Drafter:
         total = self.totals.get(self.tok.vocab[self.lines[-1][0]]) if self.lines else None
         change = [HOLE, *self._num(abs(total), width_after("+"))] if total is not None else [HOLE] * 3
         digits = self._num(before, width_after("hp"))
-        return [ix[label], ix["hp"], *digits, *change, ix["="], HOLE, *digits[1:], ix["\n"]]
+        total = [HOLE, *self._num(before, width_after("="))[1:]]  # the sum is the network's; its tens guessed as before's
+        return [ix[label], ix["hp"], *digits, *change, ix["="], *total, ix["\n"]]
 
     def _terms(self, kind: str) -> list[int | None]:
         """Each part the sum may have, its value copied, signs and totals left open."""

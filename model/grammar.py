@@ -76,19 +76,6 @@ def _number(ids: _Ids, lo: int, hi: int, signed: bool, before: str) -> Choice:
     return (yield from _digits(ids, low, high, width_after(sign)))
 
 
-def _resume(choice: Choice, chosen: int) -> Choice:
-    """Go on with a choice whose first set was already asked, `chosen` taken from it."""
-    try:
-        allowed = choice.send(chosen)
-    except StopIteration as end:
-        return end.value
-    while True:
-        try:
-            allowed = choice.send((yield allowed))
-        except StopIteration as end:
-            return end.value
-
-
 class _Lines:
     """Walks target lines' items, with what the prompt fixes."""
 
@@ -99,20 +86,18 @@ class _Lines:
     def rest(self, line: Line, lead: str, combatant: Combatant | None = None) -> Choice:
         """The items of `line` after its lead word; returns True when its
         last item took the newline (a list that ends where the line does)."""
-        ids, before, took, skip, done = self.ids, lead, False, False, None
+        ids, before, took, skip = self.ids, lead, False, False
         for n, item in enumerate(line.items[1:], 1):
             last = n == len(line.items) - 1
-            if n == done:  # a number a flag before it already wrote
-                continue
             if isinstance(item, Flag):
-                # the flag, or the first digit of the number after it: the network's choice
-                number = self._num(line.items[n + 1], combatant, before)
-                chosen = yield ids.one(item.word) | next(number)
-                if chosen in ids.one(item.word):  # `max`: the number is the max hp the flag says it reached
-                    yield from _digits(ids, combatant.max_hp, combatant.max_hp, width_after(item.word))
-                else:
-                    yield from _resume(number, chosen)
-                before, done = "<number>", n + 1
+                # `max N` or the line's end: whether the sum went past the max is the network's to say;
+                # N is then the combatant's max hp, by what the flag means
+                stop = ids.newline if last else ids.one(line.items[n + 1].word)
+                if (yield ids.one(item.word) | stop) in stop:
+                    took, skip = last, not last
+                    continue
+                yield from _digits(ids, combatant.max_hp, combatant.max_hp, width_after(item.word))
+                before = "<number>"
                 continue
             if isinstance(item, Lit):
                 if not skip:  # a list before it may have taken it as its end
@@ -190,8 +175,8 @@ def target_grammar(prompt: Prompt, tok: Tokenizer, status_order: tuple[str, ...]
             yield ids.newline
         if step != "alive":  # whose hp the step changed
             label = tok.vocab[(yield ids.words(lines.labels))]
-            yield from lines.rest(schema.HP_CHANGE, label, enc.get(label))
-            yield ids.newline
+            if not (yield from lines.rest(schema.HP_CHANGE, label, enc.get(label))):
+                yield ids.newline
 
     yield ids.one("tick")
     yield from lines.rest(schema.OUTCOME, "tick")
@@ -212,8 +197,10 @@ def longest(prompt: Prompt, status_order: tuple[str, ...]) -> int:
     def tokens(line: Line, combatant: Combatant | None = None) -> int:
         n, before = 0, "<number>"
         for item in line.items:
-            if isinstance(item, Lit | Flag):
+            if isinstance(item, Lit):
                 n, before = n + 1, item.word
+            elif isinstance(item, Flag):
+                n, before = n + 1 + width_after(item.word), "<number>"
             elif isinstance(item, Word):
                 n, before = n + 1, max(schema.RESULTS, key=width_after) if item.cls == "result" else "<number>"
             elif isinstance(item, Num):

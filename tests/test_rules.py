@@ -375,7 +375,7 @@ def test_work_of_ticks_then_a_kill_and_who_is_left():
 
 def test_work_of_a_heal_clamps_at_max_and_a_miss_has_none():
     assert work("v1 turn 3 hero heal hero roll 5 4", hero(hp=29), GOBLIN) == [
-        "healing base +6 roll +4 = +10", "hero hp 29 +10 = max 30", "alive hero m1"]
+        "healing base +6 roll +4 = +10", "hero hp 29 +10 = 39 max 30", "alive hero m1"]
     assert work("v1 turn 1 hero strike m1 roll 2 3", hero(), GOBLIN) == ["alive hero m1"]
 
 
