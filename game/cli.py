@@ -203,7 +203,7 @@ def parser() -> argparse.ArgumentParser:
     res.set_defaults(func=_resolve)
 
     train = sub.add_parser("train", help="train or fine-tune the pico model")
-    train.add_argument("--preset", default="bundled", help="bundled (base, then polish), quick; with --init: polish, finetune")
+    train.add_argument("--preset", default="bundled", help="bundled (the shipped model), quick; with --init: finetune")
     train.add_argument("--data", type=Path, nargs="*", default=[], help="saved battles (JSON) or JSONL to mix in")
     train.add_argument("--init", type=Path, help="weights to start from (fine-tuning)")
     train.add_argument("--out", type=Path, help="where to write the weights")

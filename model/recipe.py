@@ -40,17 +40,17 @@ class Recipe:
 
 
 PRESETS = {
-    # the bundled model: `base` from scratch, then `polish` from it (STAGES)
-    "base": Recipe("base", n_layer=4, steps=8000, lr=2e-3, warmup=300),
-    "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200),
-    # after `base`, with --init: more practice on the actions eval finds hardest (heals: hp + tick + heal
-    # in one number). A wide share of overloaded states here cost clean accuracy (99.65 -> 99.5 %, see README)
-    "polish": Recipe("polish", n_layer=4, steps=2400, lr=6e-4, min_lr=2e-5, warmup=100,
-                     focus="heal,quaff_heal,poison_strike", focus_share=0.25),
+    # the bundled model, from scratch in about 45 minutes on 2 CPU cores. Muon reached 82 % held-out exact
+    # at 1,000 steps where AdamW had 53 % (same data, same lr); a tenth of the states at the rules' edges
+    "bundled": Recipe("bundled", n_layer=4, steps=5500, lr=2e-3, warmup=300, optimizer="muon", edge_share=0.1),
+    "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200, optimizer="muon"),
     # with --init: a gentle pass that mixes saved battles half and half with fresh engine data
-    "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5),
+    "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5,
+                       optimizer="muon"),
 }
 
 # A preset made of stages: each later stage starts from the weights of the one
-# before (its output under runs/), the last writes the preset's output.
-STAGES = {"bundled": ("base", "polish")}
+# before (its output under runs/), the last writes the preset's output. The
+# bundled model needs none since template v2; the mechanism stays for recipes
+# that want a polish after a base.
+STAGES: dict[str, tuple[str, ...]] = {}

@@ -390,8 +390,8 @@ def main(args) -> int:
         check_recipe(PRESETS[names[-1]].but(**changes))
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
-    if args.preset in STAGES and args.init:
-        raise UsageError(f"--preset {args.preset} trains from scratch; to fine-tune use --preset polish or finetune")
+    if (args.preset == "bundled" or args.preset in STAGES) and args.init:
+        raise UsageError(f"--preset {args.preset} trains from scratch; to fine-tune use --preset finetune")
     out = Path(args.out or (weights.BUNDLED if args.preset == "bundled" else Path("runs") / f"{args.preset}.safetensors"))
     stages = STAGES.get(args.preset, (args.preset,))
     for folder in {out.parent, Path("runs")}:
