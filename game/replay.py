@@ -30,12 +30,21 @@ from .narration import divergence_words
 from .records import BattleSave
 from .resolver import Resolution, Resolver
 from .screens.compare import Answer, head, marked, render_comparison
-from .template import VERSION
+from .template import VERSION, TemplateError, current
 
 
 def rerun(save: BattleSave, resolver: Resolver) -> list[Resolution]:
-    """Every saved prompt resolved again by `resolver`."""
-    return [resolver.resolve(t["prompt"]) for t in save.turns]
+    """Every saved prompt resolved again by `resolver` (a prompt of an older
+    template asked in this one's words)."""
+    out = []
+    for t in save.turns:
+        try:
+            prompt = current(t["prompt"])
+        except TemplateError as exc:
+            out.append(Resolution(None, False, str(exc)))
+            continue
+        out.append(resolver.resolve(prompt))
+    return out
 
 
 def answers(turn: dict, again: Resolution | None, name: str = "model") -> list[Answer]:

@@ -83,9 +83,9 @@ RESULTS = ("hit", "crit", "miss", "heal", "buff", "stunned", "down")
 # action): content words that content must define, not the template's own.
 RULE_STATUSES = ("guard", "stun")
 
-# Word classes: where a `Word` item draws its word from. Content classes
-# (kind, ability, status, slot) come from the YAML in assets/.
-CONTENT_CLASSES = ("kind", "ability", "status", "slot")
+# Word classes (a `Word` item's `cls`): label, next (a label or end),
+# version, result, and the content's kind, ability, status and slot (an
+# ability with a cooldown), which come from the YAML in assets/.
 
 # --- layouts -------------------------------------------------------------------
 
@@ -172,18 +172,6 @@ class Line:
     def lead(self) -> str:
         first = self.items[0]
         return first.word if isinstance(first, Lit) else first.cls
-
-    def numbers(self) -> list[Number]:
-        out: list[Number] = []
-        for item in self.items:
-            if isinstance(item, Num):
-                out.append(item.number)
-            elif isinstance(item, Each):
-                out += item.numbers
-            elif isinstance(item, Terms):
-                out += list(item.numbers.values()) if isinstance(item.numbers, dict) else [item.numbers]
-                out.append(TOTAL)
-        return out
 
 
 HEAD = Line("head", (Word("version", "version"), Lit("turn"), Num(TURN), Word("actor", "label"),
@@ -317,10 +305,3 @@ def widths(version: Version = CURRENT) -> dict[str, int]:
     if out.get("<number>", 1) != 1:  # a number after a number: see the tokenizer
         raise AssertionError("a number right after another number must be one digit")
     return out
-
-
-def line_for(version: Version, lead: str, target: bool) -> tuple[Line, ...]:
-    """The kinds of line a text's line may be, from its first word's class
-    or keyword (`label` for combatant lines)."""
-    lines = [*version.work, *version.block] if target else list(version.prompt)
-    return tuple(line for line in lines if line.lead == lead)

@@ -179,6 +179,14 @@ def serialize_target(target: Target, version: str = VERSION) -> str:
     return "\n".join(lines)
 
 
+def current(prompt: str, content: Content | None = None) -> str:
+    """A prompt in this template's version (an older prompt has the same
+    layout under another tag: a v1 battle save asked again); TemplateError
+    if it does not parse."""
+    p = parse_prompt(prompt, content)
+    return prompt if p.version == VERSION else serialize_prompt(p.encounter, p.action, p.rolls)
+
+
 def block(text: str) -> str:
     """The canonical next-state block of a target text: the text from its
     outcome line on (a v1 target is all block)."""

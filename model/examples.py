@@ -13,7 +13,7 @@ from pathlib import Path
 
 from game import records
 from game.resolver import EngineResolver
-from game.template import VERSION, TemplateError, parse_prompt, parse_target, serialize_prompt
+from game.template import VERSION, TemplateError, current, parse_prompt, parse_target
 
 from .errors import ModelError
 
@@ -96,7 +96,7 @@ def vet(found: records.Examples) -> Vetted:
                 out.skip(DISAGREES, e.where)
             continue
         if p.version != VERSION:
-            prompt = serialize_prompt(p.encounter, p.action, p.rolls)
+            prompt = current(e.prompt, engine.content)
             e = replace(e, prompt=prompt, target=engine.resolve(prompt).text)
             out.converted += 1
         out.kept.append(e)
