@@ -267,7 +267,8 @@ class _Words:
                 w = self.word(item.name)
                 want = (fixed or {}).get(item.name)
                 if want is not None and w != want:
-                    self.fail(f"expected {_NOUNS.get(item.cls, item.cls)} {want!r} here, got {w!r}")
+                    self.fail(f"the hero is a {want}, got {w!r}" if item.cls == "kind" else
+                              f"expected {_NOUNS.get(item.cls, item.cls)} {want!r} here, got {w!r}")
                 if want is None and w not in classes[item.cls]:
                     self.fail(f"unknown {_NOUNS.get(item.name) or _NOUNS.get(item.cls, item.cls)} {w!r}")
                 values.append(w)

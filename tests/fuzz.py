@@ -47,7 +47,7 @@ from game.rules import IllegalAction  # noqa: E402
 from game.run import DIRECTIONS, Run  # noqa: E402
 from game.screens.dungeon import MapState, RunState, render_map  # noqa: E402
 from game.tactics import hero_action  # noqa: E402
-from model.data import vet  # noqa: E402
+from model.examples import vet  # noqa: E402 - not model.data: that imports torch
 
 # values that break parsers and checks: huge and odd numbers, wrong types,
 # deep nesting, control characters, markup, invalid UTF-8 (as bytes)

@@ -26,9 +26,10 @@ class LateByOne:
         if self.calls % 5:
             return r
         lines = r.text.split("\n")
-        words = lines[1].split(" ")
+        at = next(i for i, line in enumerate(lines) if line.startswith("turn "))
+        words = lines[at].split(" ")
         words[1] = str(int(words[1]) + 1)
-        lines[1] = " ".join(words)
+        lines[at] = " ".join(words)
         return Resolution("\n".join(lines), True)
 
 

@@ -192,15 +192,15 @@ def test_drafts_change_the_calls_never_the_output(which):
 
 
 def test_a_draft_stops_at_the_models_context():
-    from model.guard import target_bound
+    from model.grammar import longest
 
-    model, tok = untrained(seed=2, max_len=150)
+    model, tok = untrained(seed=2, max_len=270)
     net = numpy_net(model)
     tried = 0
     for r in fresh_records(60, seed=111):
         prompt = tok.encode(r["prompt"])
-        room = len(prompt) + 1 + target_bound(parse_prompt(r["prompt"], CONTENT), len(CONTENT.status_order))
-        if not 140 <= room <= 150:  # an answer that fits, and a draft that would not
+        room = len(prompt) + 1 + longest(parse_prompt(r["prompt"], CONTENT), CONTENT.status_order)
+        if not 260 <= room <= 270:  # an answer that fits, and a draft that would not
             continue
         target = tok.encode(r["target"]) + [tok.eos]
         plain = decode_one(net, tok, prompt, grammar_for(r["prompt"]))

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import pty
+import select
 import struct
 import subprocess
 import sys
@@ -62,9 +63,14 @@ def test_a_closed_terminal_under_make_ends_the_game_and_keeps_the_run(tmp_path):
         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
     os.close(slave)
     seen = bytearray()
+    stop = threading.Event()
 
     def drain() -> None:
-        while True:
+        # never blocked in read() when the test closes the master: a read in
+        # flight holds the file open, and the terminal would not really close
+        while not stop.is_set():
+            if not select.select([master], [], [], 0.1)[0]:
+                continue
             try:
                 chunk = os.read(master, 65536)
             except OSError:
@@ -84,6 +90,8 @@ def test_a_closed_terminal_under_make_ends_the_game_and_keeps_the_run(tmp_path):
         time.sleep(0.5)
         game = int((tmp_path / ".lock").read_text())
     finally:
+        stop.set()
+        reader.join()
         os.close(master)  # the terminal window closes
     proc.wait(timeout=10)
     deadline = time.monotonic() + 10

@@ -208,7 +208,7 @@ def _poisoned(tmp_path: Path) -> Path:
         {**records_[2], "target": "tick +0 hit 99\nturn 1 next hero"},  # garbage
         {**records_[3], "target": records_[4]["target"]},  # parses, but the rules say otherwise
         {**records_[5], "prompt": records_[5]["prompt"].replace("hero knight", "hero wizard")},  # a bad prompt
-        {**records_[0], "version": 2},  # a newer format
+        {**records_[0], "version": records.EXAMPLE_VERSION + 1},  # a newer format
     ]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
     return data

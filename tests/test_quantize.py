@@ -77,7 +77,8 @@ def test_the_command_line_writes_it_and_resolve_reads_it(tmp_path, capsys, monke
     report = json.loads(capsys.readouterr().out)
     assert report["bytes"] == out.stat().st_size and report["largest_change"] < 0.01
     prompt = fresh_records(1, seed=5)[0]["prompt"]
-    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"prompt": prompt}) + "\n"))
+    line = (json.dumps({"prompt": prompt}) + "\n").encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(line)))  # resolve reads the bytes
     assert main(["resolve", "--model", "--weights", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["valid"] is True
 

@@ -277,7 +277,7 @@ def test_the_schedule_decays_by_the_time_budget_when_it_ends_first():
     from model.recipe import PRESETS
     from model.train import lr_at
 
-    r = PRESETS["base"]
+    r = PRESETS["bundled"]
     assert lr_at(0, r) < lr_at(r.warmup, r) == pytest.approx(r.lr)
     assert lr_at(r.steps, r) == pytest.approx(r.min_lr)
     mid = r.warmup + 10
