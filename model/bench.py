@@ -3,7 +3,8 @@
 Per runtime (numpy, the default, and torch when it is installed): load
 time; per-transition latency (p50, p95) on one thread with the KV cache and
 grammar-fixed tokens skipped, as the game resolves; the same decisions
-without a cache; network calls and tokens per transition; the same with the
+without a cache; network calls and tokens per transition; the same without
+the template's drafter (`no_drafter`: the calls it saves) and with the
 engine's own answer as the draft (`draft_bound`: what a drafter that is
 always right would save, the bound the template's drafter approaches);
 batched throughput; and, in a fresh process, `resolve --model` on one
@@ -120,6 +121,9 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
     recomputing.net = Uncached(resolver.net)
     uncached, _, _ = _timed(recomputing, prompts[:UNCACHED])
     drafted, drafted_calls, _ = _timed(resolver, prompts, targets=targets)
+    undrafted = copy.copy(resolver)
+    undrafted.drafts = None  # every token the grammar leaves open is one call
+    plain, plain_calls, _ = _timed(undrafted, prompts)
     batch = prompts * max(1, 512 // len(prompts))
     start = time.perf_counter()
     predict(resolver, batch)
@@ -128,6 +132,7 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
     p50, p95 = _ms(cached)
     u50, u95 = _ms(uncached)
     d50, _ = _ms(drafted)
+    n50, _ = _ms(plain)
     return {
         "runtime": runtime,
         "load_s": round(load_s, 3),
@@ -138,6 +143,7 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
         "cache_speedup": round(u50 / p50, 2),
         "network_calls_per_transition": statistics.median(calls),
         "tokens_per_transition": statistics.median(tokens),
+        "no_drafter": {"p50_ms": round(n50, 2), "network_calls_per_transition": statistics.median(plain_calls)},
         "draft_bound": {"p50_ms": round(d50, 2), "network_calls_per_transition": statistics.median(drafted_calls)},
         "batched_per_s": round(len(batch) / batched_s, 1),
         "cold_start_s": round(cold_s, 3),
@@ -198,6 +204,8 @@ def main(args) -> int:
         ("cache speed-up (p50)", lambda r: f"{r['cache_speedup']:.2f}x"),
         ("network calls / tokens per transition",
          lambda r: f"{r['network_calls_per_transition']} / {r['tokens_per_transition']}"),
+        ("without the drafter: p50 / calls",
+         lambda r: f"{r['no_drafter']['p50_ms']:.1f} ms / {r['no_drafter']['network_calls_per_transition']}"),
         ("drafting the engine's answer: p50 / calls",
          lambda r: f"{r['draft_bound']['p50_ms']:.1f} ms / {r['draft_bound']['network_calls_per_transition']}"),
         ("batched throughput", lambda r: f"{r['batched_per_s']:.0f} transitions/s"),

@@ -87,6 +87,7 @@ def test_bench_json(tiny_model, capsys, monkeypatch):
         assert figures["uncached_p50_ms"] > 0
         assert 0 < figures["cold_start_s"] < 120
         assert figures["network_calls_per_transition"] < figures["tokens_per_transition"]
+        assert figures["network_calls_per_transition"] <= figures["no_drafter"]["network_calls_per_transition"]
     # resolve --model in a fresh process: numpy's stays far below torch's memory
     assert 0 < result["runtimes"]["numpy"]["peak_rss_mb"] < result["runtimes"]["torch"]["peak_rss_mb"]
 
