@@ -185,6 +185,22 @@ async def test_the_message_history_holds_every_line(tmp_path):
         assert isinstance(app.screen, DungeonScreen)
 
 
+async def test_a_line_said_again_and_again_shows_once_with_a_count(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.game.say("A bat is in sight.")
+        for _ in range(5):
+            app.game.say("Not with monsters in sight.")
+        await pilot.press("m")
+        await pilot.pause()
+        history = app.screen.query_one(MessageLog)
+        assert history.shown[-2:] == ("A bat is in sight.", "Not with monsters in sight. (×5)")
+        assert "Not with monsters in sight. (×5)" in visible(app)
+        assert visible(app).count("Not with monsters in sight.") == 1
+        assert app.game.log[-5:] == ["Not with monsters in sight."] * 5  # the run keeps every line
+
+
 def visible(app) -> str:
     """The characters the terminal shows now, line by line."""
     update = app.screen._compositor.render_full_update()

@@ -68,7 +68,9 @@ class Banner(Static):
 class MessageLog(VerticalScroll):
     """The message log: every line of the run so far, the newest always in
     view at the bottom; scroll up (wheel, or the history screen) for the rest.
-    Lines wrap under their own text, never to the panel's first column."""
+    Lines wrap under their own text, never to the panel's first column. A line
+    said again at once is shown once with a count, so a pressed key that keeps
+    failing does not push the rest of the log out of view."""
 
     lines: reactive[tuple[str, ...]] = reactive((), always_update=True)
 
@@ -79,8 +81,9 @@ class MessageLog(VerticalScroll):
         table = Table.grid(expand=True)
         table.add_column(width=2, style="dim")
         table.add_column(ratio=1)
-        for n, line in enumerate(lines):
-            newest = n == len(lines) - 1
+        shown = collapsed(lines)
+        for n, line in enumerate(shown):
+            newest = n == len(shown) - 1
             table.add_row("›" if newest else "·", Text(line, "bold" if newest else ""))
         if not self.is_mounted:
             return
@@ -92,7 +95,20 @@ class MessageLog(VerticalScroll):
 
     @property
     def shown(self) -> tuple[str, ...]:
-        return self.lines
+        return collapsed(self.lines)
+
+
+def collapsed(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Runs of one line said again and again as one line with a count ("… (×5)")."""
+    out: list[str] = []
+    repeats = 1
+    for n, line in enumerate(lines):
+        if n + 1 < len(lines) and lines[n + 1] == line:
+            repeats += 1
+            continue
+        out.append(line if repeats == 1 else f"{line} (×{repeats})")
+        repeats = 1
+    return tuple(out)
 
 
 def bar(value: int, top: int, width: int, style: str) -> Text:
