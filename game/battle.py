@@ -267,6 +267,13 @@ class Battle:
         """None if the hero may take `action` now, else the reason."""
         if self.over:
             return "the battle is over"
+        # in the player's words and short (the action list is half an 80-column screen)
+        hero, ability = self.encounter.hero, self.content.abilities.get(action.ability)
+        wait = hero.cooldown(action.ability) if hero.alive else 0
+        if wait > 0:
+            return f"ready in {wait} turn{'s' if wait > 1 else ''}"
+        if ability is not None and hero.alive and hero.mp < ability.cost:
+            return f"needs {ability.cost} mp"
         try:
             check_action(self.encounter, action, self.content)
         except IllegalAction as exc:
@@ -311,7 +318,7 @@ class Battle:
             action = monster_action(before, rng, self.content)
         reason = self.why_not(action) if before.actor == HERO else None
         if reason:
-            raise IllegalAction(reason)
+            raise IllegalAction(f"{action.ability.replace('_', ' ')}: {reason}")
         check_action(before, action, self.content)
         rolls = roll(rng)
         return Prepared(before, action, rolls, serialize_prompt(before, action, rolls), trust, rng.getstate())

@@ -118,9 +118,15 @@ def test_options_grey_out_with_why():
     while not b.hero_to_act and not b.over:
         b.play_monster()
     if not b.over:
-        assert "cooldown" in {o.ability: o for o in b.options()}["ignite"].why
-    with pytest.raises(IllegalAction):
+        wait = b.encounter.hero.cooldown("ignite")
+        assert {o.ability: o for o in b.options()}["ignite"].why == f"ready in {wait} turn{'s' if wait > 1 else ''}"
+        with pytest.raises(IllegalAction, match="^ignite: ready in"):
+            b.play(Action("ignite", "m1"))
+    with pytest.raises(IllegalAction, match="^quaff heal: no healing potion left$"):
         fight(potions={}).play(Action("quaff_heal", HERO))
+    poor = fight(potions={})
+    poor.encounter = poor.encounter.replacing(poor.encounter.hero.with_(mp=0))
+    assert {o.ability: o for o in poor.options()}["ignite"].why == f"needs {poor.content.abilities['ignite'].cost} mp"
 
 
 def test_potions_are_used_up():
