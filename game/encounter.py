@@ -129,7 +129,8 @@ class Sum:
 @dataclass(frozen=True)
 class HpChange:
     """A combatant's hp moved by `delta`: `total` (at least 0), and `cap`,
-    the max hp it is held to when the total went past it (else None)."""
+    the max hp it is held to (None where a text does not say it: a v2 line
+    whose total stayed within the max)."""
 
     label: str
     before: int
@@ -139,7 +140,12 @@ class HpChange:
 
     @property
     def after(self) -> int:
-        return self.total if self.cap is None else self.cap
+        return self.total if self.cap is None else min(self.total, self.cap)
+
+    @property
+    def past(self) -> bool:
+        """Whether the total went past the max: when the line ends `max N`."""
+        return self.cap is not None and self.total > self.cap
 
 
 @dataclass(frozen=True)

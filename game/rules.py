@@ -93,7 +93,7 @@ def _set_status(c: Combatant, status: Status, order: tuple[str, ...]) -> Combata
 
 def _change(c: Combatant, delta: int, after: int) -> HpChange:
     total = max(0, c.hp + delta)
-    return HpChange(c.label, c.hp, delta, total, c.max_hp if total > c.max_hp else None)
+    return HpChange(c.label, c.hp, delta, total, c.max_hp)
 
 
 def _bury(c: Combatant) -> Combatant:

@@ -203,13 +203,18 @@ ROW = _changing(COMBATANT, "row")
 # v2's work lines: the steps of a turn's arithmetic, each one small operation
 # on values copied a few tokens back (see docs/template.md).
 TICKS = Line("ticks", (Lit("ticks"), Terms("ticks", "status", STATUS_POWER)))
-HP_CHANGE = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Num(DELTA), Lit("="), Num(SUM),
-                               Flag("max", MAX_HP)))
+HP_CHANGE_V2 = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Num(DELTA), Lit("="), Num(SUM),
+                                  Flag("max", MAX_HP)))
+# v3: the max beside the hp, as the prompt writes it, so whether the sum went
+# past it compares two numbers a few tokens apart (v2: 100 tokens back)
+HP_CHANGE = Line("hp change", (Word("label", "label"), Lit("hp"), Num(HP), Slash(), Num(MAX_HP), Num(DELTA), Lit("="),
+                               Num(SUM), Flag("max", MAX_HP)))
 DAMAGE = Line("damage", (Lit("damage"), Terms("damage", ("base", "atk", "roll", "def", "guard"),
                                                {"base": BASE_DAMAGE, "atk": ATK, "roll": D4, "def": DEF,
                                                 "guard": STATUS_POWER})))
 HEALING = Line("healing", (Lit("healing"), Terms("healing", ("base", "roll"), {"base": BASE_HEAL, "roll": D4})))
 ALIVE = Line("alive", (Lit("alive"), Each("alive", "label", ())))
+WORK_V2 = (TICKS, HP_CHANGE_V2, DAMAGE, HEALING, ALIVE)
 WORK = (TICKS, HP_CHANGE, DAMAGE, HEALING, ALIVE)
 
 
@@ -226,11 +231,16 @@ class Version:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", (*self.prompt, *self.work, *self.block))
 
+    def line(self, name: str) -> Line:
+        """The work line called `name` (`hp change`, `damage`...)."""
+        return next(line for line in self.work if line.name == name)
+
 
 V1 = Version("v1")
-V2 = Version("v2", work=WORK)
-VERSIONS = {v.tag: v for v in (V1, V2)}
-CURRENT = V2
+V2 = Version("v2", work=WORK_V2)
+V3 = Version("v3", work=WORK)  # v2 with the max beside each hp line's hp
+VERSIONS = {v.tag: v for v in (V1, V2, V3)}
+CURRENT = V3
 
 
 # --- what is derived -------------------------------------------------------------

@@ -1,19 +1,19 @@
 """The combat template: the text contract between the game and the model.
 
 A prompt is the whole encounter, the action and the dice; a target is the
-turn's work (v2: each step of its arithmetic on a line) and then the
+turn's work (v2 on: each step of its arithmetic on a line) and then the
 canonical next-state block. One state has exactly one text (fixed field
 order, statuses in content order, cooldown slots in ability order, single
 spaces), so `parse(serialize(x)) == x` and the text round-trips byte for byte.
 
-    v2 turn 12 m1 ignite hero roll 14 3
+    v3 turn 12 m1 ignite hero roll 14 3
     hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0
     m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0
 
     ticks burn -3
-    m1 hp 12 -3 = 9
+    m1 hp 12/15 -3 = 9
     damage base +2 roll +3 = +5
-    hero hp 37 -5 = 32
+    hero hp 37/40 -5 = 32
     alive hero m1
     tick -3 hit 5
     turn 13 next hero
@@ -22,8 +22,9 @@ spaces), so `parse(serialize(x)) == x` and the text round-trips byte for byte.
 
 Every line's layout, every field's range and which fields a turn may change
 are declared once in game/schema.py; this module reads and writes texts by
-those layouts. v1 texts (the block alone, prompts tagged `v1`) are read too,
-and the engine answers a v1 prompt in v1. The field legend is in
+those layouts. Older texts are read too: v1 (the block alone) and v2 (hp
+lines without the max beside the hp); the engine answers a prompt in its
+own version. The field legend is in
 docs/template.md.
 """
 
@@ -157,20 +158,22 @@ def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls, version
     return "\n".join([head, *(_write(schema.COMBATANT, _combatant_values(c)) for c in encounter.combatants)])
 
 
-def _step_line(step: Step) -> str:
+def _step_line(step: Step, version: schema.Version) -> str:
     if isinstance(step, Sum):
-        return _write({"ticks": schema.TICKS, "damage": schema.DAMAGE, "healing": schema.HEALING}[step.kind],
-                      [(step.terms, step.totals)])
+        return _write(version.line(step.kind), [(step.terms, step.totals)])
     if isinstance(step, HpChange):
-        return _write(schema.HP_CHANGE, [step.label, step.before, step.delta, step.total, step.cap])
-    return _write(schema.ALIVE, [[(label,) for label in step.labels]])
+        line = version.line("hp change")
+        beside = [step.cap] if any(isinstance(i, Slash) for i in line.items) else []  # v3: `hp 29/30`
+        return _write(line, [step.label, step.before, *beside, step.delta, step.total, step.cap if step.past else None])
+    return _write(version.line("alive"), [[(label,) for label in step.labels]])
 
 
 def serialize_target(target: Target, version: str = VERSION) -> str:
     """The target text; in a version with work lines, the outcome's steps
     come first (a block read from a v1 text has none: see `work`)."""
     o = target.outcome
-    lines = [_step_line(step) for step in o.work] if schema.VERSIONS[version].work else []
+    v = schema.VERSIONS[version]
+    lines = [_step_line(step, v) for step in o.work] if v.work else []
     lines.append(_write(schema.OUTCOME, [o.tick, o.result, o.amount]))
     lines.append(_write(schema.CLOCK, [target.turn, target.next]))
     for r in target.rows:
@@ -208,7 +211,7 @@ class _Words:
     """A cursor over one line's words; every failure names the line and field."""
 
     def __init__(self, line: str, where: str):
-        self.where = where
+        self.line, self.where = line, where
         if line != line.strip() or "  " in line or "\t" in line:
             self.fail("stray whitespace (fields are separated by single spaces)")
         self.words = line.split(" ") if line else []
@@ -386,9 +389,35 @@ def parse_prompt(text: str, content: Content | None = None) -> Prompt:
     return Prompt(Encounter(turn, actor, tuple(combatants)), Action(ability, target), Rolls(d20, d4), version)
 
 
-# The order work lines come in (v2): the actor's tick and its hp; then a hit's
+# The order work lines come in (v2 on): the actor's tick and its hp; then a hit's
 # damage and the target's hp, or a heal and the actor's hp; who is alive.
 _WORK_ORDER = ({"ticks"}, {"hp change"}, {"damage", "healing"}, {"hp change"}, {"alive"})
+
+
+# every version's work lines, newest first: a kind may have a layout per version
+_WORK_LINES: tuple[Line, ...] = ()
+for _v in reversed(schema.VERSIONS.values()):
+    _WORK_LINES += tuple(line for line in _v.work if all(line is not seen for seen in _WORK_LINES))
+
+
+def _read_any(w: _Words, layouts: list[Line], classes: dict[str, Collection[str]]) -> list:
+    """The values of a line in the first layout that reads it; the newest layout's error if none does."""
+    try:
+        return w.read(layouts[0], classes)
+    except TemplateError as newest:
+        for layout in layouts[1:]:
+            try:
+                return _Words(w.line, w.where).read(layout, classes)
+            except TemplateError:
+                pass
+        raise newest from None
+
+
+def _hp_change(values: list) -> HpChange:
+    if len(values) == 6:  # v3: `hero hp 29/30 +10 = 39 max 30`
+        label, before, cap, delta, total, _ = values
+        return HpChange(label, before, delta, total, cap)
+    return HpChange(*values)  # v2: the max only where the sum went past it
 
 
 def _work(lines: list[str], classes: dict[str, Collection[str]]) -> tuple[list[Step], int]:
@@ -399,7 +428,7 @@ def _work(lines: list[str], classes: dict[str, Collection[str]]) -> tuple[list[S
         lead = line.split(" ", 1)[0]
         if lead == "tick":
             return steps, n
-        kinds = [k for k in schema.WORK if k.lead == lead or (k.lead == "label" and lead in LABELS)]
+        kinds = [k for k in _WORK_LINES if k.lead == lead or (k.lead == "label" and lead in LABELS)]
         w = _Words(line, f"line {n + 1} (work)")
         if not kinds:
             w.fail(f"expected a work line ({', '.join(k.name for k in schema.WORK)}) or the outcome line, got {lead!r}")
@@ -410,9 +439,9 @@ def _work(lines: list[str], classes: dict[str, Collection[str]]) -> tuple[list[S
             w.fail(f"a {kind.name} line out of order (work lines: ticks, hp, damage or healing, hp, alive)")
         stage += 1
         w.where = f"line {n + 1} ({kind.name})"
-        values = w.read(kind, classes)
-        if kind is schema.HP_CHANGE:
-            steps.append(HpChange(*values))
+        values = _read_any(w, kinds, classes)
+        if kind.name == "hp change":
+            steps.append(_hp_change(values))
         elif kind is schema.ALIVE:
             steps.append(Alive(tuple(g[0] for g in values[0])))
         else:
@@ -421,7 +450,7 @@ def _work(lines: list[str], classes: dict[str, Collection[str]]) -> tuple[list[S
 
 
 def parse_target(text: str, content: Content | None = None) -> Target:
-    """Read a target: work lines, if any (v2), then the next-state block;
+    """Read a target: work lines, if any (v2 on), then the next-state block;
     raises TemplateError naming the line and field."""
     content = content or default()
     classes = _classes(content)

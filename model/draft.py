@@ -2,7 +2,7 @@
 
 Most of a target is copies: a row's mp, statuses and cooldowns are usually
 the prompt's; a work line's terms are the actor's atk, the d4, the target's
-def; the block's hp is the one its work line ended on. `Drafter` writes down
+def; the block's hp is the one its work line ended on (held to its max). `Drafter` writes down
 what a target would say if every value were copied from where the template
 says it comes from (the prompt, or the work written so far), with holes
 where only a computation can say (a sum, a sign, which result, who is
@@ -55,8 +55,9 @@ class Drafter:
 
     def _finish(self, line: list[int]) -> None:
         words = self.tok.decode(line).split(" ")
-        if len(words) >= 6 and words[1] == "hp" and words[4] == "=" and _int(words[-1]) is not None:
-            self.after[words[0]] = _int(words[-1])  # `= 7`, or `= max 30`
+        if len(words) >= 6 and words[1] == "hp" and words[4] == "=" and _int(words[5]) is not None:
+            total, cap = _int(words[5]), _int(words[7]) if words[6:7] == ["max"] and len(words) > 7 else None
+            self.after[words[0]] = total if cap is None else min(total, cap)  # `= 39 max 30`: held to the max
         elif words[0] in ("ticks", "damage", "healing") and _int(words[-1]) is not None:
             self.totals[words[0]] = _int(words[-1])
 
@@ -104,15 +105,19 @@ class Drafter:
         return self._hp_line(lead)
 
     def _hp_line(self, label: str) -> list[int | None]:
-        """`label hp before ±change = after`: the hp copied from the prompt (or
-        its last work line), the change from the sum just written."""
+        """`label hp before/max ±change = total`: the hp copied from the
+        prompt (or its last work line) and the max from the prompt, the
+        change from the sum just written; whether `max N` follows is the
+        network's to say."""
         ix = self.ix
-        before = self.after.get(label, self.p.encounter.get(label).hp)
+        c = self.p.encounter.get(label)
+        before = self.after.get(label, c.hp)
         total = self.totals.get(self.tok.vocab[self.lines[-1][0]]) if self.lines else None
         change = [HOLE, *self._num(abs(total), width_after("+"))] if total is not None else [HOLE] * 3
         digits = self._num(before, width_after("hp"))
         total = [HOLE, *self._num(before, width_after("="))[1:]]  # the sum is the network's; its tens guessed as before's
-        return [ix[label], ix["hp"], *digits, *change, ix["="], *total, ix["\n"]]
+        return [ix[label], ix["hp"], *digits, ix["/"], *self._num(c.max_hp, width_after("/")), *change, ix["="],
+                *total, ix["\n"]]
 
     def _terms(self, kind: str) -> list[int | None]:
         """Each part the sum may have, its value copied, signs and totals left open."""

@@ -20,7 +20,7 @@ from collections.abc import Generator
 
 from game import schema
 from game.encounter import END, LABELS, Combatant
-from game.schema import Each, Flag, Line, Lit, Num, Terms, Word
+from game.schema import Each, Flag, Line, Lit, Num, Slash, Terms, Word
 from game.template import Prompt
 
 from .tokenizer import Tokenizer, width_after
@@ -103,6 +103,9 @@ class _Lines:
                 if not skip:  # a list before it may have taken it as its end
                     yield ids.one(item.word)
                 before, skip = item.word, False
+            elif isinstance(item, Slash):
+                yield ids.one("/")
+                before = "/"
             elif isinstance(item, Word):
                 words = (*self.labels, END) if item.cls == "next" else schema.RESULTS
                 before = ids.tok.vocab[(yield ids.words(words))]
@@ -121,6 +124,8 @@ class _Lines:
         lo, hi = item.number.lo, item.number.hi
         if combatant is not None and item.number in (schema.HP, schema.MP):
             hi = min(hi, combatant.max_hp if item.number is schema.HP else combatant.max_mp)
+        if combatant is not None and item.number is schema.MAX_HP:  # a work line's `hp 29/30`: the combatant's max
+            lo = hi = combatant.max_hp
         return _number(self.ids, lo, hi, item.number.signed, before)
 
     def each(self, item: Each, combatant: Combatant | None, stop: frozenset[int]) -> Choice:
@@ -201,6 +206,8 @@ def longest(prompt: Prompt, status_order: tuple[str, ...]) -> int:
                 n, before = n + 1, item.word
             elif isinstance(item, Flag):
                 n, before = n + 1 + width_after(item.word), "<number>"
+            elif isinstance(item, Slash):
+                n, before = n + 1, "/"
             elif isinstance(item, Word):
                 n, before = n + 1, max(schema.RESULTS, key=width_after) if item.cls == "result" else "<number>"
             elif isinstance(item, Num):

@@ -19,12 +19,12 @@ from model.weights import BUNDLED, config_path
 
 CONTENT = default()
 TOK = Tokenizer.for_content(CONTENT)
-GUARD = Guard(TOK, CONTENT, max_len=Config.max_len)  # a v2 model's context
+GUARD = Guard(TOK, CONTENT, max_len=Config.max_len)  # a v3 model's context
 WHERE = re.compile(r"^(line [1-5] \((head|hero|m1|m2|m3)\)|prompt): ")
 
 # the docstring example of game/template.py: goblin m1 ignites the hero
 PROMPT = (
-    "v2 turn 12 m1 ignite hero roll 14 3\n"
+    "v3 turn 12 m1 ignite hero roll 14 3\n"
     "hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0\n"
     "m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0"
 )

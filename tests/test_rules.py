@@ -341,18 +341,18 @@ def test_rolls_are_the_only_randomness():
     assert amounts == {1: 4, 2: 5, 3: 6, 4: 7}
 
 
-# --- the work v2 writes: each step of the arithmetic above ------------------------
+# --- the work v3 writes: each step of the arithmetic above ------------------------
 
 
 def work(head: str, *lines: str) -> list[str]:
-    """The work lines of the v2 target for a prompt (the head given in v1 words)."""
-    text = run(head.replace("v1 ", "v2 ", 1), *lines)
+    """The work lines of the v3 target for a prompt (the head given in v1 words)."""
+    text = run(head.replace("v1 ", "v3 ", 1), *lines)
     return text[: text.index("tick ")].rstrip("\n").split("\n")
 
 
 def test_work_of_a_hit_lists_each_term_with_its_running_total():
     assert work("v1 turn 1 hero strike m1 roll 10 2", hero(), GOBLIN) == [
-        "damage atk +4 roll +2 = +6 def -1 = +5", "m1 hp 12 -5 = 7", "alive hero m1"]
+        "damage atk +4 roll +2 = +6 def -1 = +5", "m1 hp 12/12 -5 = 7", "alive hero m1"]
 
 
 def test_work_of_a_crit_and_of_a_pierce_leaves_def_out():
@@ -363,22 +363,22 @@ def test_work_of_a_crit_and_of_a_pierce_leaves_def_out():
 
 def test_work_of_a_weak_blow_goes_below_one_and_deals_one():
     lines = work("v1 turn 2 m1 strike hero roll 10 1", hero(st=" guard 2 9"), GOBLIN)
-    assert lines[:2] == ["damage atk +4 roll +1 = +5 def -1 = +4 guard -9 = -5", "hero hp 30 -1 = 29"]
+    assert lines[:2] == ["damage atk +4 roll +1 = +5 def -1 = +4 guard -9 = -5", "hero hp 30/30 -1 = 29"]
 
 
 def test_work_of_ticks_then_a_kill_and_who_is_left():
     lines = work("v1 turn 30 hero strike m1 roll 10 1", hero(hp=20, st=" poison 1 2 burn 2 3 regen 1 1"),
                  GOBLIN.replace("hp 12/12", "hp 4/12"))
-    assert lines == ["ticks poison -2 burn -3 = -5 regen +1 = -4", "hero hp 20 -4 = 16",
-                     "damage atk +4 roll +1 = +5 def -1 = +4", "m1 hp 4 -4 = 0", "alive hero"]
+    assert lines == ["ticks poison -2 burn -3 = -5 regen +1 = -4", "hero hp 20/30 -4 = 16",
+                     "damage atk +4 roll +1 = +5 def -1 = +4", "m1 hp 4/12 -4 = 0", "alive hero"]
 
 
 def test_work_of_a_heal_clamps_at_max_and_a_miss_has_none():
     assert work("v1 turn 3 hero heal hero roll 5 4", hero(hp=29), GOBLIN) == [
-        "healing base +6 roll +4 = +10", "hero hp 29 +10 = 39 max 30", "alive hero m1"]
+        "healing base +6 roll +4 = +10", "hero hp 29/30 +10 = 39 max 30", "alive hero m1"]
     assert work("v1 turn 1 hero strike m1 roll 2 3", hero(), GOBLIN) == ["alive hero m1"]
 
 
 def test_work_of_a_tick_that_kills_the_actor():
     assert work("v1 turn 30 hero strike m1 roll 10 1", hero(hp=3, st=" poison 2 2 burn 2 3", ps=2), GOBLIN) == [
-        "ticks poison -2 burn -3 = -5", "hero hp 3 -5 = 0", "alive m1"]
+        "ticks poison -2 burn -3 = -5", "hero hp 3/30 -5 = 0", "alive m1"]

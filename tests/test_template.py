@@ -29,15 +29,15 @@ from game.template import (
 )
 
 PROMPT = (
-    "v2 turn 12 hero poison_strike m1 roll 14 3\n"
+    "v3 turn 12 hero poison_strike m1 roll 14 3\n"
     "hero knight hp 37/40 mp 8/12 atk 6 def 3 st poison 3 2 cd poison_strike 0 ignite 2 heal 0 guard 0\n"
     "m1 goblin hp 12/15 mp 4/6 atk 4 def 1 st burn 2 3 cd ignite 0"
 )
 WORK = (
     "ticks poison -2\n"
-    "hero hp 37 -2 = 35\n"
+    "hero hp 37/40 -2 = 35\n"
     "damage base -1 atk +6 = +5 roll +3 = +8 def -1 = +7\n"
-    "m1 hp 12 -7 = 5\n"
+    "m1 hp 12/15 -7 = 5\n"
     "alive hero m1\n"
 )
 BLOCK = (
@@ -104,15 +104,28 @@ def test_documented_example_parses_and_resolves():
 
 
 def test_a_v1_prompt_reads_and_the_engine_answers_it_in_v1():
-    v1 = PROMPT.replace("v2 ", "v1 ", 1)
+    v1 = PROMPT.replace("v3 ", "v1 ", 1)
     p = parse_prompt(v1)
     assert p.version == "v1" and serialize_prompt(p.encounter, p.action, p.rolls, p.version) == v1
     assert EngineResolver().resolve(v1).text == BLOCK
 
 
+def test_a_v2_prompt_is_answered_in_v2_whose_hp_lines_leave_the_max_out():
+    v2 = PROMPT.replace("v3 ", "v2 ", 1)
+    assert EngineResolver().resolve(v2).text == TARGET.replace("/40", "").replace("/15", "")
+    heal = PROMPT.replace("poison_strike m1 roll", "heal hero roll").replace("hp 37/40", "hp 36/40")
+    old, new = (EngineResolver().resolve(text).text for text in (heal.replace("v3 ", "v2 ", 1), heal))
+    assert "hero hp 36 -2 = 34\nhealing base +6 roll +3 = +9\nhero hp 34 +9 = 43 max 40\n" in old
+    assert "hero hp 36/40 -2 = 34\nhealing base +6 roll +3 = +9\nhero hp 34/40 +9 = 43 max 40\n" in new
+    # both say the same: an hp line's sum past the max ends `max N`, and the hp is held to it
+    assert block(old) == block(new)
+    assert [s.after for s in parse_target(old).outcome.work if hasattr(s, "after")] == [34, 40]
+    assert [s.after for s in parse_target(new).outcome.work if hasattr(s, "after")] == [34, 40]
+
+
 def test_the_module_docstring_example_is_what_the_engine_says():
     doc = template_module.__doc__
-    example = doc[doc.index("    v2 "):doc.index("\n\nEvery line's layout")]
+    example = doc[doc.index("    v3 "):doc.index("\n\nEvery line's layout")]
     prompt, target = (textwrap.dedent(part) for part in example.split("\n\n"))
     assert EngineResolver().resolve(prompt).text == target
 
@@ -140,7 +153,7 @@ def _target_with(line: int, old: str, new: str, text: str = BLOCK) -> str:
 
 PROMPT_ERRORS = [
     # (name, line, old, new, what the message must contain)
-    ("wrong version", 1, "v2", "v0", ["line 1", "version", "'v0'"]),
+    ("wrong version", 1, "v3", "v0", ["line 1", "version", "'v0'"]),
     ("unknown action", 1, "poison_strike", "fireball", ["line 1", "action", "'fireball'"]),
     ("unknown monster", 3, "goblin", "gobbo", ["line 3", "m1", "monster", "'gobbo'"]),
     ("hero not a knight", 2, "knight", "wizard", ["line 2", "hero", "'wizard'"]),
@@ -325,3 +338,9 @@ def test_the_field_legend_lists_every_ability_and_status():
     for name, a in c.abilities.items():
         row = next(line for line in doc.splitlines() if line.startswith(f"| `{name}` | {a.target} |"))
         assert row.split(" | ")[2:4] == [str(a.cost), str(a.cooldown)], row
+
+
+def test_a_broken_hp_line_is_told_in_this_versions_layout():
+    broken = TARGET.replace("hero hp 37/40 -2 = 35", "hero hp 37/40 -2 = x5")
+    with pytest.raises(TemplateError, match=r"^line 2 \(hp change\): .*'x5'"):
+        parse_target(broken)

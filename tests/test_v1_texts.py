@@ -1,10 +1,13 @@
-"""Texts of template v1 stay readable: the engine answers them in v1, and
---data converts them to v2 (retagged prompt, the engine's v2 target) once the
-engine agrees with the old block, counting what it converted."""
+"""Texts of older templates stay readable: the engine answers them in their
+own version, and --data converts them to the current one (retagged prompt,
+the engine's current target) once the engine agrees with the old text,
+counting what it converted. v1: the block alone; v2: hp lines without the
+max beside the hp."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from model_fixtures import fresh_records
@@ -35,5 +38,21 @@ def test_v1_examples_are_converted_and_poisoned_ones_skipped(tmp_path: Path):
     vetted = read_examples([path])
     assert vetted.converted == 30 and vetted.skipped[DISAGREES] == 1
     for e, r in zip(vetted.kept, fresh_records(30, seed=72), strict=True):
-        assert (e.prompt, e.target) == (r["prompt"], r["target"])  # what v2 itself would have written
-    assert "converted to v2" in vetted.summary()
+        assert (e.prompt, e.target) == (r["prompt"], r["target"])  # what this version itself would have written
+    assert f"converted to {VERSION}" in vetted.summary()
+
+
+def test_v2_examples_are_converted(tmp_path: Path):
+    fresh = fresh_records(30, seed=73)
+    records = []
+    for r in fresh:
+        prompt = r["prompt"].replace(f"{VERSION} ", "v2 ", 1)
+        records.append({"version": 2, "source": r["source"], "prompt": prompt,
+                        "target": EngineResolver().resolve(prompt).text})
+    assert all(re.search(r"hp \d+ [-+]", rec["target"]) for rec in records if " hp " in rec["target"].split("tick ")[0])
+    assert all(block(rec["target"]) == block(r["target"]) for rec, r in zip(records, fresh, strict=True))
+    path = tmp_path / "v2.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    vetted = read_examples([path])
+    assert vetted.converted == 30
+    assert [(e.prompt, e.target) for e in vetted.kept] == [(r["prompt"], r["target"]) for r in fresh]
