@@ -19,7 +19,7 @@ play: $(STAMP)
 	$(VENV)/bin/pico-rogue play
 
 test: $(STAMP)
-	$(PY) -m ruff check game model tests
+	$(PY) -m ruff check cli game model tests
 	$(PY) -m pytest -q
 
 clean:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from .tokenizer import N_ARGS, N_ROLES, N_SEGMENTS
+from model.tokenizer import N_ARGS, N_ROLES, N_SEGMENTS
 
 # Largest sizes a config may declare (see the module docstring).
 CAPS = {"vocab_size": 65_536, "n_layer": 64, "n_head": 64, "d_model": 4096, "d_ff": 16_384, "max_len": 8192,

@@ -35,7 +35,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .tokenizer import Structure, Tokenizer
+from model.tokenizer import Structure, Tokenizer
 
 Grammar = Generator[frozenset[int], int, None]
 BATCH = 64  # prompts a batch step feeds together

@@ -14,11 +14,10 @@ rules; a wrong guess costs nothing but its place in one pass.
 
 from __future__ import annotations
 
-from game.content import Content, default
-from game.encounter import Combatant
-from game.template import Prompt
-
-from .tokenizer import Tokenizer, width_after
+from game.combat.content import Content, default
+from game.combat.encounter import Combatant
+from game.combat.template import Prompt
+from model.tokenizer import Tokenizer, width_after
 
 HOLE = None  # a token only the network can fill
 MOST = 64  # tokens in one draft: a verifying pass costs more the longer it is

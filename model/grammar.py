@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from game import schema
-from game.encounter import END, LABELS, Combatant
-from game.schema import Each, Flag, Line, Lit, Num, Slash, Terms, Word
-from game.template import Prompt
-
-from .tokenizer import Tokenizer, width_after
+from game.combat import schema
+from game.combat.encounter import END, LABELS, Combatant
+from game.combat.schema import Each, Flag, Line, Lit, Num, Slash, Terms, Word
+from game.combat.template import Prompt
+from model.tokenizer import Tokenizer, width_after
 
 Choice = Generator[frozenset[int], int, bool]
 

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from game import schema
-from game.content import Content, default
-from game.encounter import HERO
-from game.rules import IllegalAction, check_action
-from game.template import VERSION, Prompt, TemplateError, parse_prompt, serialize_prompt
-
-from .grammar import longest
-from .tokenizer import Tokenizer
+from game.combat import schema
+from game.combat.content import Content, default
+from game.combat.encounter import HERO
+from game.combat.rules import IllegalAction, check_action
+from game.combat.template import VERSION, Prompt, TemplateError, parse_prompt, serialize_prompt
+from model.grammar import longest
+from model.tokenizer import Tokenizer
 
 # The template's ranges (game/schema.py): what the guard allows when the weights carry none.
 TEMPLATE_RANGES: dict[str, tuple[int, int]] = {n.name: (n.lo, n.hi) for n in schema.PROMPT_NUMBERS.values()}

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config
+from model.config import Config
 
 # GELU(x) = x * Phi(x), Phi read from a table at x = -REACH + k / STEPS with linear interpolation
 _STEPS = 1024

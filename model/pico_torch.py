@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .network import Config, PicoModel
+from model.network import Config, PicoModel
 
 
 def configure(threads: int = 1) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import weights
-from .errors import UsageError
+from model import weights
+from model.errors import UsageError
 
 GROUP = 64
 

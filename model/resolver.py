@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from game.content import Content, default
-from game.resolver import Resolution, check_target
-from game.template import Prompt
-
-from . import weights
-from .decode import Decoded, Drafter, decode_one
-from .draft import Drafter as TemplateDrafter
-from .errors import UsageError
-from .grammar import target_grammar
-from .guard import Guard, Refusal
+from game.combat.content import Content, default
+from game.combat.resolver import Resolution, check_target
+from game.combat.template import Prompt
+from model import weights
+from model.decode import Decoded, Drafter, decode_one
+from model.draft import Drafter as TemplateDrafter
+from model.errors import UsageError
+from model.grammar import target_grammar
+from model.guard import Guard, Refusal
 
 RUNTIMES = ("numpy", "torch")
 
@@ -70,12 +69,12 @@ class ModelResolver:
 def network(w: weights.Weights, runtime: str = "numpy", threads: int = 1):
     """The network step of `runtime` for weights `w`."""
     if runtime == "numpy":
-        from .pico_numpy import NumpyPico
+        from model.pico_numpy import NumpyPico
 
         return NumpyPico(w.tensors, w.config)
     if runtime == "torch":
         try:
-            from .pico_torch import TorchPico, configure
+            from model.pico_torch import TorchPico, configure
         except ImportError as exc:
             raise UsageError(f"--runtime torch needs torch, which is not installed ({exc}): "
                              "pip install 'pico-rogue[train]'") from None

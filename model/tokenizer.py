@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 
-from game import schema
-from game.content import Content, default
-from game.encounter import END, HERO_KIND, LABELS, RESULTS
-from game.template import VERSION
+from game.combat import schema
+from game.combat.content import Content, default
+from game.combat.encounter import END, HERO_KIND, LABELS, RESULTS
+from game.combat.template import VERSION
 
 PAD, UNK, SEP, EOS = "<pad>", "<unk>", "<sep>", "<eos>"
 SPECIALS = (PAD, UNK, SEP, EOS)

@@ -32,11 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from game.template import VERSION
-
-from .config import Config, ConfigError
-from .errors import ModelError
-from .tokenizer import N_ARGS, N_ROLES, N_SEGMENTS, Tokenizer
+from game.combat.template import VERSION
+from model.config import Config, ConfigError
+from model.errors import ModelError
+from model.tokenizer import N_ARGS, N_ROLES, N_SEGMENTS, Tokenizer
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED = ASSETS / "pico.safetensors"
@@ -257,7 +256,7 @@ def load(path: Path | None = None):
     and checking. Playing reads the arrays (`read`) and needs no torch."""
     import torch
 
-    from .network import PicoModel
+    from model.network import PicoModel
 
     w = read(path)
     model = PicoModel(w.config)

@@ -16,8 +16,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from hypothesis import strategies as st  # noqa: E402
 
-from game.content import default
-from game.encounter import (
+from game.combat.content import default
+from game.combat.encounter import (
     HERO,
     HERO_KIND,
     MAX_ATK,
@@ -35,7 +35,7 @@ from game.encounter import (
     Rolls,
     Status,
 )
-from game.rules import legal_actions
+from game.combat.rules import legal_actions
 
 CONTENT = default()
 

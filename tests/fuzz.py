@@ -36,18 +36,20 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from game import content as content_module  # noqa: E402
-from game import records, replay, roster  # noqa: E402
-from game.battle import Battle  # noqa: E402
-from game.cli import _answer  # noqa: E402
-from game.content import ContentError  # noqa: E402
-from game.generate import transitions  # noqa: E402
-from game.resolver import EngineResolver  # noqa: E402
-from game.rules import IllegalAction  # noqa: E402
-from game.run import DIRECTIONS, Run  # noqa: E402
-from game.screens.dungeon import MapState, RunState, render_map  # noqa: E402
-from game.tactics import hero_action  # noqa: E402
-from model.examples import vet  # noqa: E402 - not model.data: that imports torch
+from cli import _answer  # noqa: E402
+from game.combat import content as content_module  # noqa: E402
+from game.combat.content import ContentError  # noqa: E402
+from game.combat.resolver import EngineResolver  # noqa: E402
+from game.combat.rules import IllegalAction  # noqa: E402
+from game.records import formats as records  # noqa: E402
+from game.ui import replay  # noqa: E402
+from game.ui.screens.dungeon import MapState, RunState, render_map  # noqa: E402
+from game.world import roster  # noqa: E402
+from game.world.battle import Battle  # noqa: E402
+from game.world.generate import transitions  # noqa: E402
+from game.world.run import DIRECTIONS, Run  # noqa: E402
+from game.world.tactics import hero_action  # noqa: E402
+from model.training.examples import vet  # noqa: E402 - not model.training.data: that imports torch
 
 # values that break parsers and checks: huge and odd numbers, wrong types,
 # deep nesting, control characters, markup, invalid UTF-8 (as bytes)

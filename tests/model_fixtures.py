@@ -29,7 +29,7 @@ class Trained:
 
 def tiny_recipe(**changes):
     """The quick preset made cheaper still (for checkpoint and data tests)."""
-    from model.recipe import PRESETS
+    from model.training.recipe import PRESETS
 
     small = {"n_layer": 1, "n_head": 2, "d_model": 32, "d_ff": 64, "batch": 4, "warmup": 2, "eval_every": 2}
     return PRESETS["quick"].but(**{**small, **changes})
@@ -56,8 +56,8 @@ def numpy_net(model):
 
 def fresh_records(n: int, seed: int, monsters: int | None = None) -> list[dict]:
     """`n` generated transitions, optionally only those with that many monsters."""
-    from game.generate import transitions
-    from game.template import parse_prompt
+    from game.combat.template import parse_prompt
+    from game.world.generate import transitions
 
     if monsters is None:
         return list(transitions(n, seed))
@@ -84,8 +84,8 @@ def one_thread():
 def tiny_model(tmp_path_factory) -> Trained:
     import torch
 
-    from model.recipe import PRESETS
-    from model.train import train
+    from model.training.recipe import PRESETS
+    from model.training.train import train
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)

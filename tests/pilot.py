@@ -3,11 +3,11 @@ throwaway saves folder, and the waits and walks a player would make."""
 
 from __future__ import annotations
 
-from game.app import PicoRogueApp
-from game.model_side import model_side
-from game.resolver import EngineResolver
-from game.screens.battle import BattleScreen
-from game.screens.widgets import Banner
+from game.combat.resolver import EngineResolver
+from game.ui.app import PicoRogueApp
+from game.ui.screens.battle import BattleScreen
+from game.ui.screens.widgets import Banner
+from game.world.model_side import model_side
 
 SIZE = (140, 45)
 KEYS = {(1, 0): "l", (-1, 0): "h", (0, -1): "k", (0, 1): "j", (-1, -1): "y", (1, -1): "u", (-1, 1): "b", (1, 1): "n"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game import records  # noqa: E402
+from game.records import formats as records  # noqa: E402
 
 
 def main() -> None:

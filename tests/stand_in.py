@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from game.model_side import ModelSide, model_side
-from game.resolver import EngineResolver, Resolution
-from game.template import parse_prompt, parse_target, serialize_target
+from game.combat.resolver import EngineResolver, Resolution
+from game.combat.template import parse_prompt, parse_target, serialize_target
+from game.world.model_side import ModelSide, model_side
 
 WRONG_TURN = 2
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pilot import SIZE, banner, bump_a_monster, fight_to_the_end, make_app, settle
 
-from game.model_side import ModelSide
-from game.records import find_run
-from game.screens.battle import BattleScreen
-from game.screens.dungeon import DungeonScreen
-from game.screens.end import ContinueScreen, GameOverScreen
-from game.screens.help import HelpScreen
+from game.records.formats import find_run
+from game.ui.screens.battle import BattleScreen
+from game.ui.screens.dungeon import DungeonScreen
+from game.ui.screens.end import ContinueScreen, GameOverScreen
+from game.ui.screens.help import HelpScreen
+from game.world.model_side import ModelSide
 
 
 def suspended(folder):
@@ -169,8 +169,8 @@ async def test_death_shows_game_over_and_new_run(tmp_path):
 
 
 async def test_a_played_battle_replays(tmp_path):
-    from game import records
-    from game.replay import ReplayApp
+    from game.records import formats as records
+    from game.ui.replay import ReplayApp
 
     app = make_app(tmp_path, seed=5)
     async with app.run_test(size=SIZE) as pilot:

@@ -7,12 +7,13 @@ import random
 
 from test_app import SIZE, bump_a_monster, make_app, settle
 
-from game import fight, records
-from game.encounter import Status
-from game.screens.battle import BattleScreen
-from game.screens.dungeon import DungeonScreen
-from game.screens.end import GameOverScreen
-from game.screens.inventory import InventoryScreen
+from game.combat.encounter import Status
+from game.records import formats as records
+from game.ui.screens.battle import BattleScreen
+from game.ui.screens.dungeon import DungeonScreen
+from game.ui.screens.end import GameOverScreen
+from game.ui.screens.inventory import InventoryScreen
+from game.world import fight
 
 
 async def test_explore_and_the_stairs_key(tmp_path):
@@ -75,7 +76,7 @@ async def test_fleeing_a_battle(tmp_path):
 
 
 async def test_death_writes_the_morgue_and_the_high_score(tmp_path):
-    from game import morgue
+    from game.records import morgue
 
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

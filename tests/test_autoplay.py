@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from game import autoplay
-from game.cli import main
-from game.resolver import EngineResolver, Resolution
+from cli import main
+from game.combat.resolver import EngineResolver, Resolution
+from game.world import autoplay
 
 
 class LateByOne:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from game import roster
-from game.battle import ENGINE, MODEL, Battle
-from game.encounter import HERO, Action
-from game.narration import narrate
-from game.resolver import EngineResolver, Resolution
-from game.rules import IllegalAction
-from game.template import VERSION, block
+from game.combat.encounter import HERO, Action
+from game.combat.narration import narrate
+from game.combat.resolver import EngineResolver, Resolution
+from game.combat.rules import IllegalAction
+from game.combat.template import VERSION, block
+from game.world import roster
+from game.world.battle import ENGINE, MODEL, Battle
 
 
 class Liar:
@@ -145,15 +145,15 @@ def test_narration_reads_like_a_log():
 
 
 def _engine_step(encounter):
-    from game.encounter import Rolls
-    from game.rules import resolve
+    from game.combat.encounter import Rolls
+    from game.combat.rules import resolve
 
     return resolve(encounter, Action("ignite", "m1"), Rolls(10, 2))
 
 
 def test_monster_ignites_you_reads_well():
-    from game.encounter import Rolls
-    from game.rules import resolve
+    from game.combat.encounter import Rolls
+    from game.combat.rules import resolve
 
     enc = roster.encounter(roster.hero_at(1), ["goblin"])
     _, enc = resolve(enc, Action("strike", "m1"), Rolls(2, 1))  # the hero misses
@@ -180,7 +180,7 @@ BUNDLED = __import__("pathlib").Path(__file__).resolve().parent.parent / "assets
 @pytest.mark.slow
 @pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled weights yet")
 def test_the_real_model_plays_beside_the_rules():
-    from game.model_side import load_model
+    from game.world.model_side import load_model
 
     side = load_model()
     assert side.ready, side.detail
@@ -192,7 +192,7 @@ def test_the_real_model_plays_beside_the_rules():
 
 
 def test_missing_model_is_unavailable_not_a_crash(tmp_path):
-    from game.model_side import load_model
+    from game.world.model_side import load_model
 
     side = load_model(tmp_path / "nope.safetensors")
     assert not side.ready and side.status == "unavailable" and side.detail

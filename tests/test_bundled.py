@@ -10,8 +10,8 @@ import json
 import pytest
 from golden.make_golden import GOLDEN, PROMPTS, output_ids
 
-from game.template import VERSION
-from model.evaluate import fresh, predict, score
+from game.combat.template import VERSION
+from model.evaluation.evaluate import fresh, predict, score
 from model.resolver import load_resolver
 from model.weights import BUNDLED, config_path
 

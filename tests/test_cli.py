@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from game.cli import main
-from game.template import VERSION
+from cli import main
+from game.combat.template import VERSION
 
 BIN = Path(sys.executable).parent / "pico-rogue"
-CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "game.cli"]
+CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "cli"]
 
 
 def _generate(capsys, *args: str) -> list[dict]:

@@ -6,9 +6,9 @@ import io
 
 from rich.console import Console
 
-from game.generate import transitions
-from game.screens.compare import render_target
-from game.template import parse_target
+from game.combat.template import parse_target
+from game.ui.screens.compare import render_target
+from game.world.generate import transitions
 
 
 def drawn(target: str, width: int) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from game.content import ASSETS, ContentError, default, load
+from game.combat.content import ASSETS, ContentError, default, load
 
 ACTIONS = ("strike", "poison_strike", "ignite", "heal", "guard")
 STATUSES = ("poison", "burn", "regen", "guard", "stun")

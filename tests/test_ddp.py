@@ -14,7 +14,7 @@ from model.weights import load
 def test_two_cpu_processes_train_under_torchrun(tmp_path):
     out = tmp_path / "d.safetensors"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
-           "-m", "game.cli", "train", "--preset", "quick", "--steps", "4", "--out", str(out), "--quiet"]
+           "-m", "cli", "train", "--preset", "quick", "--steps", "4", "--out", str(out), "--quiet"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]

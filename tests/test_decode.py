@@ -9,10 +9,10 @@ import random
 import pytest
 from model_fixtures import fresh_records, numpy_net, untrained
 
-from game.content import default
-from game.encounter import LABELS, RESULTS
-from game.resolver import check_target
-from game.template import parse_prompt, parse_target
+from game.combat.content import default
+from game.combat.encounter import LABELS, RESULTS
+from game.combat.resolver import check_target
+from game.combat.template import parse_prompt, parse_target
 from model.decode import decode_one
 from model.grammar import target_grammar
 from model.tokenizer import FIRST_COMBATANT, OUTCOME, WORK, Structure, Tokenizer
@@ -212,8 +212,8 @@ def test_a_draft_stops_at_the_models_context():
 
 
 def test_a_resolver_with_a_drafter_answers_the_same_in_fewer_calls():
-    from game.resolver import EngineResolver
-    from game.template import serialize_prompt
+    from game.combat.resolver import EngineResolver
+    from game.combat.template import serialize_prompt
     from model.resolver import load_resolver
 
     resolver = load_resolver()

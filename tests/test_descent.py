@@ -8,13 +8,13 @@ import random
 
 import pytest
 
-from game import dungeon, fight, roster
-from game.battle import Battle
-from game.content import default
-from game.dungeon import Item, Monster
-from game.encounter import HERO, Action, Status
-from game.resolver import EngineResolver
-from game.run import LOST_TRAIL, Fight, Run, cause_of_death
+from game.combat.content import default
+from game.combat.encounter import HERO, Action, Status
+from game.combat.resolver import EngineResolver
+from game.world import dungeon, fight, roster
+from game.world.battle import Battle
+from game.world.dungeon import Item, Monster
+from game.world.run import LOST_TRAIL, Fight, Run, cause_of_death
 
 
 def quiet_run(seed: int = 3) -> Run:

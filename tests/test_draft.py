@@ -8,8 +8,8 @@ import statistics
 
 from model_fixtures import fresh_records
 
-from game.content import default
-from game.template import parse_prompt
+from game.combat.content import default
+from game.combat.template import parse_prompt
 from model.draft import Drafter
 from model.grammar import target_grammar
 from model.tokenizer import Tokenizer

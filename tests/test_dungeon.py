@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from game import dungeon
-from game.content import default
-from game.model_side import model_side
-from game.records import find_run
-from game.resolver import EngineResolver
-from game.run import Run, RunError, forget, suspend
+from game.combat.content import default
+from game.combat.resolver import EngineResolver
+from game.records.formats import find_run
+from game.world import dungeon
+from game.world.model_side import model_side
+from game.world.run import Run, RunError, forget, suspend
 
 
 def suspended(folder):

@@ -8,12 +8,12 @@ from collections import defaultdict
 
 import pytest
 
-from game import autoplay, fight, generate, roster, selfplay
-from game.content import default
-from game.encounter import HERO, Action
-from game.model_side import ModelSide
-from game.run import Fight, Run
-from game.template import parse_prompt
+from game.combat.content import default
+from game.combat.encounter import HERO, Action
+from game.combat.template import parse_prompt
+from game.world import autoplay, fight, generate, roster, selfplay
+from game.world.model_side import ModelSide
+from game.world.run import Fight, Run
 
 
 def test_monsters_are_grown_for_the_floor_in_every_set_up():

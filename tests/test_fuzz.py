@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game import records
-from game.cli import _answer
-from game.resolver import EngineResolver
+from cli import _answer
+from game.combat.resolver import EngineResolver
+from game.records import formats as records
 
 FUZZ = Path(__file__).with_name("fuzz.py")
 
@@ -86,6 +86,6 @@ def test_any_value_in_any_field_of_a_save_loads_or_is_refused_naming_it(tmp_path
 
     from rich.console import Console
 
-    from game import replay
+    from game.ui import replay
 
     replay.plain(save, None, Console(file=StringIO(), width=100))

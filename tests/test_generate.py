@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from game.content import default
-from game.generate import RECORD_VERSION, step, transitions
-from game.resolver import EngineResolver
-from game.template import parse_prompt, parse_target, serialize_target
+from game.combat.content import default
+from game.combat.resolver import EngineResolver
+from game.combat.template import parse_prompt, parse_target, serialize_target
+from game.world.generate import RECORD_VERSION, step, transitions
 
 N = 3000
 

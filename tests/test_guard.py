@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from game.content import default
-from game.generate import transitions
-from game.template import TemplateError, parse_prompt
+from game.combat.content import default
+from game.combat.template import TemplateError, parse_prompt
+from game.world.generate import transitions
 from model.config import Config
+from model.evaluation.perturb import families
 from model.guard import KINDS, TEMPLATE_RANGES, Guard, Refusal, observed_ranges
-from model.perturb import families
 from model.tokenizer import Tokenizer, template_words
 from model.weights import BUNDLED, config_path
 

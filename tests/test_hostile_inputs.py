@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from game import records, roster
-from game.battle import Battle
-from game.encounter import Action
-from game.generate import transitions
-from game.resolver import EngineResolver
+from game.combat.encounter import Action
+from game.combat.resolver import EngineResolver
+from game.records import formats as records
+from game.world import roster
+from game.world.battle import Battle
+from game.world.generate import transitions
 
 BIN = Path(sys.executable).parent / "pico-rogue"
-CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "game.cli"]
+CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "cli"]
 PEAK_MB = 300
 
 
@@ -49,7 +50,7 @@ def cli(*args: str, stdin: bytes | str | None = None, timeout: float = 120, env:
 
 def in_process(capsys, *args: str) -> tuple[int, str]:
     """The command line run in this process (cheaper than a new one that imports torch again)."""
-    from game.cli import main
+    from cli import main
 
     try:
         code = main(list(args))
@@ -225,7 +226,7 @@ def _summary_of_poison(err: str, data: Path) -> None:
 
 
 def test_eval_data_refuses_garbage_and_eos_targets_and_reports_what_it_kept(tmp_path, capsys, tiny_model, one_thread):
-    from game.cli import main
+    from cli import main
 
     data = _poisoned(tmp_path)
     code = main(["eval", "--data", str(data), "--battles", "0", "--json", "--weights", str(tiny_model.path)])
@@ -254,7 +255,7 @@ def test_train_data_of_nothing_but_garbage_is_one_clear_line(tmp_path, capsys):
 
 
 def test_battle_saves_of_another_version_are_skipped_with_a_reason(tmp_path, capsys):
-    from model.data import read_examples
+    from model.training.data import read_examples
 
     a_save(tmp_path)
     other = a_save(tmp_path, version=2)
@@ -368,7 +369,7 @@ DAMAGED_RUNS = {
 
 
 def _run_file(folder: Path, change) -> Path:
-    from game.run import Run, suspend
+    from game.world.run import Run, suspend
 
     run = Run.new(5)
     path = suspend(run, folder)
@@ -394,9 +395,9 @@ def test_run_json_that_is_a_link_to_dev_zero_is_kept_aside(tmp_path):
 
 
 async def test_the_game_starts_anew_and_says_where_the_damaged_run_is(tmp_path):
-    from game.app import PicoRogueApp
-    from game.model_side import model_side
-    from game.screens.dungeon import DungeonScreen
+    from game.ui.app import PicoRogueApp
+    from game.ui.screens.dungeon import DungeonScreen
+    from game.world.model_side import model_side
 
     path = _run_file(tmp_path, lambda d: d["floor"].update(tiles=[]))  # an IndexError in see_from, once
     side = model_side(EngineResolver())

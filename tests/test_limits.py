@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from game import atomic, limits
-from game.inert import inert
+from game.combat import limits
+from game.combat.inert import inert
+from game.records import atomic
 
 
 def test_only_regular_files_within_their_cap_are_read(tmp_path):

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from model_fixtures import fresh_records
 
-from game.cli import main
-from game.content import default
-from game.template import VERSION, parse_target
+from cli import main
+from game.combat.content import default
+from game.combat.template import VERSION, parse_target
 from model.resolver import load_resolver
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 BIN = Path(sys.executable).parent / "pico-rogue"
-CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "game.cli"]
+CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "cli"]
 
 
 def _run(capsys, monkeypatch, argv: list[str], stdin: str = "") -> tuple[int, str, str]:
@@ -74,7 +74,7 @@ def test_eval_json(tiny_model, capsys, monkeypatch):
 
 
 def test_bench_json(tiny_model, capsys, monkeypatch):
-    from model import bench
+    from model.evaluation import bench
 
     monkeypatch.setattr(bench, "COLD_RUNS", 1)
     code, out, err = _run(capsys, monkeypatch, ["bench", "--json", "--n", "10", "--weights", str(tiny_model.path)])

@@ -8,8 +8,10 @@ import json
 import pytest
 from test_autoplay import LateByOne
 
-from game import autoplay, morgue, records
-from game.cli import main
+from cli import main
+from game.records import formats as records
+from game.records import morgue
+from game.world import autoplay
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +114,8 @@ def test_selfplay_runs_write_their_battles_and_records(tmp_path):
 
 
 async def test_the_run_viewer_opens_at_a_divergence_and_crosses_battles(played):
-    from game.replay import differs
-    from game.runs import RunReplayApp, battles_of
+    from game.ui.replay import differs
+    from game.ui.runs import RunReplayApp, battles_of
 
     _, _, run, path = played
     _, rec = morgue.load(path)

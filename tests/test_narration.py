@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from game import roster
-from game.encounter import HERO, Action, Rolls, Status
-from game.narration import differences, divergence_words, narrate, verdict
-from game.rules import resolve
-from game.template import Target, serialize_prompt, serialize_target
+from game.combat.encounter import HERO, Action, Rolls, Status
+from game.combat.narration import differences, divergence_words, narrate, verdict
+from game.combat.rules import resolve
+from game.combat.template import Target, serialize_prompt, serialize_target
+from game.world import roster
 
 
 def regenerating_troll():

@@ -8,8 +8,8 @@ import pytest
 import torch
 from model_fixtures import fresh_records, untrained
 
-from game.content import default
-from game.template import parse_prompt
+from game.combat.content import default
+from game.combat.template import parse_prompt
 from model.decode import Uncached, decode_batch, decode_one
 from model.grammar import target_grammar
 from model.network import Cache

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from game import cli
-from game.content import default
-from game.template import TemplateError, parse_prompt
+import cli
+from game.combat.content import default
+from game.combat.template import TemplateError, parse_prompt
 from model import weights
+from model.evaluation.perturb import families, scoring
 from model.guard import Guard
 from model.network import Config, PicoModel
-from model.perturb import families, scoring
 from model.tokenizer import Tokenizer
 
 CONTENT = default()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from model_fixtures import fresh_records
 
-from game.cli import main
+from cli import main
 from model import weights
 from model.errors import UsageError
 from model.quantize import int8_groups, quantize

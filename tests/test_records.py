@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from game import records, roster
-from game.battle import Battle
-from game.encounter import Action
-from game.resolver import EngineResolver
-from game.template import VERSION, parse_prompt, parse_target
+from game.combat.encounter import Action
+from game.combat.resolver import EngineResolver
+from game.combat.template import VERSION, parse_prompt, parse_target
+from game.records import formats as records
+from game.world import roster
+from game.world.battle import Battle
 
 
 def finished_battle() -> Battle:
@@ -72,7 +73,7 @@ def test_missing_file(tmp_path):
 
 
 def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
-    from game import atomic
+    from game.records import atomic
 
     def boom(*a, **k):
         raise OSError("disk full")

@@ -7,10 +7,11 @@ import json
 from rich.console import Console
 from test_battle import Liar, fight, play_out
 
-from game import records, replay
-from game.cli import main
-from game.resolver import EngineResolver
-from game.template import block
+from cli import main
+from game.combat.resolver import EngineResolver
+from game.combat.template import block
+from game.records import formats as records
+from game.ui import replay
 
 
 def saved(tmp_path, model=None, trust=False):

@@ -6,10 +6,10 @@ import pytest
 from conftest import CONTENT, turns
 from hypothesis import given, settings
 
-from game.encounter import END, HERO, MAX_MP, MAX_TURN, MAX_TURNS, Action, Encounter, Rolls
-from game.resolver import EngineResolver
-from game.rules import IllegalAction, check_action, legal_actions, resolve
-from game.template import Target, parse_prompt, serialize_prompt, serialize_target
+from game.combat.encounter import END, HERO, MAX_MP, MAX_TURN, MAX_TURNS, Action, Encounter, Rolls
+from game.combat.resolver import EngineResolver
+from game.combat.rules import IllegalAction, check_action, legal_actions, resolve
+from game.combat.template import Target, parse_prompt, serialize_prompt, serialize_target
 
 INVARIANTS = settings(max_examples=200, deadline=None)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from game import records
+from game.records import formats as records
 
 WRITER = Path(__file__).with_name("save_writer.py")
 

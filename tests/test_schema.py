@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from model_fixtures import fresh_records
 
-from game import schema
-from game.content import ASSETS, ContentError, load
-from game.template import parse_target
+from game.combat import schema
+from game.combat.content import ASSETS, ContentError, load
+from game.combat.template import parse_target
 from model.guard import TEMPLATE_RANGES
 from model.tokenizer import Tokenizer, width_after
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from pilot import SIZE, banner, bump_a_monster, make_app, settle
 from stand_in import stand_in
 
-from game.battle import MODEL
-from game.encounter import Status
-from game.model_side import ModelSide
-from game.records import find_run
-from game.screens.battle import BattleScreen
-from game.screens.divergence import DivergenceScreen
-from game.screens.dungeon import DungeonScreen
-from game.screens.widgets import MessageLog
+from game.combat.encounter import Status
+from game.records.formats import find_run
+from game.ui.screens.battle import BattleScreen
+from game.ui.screens.divergence import DivergenceScreen
+from game.ui.screens.dungeon import DungeonScreen
+from game.ui.screens.widgets import MessageLog
+from game.world.battle import MODEL
+from game.world.model_side import ModelSide
 
 
 def suspended(folder):
@@ -208,7 +208,7 @@ def visible(app) -> str:
 
 
 async def test_at_80x24_every_combatant_and_action_is_on_screen(tmp_path):
-    from game import roster
+    from game.world import roster
 
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -246,7 +246,7 @@ async def test_q_on_a_divergence_saves_and_quits(tmp_path):
 def test_every_help_line_fits_an_80_column_terminal():
     from rich.text import Text
 
-    from game.screens.help import HELP
+    from game.ui.screens.help import HELP
 
     assert max(len(line) for line in Text.from_markup(HELP).plain.splitlines()) <= 72
 

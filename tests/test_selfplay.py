@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from game import records, selfplay
-from game.cli import main
-from game.model_side import ModelSide, model_side
-from game.resolver import EngineResolver
+from cli import main
+from game.combat.resolver import EngineResolver
+from game.records import formats as records
+from game.world import selfplay
+from game.world.model_side import ModelSide, model_side
 
 
 def test_selfplay_writes_battles(tmp_path, capsys):

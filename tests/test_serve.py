@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from game.run import Run
+from game.world.run import Run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -53,7 +53,7 @@ def test_the_game_plays_in_a_browser(tmp_path):
     from selenium.webdriver.common.by import By
 
     port, saves = free_port(), tmp_path / "saves"
-    command = [sys.executable, "-m", "game.cli", "serve", "--port", str(port), "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--host", "127.0.0.1",
                "--saves", str(saves), "--seed", "3"]
     server = subprocess.Popen(command,
                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -14,8 +14,8 @@ import pytest
 from pilot import bump_a_monster, make_app, settle
 from stand_in import stand_in
 
-from game.screens.battle import BattleScreen
-from game.screens.divergence import DivergenceScreen
+from game.ui.screens.battle import BattleScreen
+from game.ui.screens.divergence import DivergenceScreen
 
 SIZES = [(80, 24), (120, 40), (160, 50)]
 IDS = ["80x24", "120x40", "160x50"]

@@ -12,11 +12,11 @@ from conftest import outcomes, prompts, turns
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import game.template as template_module
-from game.encounter import LABELS, Encounter
-from game.resolver import EngineResolver
-from game.rules import resolve
-from game.template import (
+from game.combat import template as template_module
+from game.combat.encounter import LABELS, Encounter
+from game.combat.resolver import EngineResolver
+from game.combat.rules import resolve
+from game.combat.template import (
     VERSION,
     Row,
     Target,
@@ -329,7 +329,7 @@ def test_the_examples_in_the_field_legend_are_what_the_engine_says():
 
 
 def test_the_field_legend_lists_every_ability_and_status():
-    from game.content import default
+    from game.combat.content import default
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "template.md").read_text()
     c = default()

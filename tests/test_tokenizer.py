@@ -9,8 +9,8 @@ from conftest import CONTENT, prompts
 from hypothesis import given, settings
 from model_fixtures import fresh_records
 
-from game.encounter import LABELS
-from game.template import serialize_prompt
+from game.combat.encounter import LABELS
+from game.combat.template import serialize_prompt
 from model.tokenizer import BLOCK, EOS, FIRST_COMBATANT, HEAD, OUTCOME, PROMPT, UNK, WORK, WORK_ROLES, Structure, Tokenizer
 
 TOK = Tokenizer.for_content()

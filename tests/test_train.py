@@ -16,15 +16,16 @@ import pytest
 import torch
 from model_fixtures import TINY_STEPS, fresh_records, tiny_recipe, untrained
 
-from game import records, roster
-from game.battle import Battle
-from game.cli import main
-from game.encounter import Action
-from game.resolver import EngineResolver
-from game.template import VERSION
-from model.data import BatchStream, loader, mixed_stream, saved_pairs
+from cli import main
+from game.combat.encounter import Action
+from game.combat.resolver import EngineResolver
+from game.combat.template import VERSION
+from game.records import formats as records
+from game.world import roster
+from game.world.battle import Battle
 from model.tokenizer import Tokenizer
-from model.train import exact_match, held_out, train
+from model.training.data import BatchStream, loader, mixed_stream, saved_pairs
+from model.training.train import exact_match, held_out, train
 from model.weights import load, read_tensors
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -107,7 +108,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):
 def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
     import os
 
-    from model.train import Terminated
+    from model.training.train import Terminated
 
     out = tmp_path / "t.safetensors"
     first_checkpoint = out.with_name("t-ckpt.json")
@@ -132,8 +133,8 @@ def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
 
 
 def test_checkpoint_files_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
-    from game import atomic
-    from model.train import save_checkpoint
+    from game.records import atomic
+    from model.training.train import save_checkpoint
 
     out = tmp_path / "c.safetensors"
     recipe = tiny_recipe(steps=2)
@@ -274,8 +275,8 @@ def test_set_changes_recipe_fields_and_refuses_unknown_ones(tmp_path, capsys):
 
 
 def test_the_schedule_decays_by_the_time_budget_when_it_ends_first():
-    from model.recipe import PRESETS
-    from model.train import lr_at
+    from model.training.recipe import PRESETS
+    from model.training.train import lr_at
 
     r = PRESETS["bundled"]
     assert lr_at(0, r) < lr_at(r.warmup, r) == pytest.approx(r.lr)
@@ -286,7 +287,7 @@ def test_the_schedule_decays_by_the_time_budget_when_it_ends_first():
 
 
 def test_focus_gives_the_named_actions_their_share():
-    from model.data import action_of
+    from model.training.data import action_of
 
     stream = mixed_stream(4, [], 0.0, focus=frozenset({"heal"}), focus_share=0.5)
     actions = [action_of(next(stream)[0]) for _ in range(400)]
@@ -302,7 +303,7 @@ def test_an_unknown_focus_action_is_one_clear_line(tmp_path, capsys):
 
 def test_the_weights_carry_the_ranges_of_their_training_distribution(tiny_model):
     from model.guard import TEMPLATE_RANGES
-    from model.train import trained_ranges
+    from model.training.train import trained_ranges
 
     ranges = tiny_model.meta["ranges"]
     assert set(ranges) == set(TEMPLATE_RANGES)
@@ -314,7 +315,7 @@ def test_the_weights_carry_the_ranges_of_their_training_distribution(tiny_model)
 
 
 def test_a_staged_preset_trains_each_stage_from_the_last_and_reuses_finished_ones(tmp_path, monkeypatch, capsys):
-    import model.train as training
+    from model.training import train as training
 
     monkeypatch.setitem(training.PRESETS, "t1", tiny_recipe(name="t1", steps=3))
     monkeypatch.setitem(training.PRESETS, "t2", tiny_recipe(name="t2", steps=2, wide_share=0.5))

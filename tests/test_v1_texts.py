@@ -12,9 +12,9 @@ from pathlib import Path
 
 from model_fixtures import fresh_records
 
-from game.resolver import EngineResolver
-from game.template import VERSION, block, current, parse_prompt
-from model.examples import DISAGREES, read_examples
+from game.combat.resolver import EngineResolver
+from game.combat.template import VERSION, block, current, parse_prompt
+from model.training.examples import DISAGREES, read_examples
 
 
 def _v1(record: dict) -> dict:

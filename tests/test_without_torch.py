@@ -46,7 +46,7 @@ def test_resolve_model_answers_without_torch(no_torch):
 
     records = fresh_records(3, seed=71)
     stdin = "".join(json.dumps({"prompt": r["prompt"]}) + "\n" for r in records)
-    done = run(no_torch, "-m", "game.cli", "resolve", "--model", stdin=stdin)
+    done = run(no_torch, "-m", "cli", "resolve", "--model", stdin=stdin)
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     resolver = load_resolver()
@@ -55,19 +55,19 @@ def test_resolve_model_answers_without_torch(no_torch):
 
 
 def test_asking_for_the_torch_runtime_without_torch_is_one_line(no_torch):
-    done = run(no_torch, "-m", "game.cli", "resolve", "--model", "--runtime", "torch", stdin="")
+    done = run(no_torch, "-m", "cli", "resolve", "--model", "--runtime", "torch", stdin="")
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "pico-rogue[train]" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_selfplay_replay_rerun_and_eval_run_without_torch(no_torch, tmp_path):
-    done = run(no_torch, "-m", "game.cli", "selfplay", "--battles", "1", "--seed", "5", "--saves", str(tmp_path))
+    done = run(no_torch, "-m", "cli", "selfplay", "--battles", "1", "--seed", "5", "--saves", str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "turns agree" in done.stdout
     (save,) = tmp_path.glob("*.json")
-    done = run(no_torch, "-m", "game.cli", "replay", str(save), "--rerun", "--plain")
+    done = run(no_torch, "-m", "cli", "replay", str(save), "--rerun", "--plain")
     assert done.returncode == 0, done.stderr
-    done = run(no_torch, "-m", "game.cli", "eval", "--json", "--n", "20", "--battles", "1")
+    done = run(no_torch, "-m", "cli", "eval", "--json", "--n", "20", "--battles", "1")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["valid"] == 1.0
 
@@ -75,8 +75,8 @@ def test_selfplay_replay_rerun_and_eval_run_without_torch(no_torch, tmp_path):
 PLAY = textwrap.dedent("""
     import asyncio, sys
     from pilot import SIZE, bump_a_monster, fight_to_the_end, settle
-    from game.app import PicoRogueApp
-    from game.model_side import load_model
+    from game.ui.app import PicoRogueApp
+    from game.world.model_side import load_model
 
     async def main():
         app = PicoRogueApp(seed=3, saves=sys.argv[1], model_loader=load_model, turn_pause=0)

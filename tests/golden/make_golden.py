@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from game.generate import transitions
+from game.world.generate import transitions
 from model.resolver import ModelResolver, load_resolver
 
 GOLDEN = Path(__file__).resolve().parent / "bundled.jsonl"

@@ -1,0 +1,7 @@
+"""`python -m cli` is `pico-rogue`."""
+
+import sys
+
+from cli import main
+
+sys.exit(main())

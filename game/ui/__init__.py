@@ -1,0 +1,1 @@
+"""The Textual screens: the game, the battle beside the model, replay, serve."""

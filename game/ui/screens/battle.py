@@ -1,0 +1,360 @@
+"""The combat screen: the fighters, the hero's numbered actions, and each
+turn's next state from the rules beside the model's.
+
+A turn runs in three steps (see battle.py): the screen prepares it (dice,
+prompt), a worker thread asks the engine and the model, and the answer comes
+back as a message that the screen applies on its own thread. The worker never
+touches the battle the screen draws. When the model and the rules differ, the
+game stops on that turn until a key."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from game.combat.encounter import Action
+from game.combat.rules import IllegalAction
+from game.ui.screens.compare import Answer, render_comparison
+from game.ui.screens.divergence import QUIT, DivergenceScreen
+from game.ui.screens.fighters import Actions, Choices, Roster
+from game.ui.screens.widgets import Banner, MessageLog
+from game.world.battle import MODEL, Answered, Battle, Turn, answer
+from game.world.run import Run
+
+# how long a monster's turn stays on screen before the next one
+TURN_PAUSE = 0.3
+
+
+def comparison(turn: Turn, raw: bool, model_name: str, model_status: str) -> RenderableType:
+    if not turn.asked_model:
+        view = render_comparison(turn.prompt, turn.engine, [], raw=raw)
+        return Group(view, Text(f"the model was not asked ({model_status})", "dim italic"))
+    answer = Answer(f"MODEL ({model_name})", turn.model, turn.model_valid, turn.model_error, turn.applied == MODEL)
+    view = render_comparison(turn.prompt, turn.engine, [answer], engine_applied=turn.applied != MODEL, raw=raw)
+    if turn.fallback:
+        return Group(view, Text(f"trusted the model, but {turn.fallback}: the rules decided", "bold yellow"))
+    return view
+
+
+class Comparison(Static):
+    """One turn's next state from the rules beside the model's."""
+
+    turn: reactive[Turn | None] = reactive(None, layout=True)
+    raw = reactive(False, layout=True)
+    model_name = reactive("")
+    model_status = reactive("")
+
+    def render(self) -> RenderableType:
+        if self.turn is None:
+            return Text("Each turn, the rules engine and the model both resolve it: their next states "
+                        "appear here side by side, every difference lit.", "dim")
+        return comparison(self.turn, self.raw, self.model_name, self.model_status)
+
+
+class ComparePanel(VerticalScroll):
+    """The comparison's scrolling frame; `z` zooms it to the whole screen."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class BattleScreen(Screen[Battle]):
+    """One battle, turn by turn; the model's answers shown beside the rules'.
+    Dismissed with the finished battle when the player leaves it."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    BINDINGS = [
+        *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
+        Binding("tab", "next_target", "Target"),
+        Binding("f", "flee", "Flee"),
+        Binding("r", "toggle_raw", "Raw"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("left_square_bracket", "browse(-1)", "Prev turn", key_display="[", show=False),
+        Binding("right_square_bracket", "browse(1)", "Next turn", key_display="]", show=False),
+        Binding("enter,space", "leave", "Continue"),
+        Binding("t", "app.toggle_trust", "Trust"),
+        Binding("m", "app.messages", "Messages", show=False),
+        Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.suspend", "Save & quit"),
+    ]
+
+    busy = reactive(False)
+    raw = reactive(False)
+    target = reactive("m1")
+    shown = reactive(-1)  # index of the turn in the comparison; -1: the latest
+
+    class Answered(Message):
+        """The worker's answer to a prepared turn, for the screen to apply."""
+
+        def __init__(self, answered: Answered):
+            super().__init__()
+            self.answered = answered
+
+    class Failed(Message):
+        def __init__(self, error: str):
+            super().__init__()
+            self.error = error
+
+    class Ended(Message):
+        """The battle is over (won or lost): the app keeps its record."""
+
+        def __init__(self, screen: BattleScreen):
+            super().__init__()
+            self.screen = screen
+
+    def __init__(self, run: Run, battle: Battle, turn_pause: float = TURN_PAUSE):
+        super().__init__()
+        self.run_state = run
+        self.battle = battle
+        self.turn_pause = turn_pause
+        self.saved_to: str | None = None
+        self.asides: list[tuple[int, str]] = []  # log lines that are no turn (a try to flee), after that many turns
+
+    def compose(self) -> ComposeResult:
+        content = self.battle.content
+        yield Banner(id="banner")
+        with Vertical(id="battle-body"):
+            with Horizontal(id="fighters"):
+                yield Roster(content, id="roster")
+                yield Actions(content, id="actions")
+            with ComparePanel(id="compare"):
+                yield Comparison(id="comparison")
+        yield MessageLog(id="battle-log")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#roster").border_title = f"Battle on floor {self.run_state.depth}"
+        self.query_one("#actions").border_title = "Your actions"
+        self.query_one("#battle-log").border_title = "Battle log"
+        living = self.battle.living_monsters()
+        self.target = living[0].label if living else "m1"
+        self.watch(self.app, "model_name", self.show_model)
+        self.show_battle()
+        if not self.battle.over and not self.battle.hero_to_act or self.battle.stunned:
+            self.next_step()
+
+    def on_resize(self) -> None:
+        compact = self.size.height < 36 or self.size.width < 120
+        self.query_one(Roster).compact = compact
+        self.query_one(Actions).compact = compact
+
+    # --- what the widgets show ------------------------------------------------
+
+    def show_model(self, name: str = "") -> None:
+        comparison = self.query_one(Comparison)
+        comparison.model_name = self.app.model_name
+        comparison.model_status = self.app.model.status
+        self.show_tally()
+
+    def show_tally(self) -> None:
+        compare = self.query_one("#compare")
+        compare.border_subtitle = f"agree: battle {self.battle.tally}  run {self.run_tally()}"
+
+    def show_battle(self) -> None:
+        b = self.battle
+        roster = self.query_one(Roster)
+        roster.encounter, roster.target = b.encounter, self.target
+        self.show_choices()
+        self.show_turn()
+        lines = []
+        for n, turn in enumerate([None, *b.turns]):
+            lines += turn.lines if turn else []
+            lines += [line for after, line in self.asides if after == n]
+        self.query_one(MessageLog).lines = tuple(lines) or ("Choose an action with the number keys.",)
+        self.show_tally()
+        self.refresh_bindings()
+
+    def show_choices(self) -> None:
+        b = self.battle
+        if b.over:
+            ended = "Victory!" if b.won else "You got away." if b.fled else "You have fallen."
+            choices = Choices(ended=ended, saved_to=self.saved_to)
+        else:
+            waiting = None
+            if b.stunned:
+                waiting = "you are stunned: your turn passes…"
+            elif self.busy or not b.hero_to_act:
+                waiting = "the monsters act…" if not b.hero_to_act else "the rules and the model answer…"
+            choices = Choices(tuple(b.options(self.target)), tuple(sorted(b.potions.items())), waiting)
+        self.query_one(Actions).choices = choices
+
+    def show_turn(self) -> None:
+        turns = self.battle.turns
+        comparison = self.query_one(Comparison)
+        compare = self.query_one("#compare")
+        if not turns:
+            comparison.turn = None
+            compare.border_title = "Next state: rules vs model"
+            return
+        i = len(turns) - 1 if self.shown < 0 else self.shown
+        comparison.turn, comparison.raw = turns[i], self.raw
+        compare.border_title = (f"Turn {i + 1}/{len(turns)}: rules vs model" + ("  (raw)" if self.raw else "")
+                                + ("  [ ] other turns" if len(turns) > 1 else ""))
+
+    def watch_busy(self) -> None:
+        if self.is_mounted:
+            self.show_choices()
+            self.refresh_bindings()
+
+    def watch_raw(self) -> None:
+        if self.is_mounted:
+            self.show_turn()
+
+    def watch_shown(self) -> None:
+        if self.is_mounted:
+            self.show_turn()
+
+    def watch_target(self, target: str) -> None:
+        if self.is_mounted:
+            self.query_one(Roster).target = target
+            self.show_choices()
+
+    def run_tally(self) -> str:
+        run, b = self.run_state.tally, self.battle.tally
+        asked = run.asked + b.asked
+        return f"{run.agreed + b.agreed}/{asked} ({100 * (run.agreed + b.agreed) / asked:.0f}%)" if asked else "-"
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        b = self.battle
+        if action in ("act", "flee"):
+            return not b.over and not self.busy and b.hero_to_act and not b.stunned
+        if action == "leave":
+            return b.over and not self.busy
+        if action == "next_target":
+            return not b.over
+        return True
+
+    # --- keys ----------------------------------------------------------------
+
+    def action_act(self, n: int) -> None:
+        options = self.battle.options(self.target)
+        if not 1 <= n <= len(options) or self.busy or self.battle.over:
+            return
+        option = options[n - 1]
+        if not option.ready:
+            self.notify(f"{option.ability.replace('_', ' ')}: {option.why}", severity="warning", timeout=3)
+            return
+        self.take_turn(option.action)
+
+    def action_flee(self) -> None:
+        """Run for it: the game rolls the chance (not the template); a failed
+        try gives the monsters their turns."""
+        b = self.battle
+        if self.busy or b.over or not b.hero_to_act:
+            return
+        said = len(self.run_state.log)
+        self.run_state.flee()
+        self.asides += [(len(b.turns), line) for line in self.run_state.log[said:]]
+        self.show_battle()
+        self.next_step()
+
+    def action_next_target(self) -> None:
+        living = [m.label for m in self.battle.living_monsters()]
+        if living:
+            i = living.index(self.target) if self.target in living else -1
+            self.target = living[(i + 1) % len(living)]
+
+    def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
+
+    def action_zoom(self) -> None:
+        if self.maximized is None:
+            self.maximize(self.query_one("#compare"), container=False)
+        else:
+            self.minimize()
+
+    def action_browse(self, step: int) -> None:
+        n = len(self.battle.turns)
+        if n:
+            i = (n - 1 if self.shown < 0 else self.shown) + step
+            self.shown = -1 if i >= n - 1 else max(0, i)
+
+    def action_leave(self) -> None:
+        if self.battle.over:
+            self.dismiss(self.battle)
+
+    # --- a turn: prepare here, answer in a worker, apply here -------------------
+
+    def take_turn(self, action: Action | None) -> None:
+        """Prepare the turn of whoever acts (a monster chooses when `action`
+        is None) and hand it to the worker."""
+        try:
+            prepared = self.battle.prepare(action, self.app.trust_model)
+        except IllegalAction as exc:
+            self.busy = False
+            self.notify(str(exc), severity="warning")
+            return
+        self.busy = True
+        self.answer_turn(prepared)
+
+    @work(thread=True, exclusive=True, group="battle")
+    def answer_turn(self, prepared) -> None:
+        b = self.battle
+        try:
+            answered = answer(prepared, b.engine, b.model, b.content)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on the player's screen
+            self.post_message(self.Failed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(self.Answered(answered))
+
+    def on_battle_screen_failed(self, message: Failed) -> None:
+        self.busy = False
+        self.notify(f"the turn failed: {message.error}", severity="error")
+
+    def on_battle_screen_answered(self, message: Answered) -> None:
+        try:
+            turn = self.battle.apply(message.answered)
+        except IllegalAction:  # prepared for a state this battle has left (a continued run): drop it
+            return
+        for line in turn.lines:
+            self.run_state.say(line)
+        self.shown = -1
+        living = [m.label for m in self.battle.living_monsters()]
+        if living and self.target not in living:
+            self.target = living[0]
+        self.show_battle()
+        if turn.diverged:
+            self.app.push_screen(DivergenceScreen(turn, self.app.model_name, self.battle.content,
+                                                  self.run_state.tally.changed + self.battle.tally.changed),
+                                 self.after_divergence)
+        else:
+            self.next_step()
+
+    async def after_divergence(self, choice: str | None) -> None:
+        if choice == QUIT:
+            await self.run_action("app.suspend")
+        else:
+            self.next_step()
+
+    def next_step(self) -> None:
+        """After a turn: the battle's end, the monsters' turns, a stunned
+        hero's turn passing by itself, or the hero's choice."""
+        b = self.battle
+        if b.over:
+            self.busy = False
+            self.post_message(self.Ended(self))
+        elif not b.hero_to_act:
+            self.busy = True
+            if self.turn_pause:
+                self.set_timer(self.turn_pause, lambda: self.take_turn(None))
+            else:
+                self.take_turn(None)
+        elif b.stunned:
+            self.busy = True
+            self.show_choices()
+            self.set_timer(max(self.turn_pause, 0.01), lambda: self.take_turn(b.passing_action()))
+        else:
+            self.busy = False
+
+    def show_saved(self, shown: str | None) -> None:
+        self.saved_to = shown
+        self.show_choices()

@@ -1,0 +1,319 @@
+"""The dungeon screen: the map, the hero's status, the message log.
+
+The map is a viewport: it follows the hero when the floor does not fit, and
+draws each tile two columns wide (square-ish) when there is room. Wide
+terminals put the panels beside the map; narrow ones put the log below it
+and the hero's details in the status lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from game.ui.screens.inventory import InventoryScreen
+from game.ui.screens.widgets import KIND_STYLES, Banner, MessageLog, bar, plural
+from game.world import dungeon
+from game.world.run import DIRECTIONS, Fight, Run
+
+MOVES = {
+    "up": "up,k,8", "down": "down,j,2", "left": "left,h,4", "right": "right,l,6",
+    "up_left": "y,7,home", "up_right": "u,9,pageup", "down_left": "b,1,end", "down_right": "n,3,pagedown",
+}
+
+
+# --- the map -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapState:
+    """The floor as the hero knows it: a glyph and a style for every cell."""
+
+    cells: tuple[tuple[tuple[str, str], ...], ...]
+    hero: tuple[int, int]
+
+    @classmethod
+    def of(cls, run: Run) -> MapState:
+        floor = run.floor
+        monsters = {m.pos: m for m in floor.monsters}
+        items = {i.pos: i for i in floor.items}
+        rows = []
+        for y in range(floor.height):
+            row = []
+            for x in range(floor.width):
+                p = (x, y)
+                tile = floor.tiles[y][x]
+                if p == run.pos:
+                    cell = ("@", "bold bright_white on grey23")
+                elif p in floor.visible:
+                    if p in monsters:
+                        kind = run.content.monsters[monsters[p].kind]
+                        cell = (kind.glyph, KIND_STYLES.get(kind.name, "bold red"))
+                    elif p in items:
+                        cell = (run.content.items[items[p].kind].glyph, "bold bright_yellow")
+                    elif tile == dungeon.WALL:
+                        cell = ("#", "grey62")
+                    elif tile == dungeon.STAIRS:
+                        cell = (">", "bold bright_white")
+                    else:
+                        cell = ("·", "grey50")
+                elif p in floor.explored and p in items:
+                    cell = (run.content.items[items[p].kind].glyph, "yellow dim")
+                elif p in floor.explored:
+                    cell = ({dungeon.WALL: "#", dungeon.STAIRS: ">"}.get(tile, "·"), "grey27")
+                else:
+                    cell = (" ", "")
+                row.append(cell)
+            rows.append(tuple(row))
+        return cls(tuple(rows), run.pos)
+
+
+def render_map(state: MapState, width: int, height: int) -> Text:
+    """The part of the floor that fits `width` x `height`, centred on the
+    hero when it does not all fit; tiles two columns wide when they can be."""
+    rows, (hx, hy) = state.cells, state.hero
+    fh, fw = len(rows), len(rows[0]) if rows else 0
+    sx = 2 if width >= 2 * fw else 1
+    vw, vh = min(fw, max(1, width // sx)), min(fh, max(1, height))
+    x0 = min(max(0, hx - vw // 2), fw - vw)
+    y0 = min(max(0, hy - vh // 2), fh - vh)
+    left = " " * max(0, (width - vw * sx) // 2)
+    t = Text(no_wrap=True, overflow="crop")
+    t.append("\n" * max(0, (height - vh) // 2))
+    for y in range(y0, y0 + vh):
+        t.append(left)
+        for glyph, style in rows[y][x0:x0 + vw]:
+            t.append(glyph if sx == 1 else glyph + (glyph if glyph == "#" else " "), style)
+        if y < y0 + vh - 1:
+            t.append("\n")
+    return t
+
+
+class MapView(Widget):
+    """The floor, drawn to fit the space it has."""
+
+    state: reactive[MapState | None] = reactive(None)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.state.cells) if self.state else 0
+
+    def render(self) -> Text:
+        if self.state is None:
+            return Text()
+        return render_map(self.state, self.content_size.width, self.content_size.height)
+
+
+# --- the hero's panels -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the panels say about the run, read off it after every action."""
+
+    depth: int
+    floors: int
+    hp: int
+    max_hp: int
+    mp: int
+    max_mp: int
+    level: int
+    xp: int
+    next_xp: int
+    atk: int
+    defence: int
+    moves: int
+    seed: int
+    carried: str
+    kills: int
+    battles: int
+    tally: str
+    mistakes: int
+    in_sight: tuple[tuple[str, str], ...]  # (kind, glyph)
+    items: tuple[str, ...]
+
+    @classmethod
+    def of(cls, run: Run) -> RunState:
+        hero = run.hero_template()
+        floor = run.floor
+        return cls(
+            run.depth, run.floors, run.hp, hero.max_hp, run.mp, hero.max_mp, run.level, run.xp, run.next_level_xp, hero.atk,
+            hero.defence, run.moves, run.seed, run.carrying(), run.kills,
+            run.battles, str(run.tally), run.tally.changed,
+            tuple(sorted({(m.kind, run.content.monsters[m.kind].glyph) for m in floor.monsters if m.pos in floor.visible})),
+            tuple(sorted({run.content.items[i.kind].title for i in floor.items if i.pos in floor.visible})),
+        )
+
+
+def hp_colour(hp: int, top: int) -> str:
+    return "green" if hp * 2 > top else "yellow" if hp * 4 > top else "red"
+
+
+class StatusLine(Static):
+    """The bottom line: floor, hp, mp, level, experience, turn, seed."""
+
+    state: reactive[RunState | None] = reactive(None)
+
+    def render(self) -> Text:
+        s = self.state
+        t = Text(no_wrap=True, overflow="ellipsis")
+        if s is None:
+            return t
+        t.append(f" Floor {s.depth}/{s.floors} ", "bold reverse")
+        t.append("  HP ")
+        t.append_text(bar(s.hp, s.max_hp, 10, hp_colour(s.hp, s.max_hp)))
+        t.append(f" {s.hp}/{s.max_hp}  MP {s.mp}/{s.max_mp}  Lv {s.level} ")
+        t.append(f"(xp {s.xp}/{s.next_xp})", "dim")
+        t.append(f"  Turn {s.moves}  Seed {s.seed}")
+        return t
+
+
+class CarryLine(Static):
+    """Narrow terminals only: what the side panel would say, in one line."""
+
+    state: reactive[RunState | None] = reactive(None)
+
+    def render(self) -> Text:
+        s = self.state
+        t = Text(no_wrap=True, overflow="ellipsis")
+        if s is None:
+            return t
+        t.append(" Carrying ", "dim")
+        t.append(s.carried)
+        t.append(f"  atk {s.atk} def {s.defence}  kills {s.kills}  agree {s.tally}", "dim")
+        if s.mistakes:
+            t.append(f"  model mistakes applied {s.mistakes}", "magenta")
+        return t
+
+
+class SidePanel(Static):
+    """Wide terminals: the knight, the pack, kills, the model's record, what is in sight."""
+
+    state: reactive[RunState | None] = reactive(None, layout=True)
+    model_name = reactive("")
+
+    def render(self) -> RenderableType:
+        s = self.state
+        if s is None:
+            return Text()
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(ratio=1)  # a long value wraps under itself, not under the labels
+        grid.add_row(Text("Knight", "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
+        grid.add_row("Carrying", s.carried)
+        grid.add_row("Kills", f"{s.kills} in {plural(s.battles, 'battle')}")
+        # Text, not markup: the name comes from a weights config, anyone's words
+        grid.add_row("Model", Text(f"{self.model_name}: " + (f"agreed with the rules on {s.tally} turns"
+                                                             if s.tally != "-" else "not asked yet")))
+        if s.mistakes:
+            grid.add_row("Mistakes", Text(f"{s.mistakes} of the model's changed the run", "bold magenta"))
+        if s.in_sight:
+            seen = Text()
+            for kind, glyph in s.in_sight:
+                seen.append(glyph, KIND_STYLES.get(kind, "red"))
+                seen.append(f" {kind}  ")
+            grid.add_row("In sight", seen)
+        if s.items:
+            grid.add_row("Items", ", ".join(s.items))
+        return grid
+
+
+# --- the screen ---------------------------------------------------------------
+
+
+class DungeonScreen(Screen):
+    """Walking the floors: bump a monster to fight it."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS = [
+        *(Binding(keys, f"move('{d}')", "Move", show=d == "up", key_display="hjkl")
+          for d, keys in MOVES.items()),
+        Binding("full_stop,5", "wait", "Wait", show=False),
+        Binding("R", "rest", "Rest", show=False),
+        Binding("x", "explore", "Explore"),
+        Binding("greater_than_sign", "descend", "Stairs", key_display=">"),
+        Binding("i", "inventory", "Inventory"),
+        Binding("m", "app.messages", "Messages", show=False),
+        Binding("t", "app.toggle_trust", "Trust"),
+        Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.suspend", "Save & quit"),
+    ]
+
+    class FightStarted(Message):
+        """The hero bumped a monster, or monsters caught the hero."""
+
+        def __init__(self, fight: Fight):
+            super().__init__()
+            self.fight = fight
+
+    def __init__(self, run: Run):
+        super().__init__()
+        self.run_state = run
+
+    def compose(self) -> ComposeResult:
+        yield Banner(id="banner")
+        with Horizontal(id="dungeon-body"):
+            with Vertical(id="left"):
+                yield MapView(id="map")
+                yield MessageLog(id="log")
+            yield SidePanel(id="side")
+        yield StatusLine(id="status")
+        yield CarryLine(id="carry")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#log").border_title = "Messages"
+        self.watch(self.app, "model_name", lambda name: setattr(self.query_one(SidePanel), "model_name", name))
+        self.show_run()
+
+    def on_screen_resume(self) -> None:
+        self.show_run()
+
+    def show_run(self) -> None:
+        """Hand every widget its new state; each redraws only if it changed."""
+        run = self.run_state
+        self.query_one(MapView).state = MapState.of(run)
+        self.query_one("#map").border_title = f"Floor {run.depth}" + (" — the dragon's lair" if run.floor.last else "")
+        state = RunState.of(run)
+        for panel in (self.query_one(StatusLine), self.query_one(CarryLine), self.query_one(SidePanel)):
+            panel.state = state
+        self.query_one(MessageLog).lines = tuple(run.log)
+
+    def after(self, fight: Fight | None) -> None:
+        self.show_run()
+        if fight:
+            self.post_message(self.FightStarted(fight))
+
+    def action_move(self, direction: str) -> None:
+        self.after(self.run_state.move(*DIRECTIONS[direction]))
+
+    def action_wait(self) -> None:
+        self.after(self.run_state.wait())
+
+    def action_rest(self) -> None:
+        self.after(self.run_state.rest())
+
+    def action_explore(self) -> None:
+        self.after(self.run_state.explore())
+
+    def action_descend(self) -> None:
+        """On the stairs: go down; elsewhere: travel to them, if seen."""
+        self.after(self.run_state.go_down())
+
+    def action_inventory(self) -> None:
+        self.app.push_screen(InventoryScreen(self.run_state), self.drink)
+
+    def drink(self, kind: str | None) -> None:
+        if kind:
+            self.run_state.drink(kind)
+            self.show_run()

@@ -1,0 +1,407 @@
+"""One battle: the rules engine and the model resolve every turn side by side.
+
+A turn is three steps, so a screen can run the slow one off its own thread:
+
+- `Battle.prepare` (the game's thread): the action, the dice, the prompt;
+  nothing in the battle changes yet;
+- `answer` (anywhere, pure): the engine (ground truth) and the model (any
+  `Resolver`: the pico model, or anything a test passes in) each give a next
+  state; they are compared field by field and one is chosen: the engine's,
+  or the model's when the player trusts the model and its answer is usable;
+- `Battle.apply` (the game's thread): the chosen state becomes the battle's,
+  with the turn's words for the message log.
+
+`Battle.play` does all three in a row. Nothing here draws to a screen.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+
+from game.combat.content import Content, default
+from game.combat.divergence import text_divergences
+from game.combat.encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls
+from game.combat.narration import differences, narrate, unusable_words, verdict
+from game.combat.resolver import EngineResolver, Resolution, Resolver
+from game.combat.rules import IllegalAction, check_action
+from game.combat.template import Target, TemplateError, parse_target, serialize_prompt
+from game.records.formats import encounter_from, rng_from, rng_state
+from game.world import fight
+from game.world.generate import roll
+from game.world.tactics import monster_action
+
+ENGINE, MODEL = "engine", "model"
+
+# The stakes of trusting the model: kills made while it was in charge give
+# this much more xp (in proportion to the battle's turns it drove).
+TRUST_XP_BONUS = 0.5
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One resolved turn, as the screen shows it and the save records it."""
+
+    actor: str
+    action: Action
+    prompt: str
+    engine: str
+    model: str | None
+    model_valid: bool
+    model_error: str | None
+    applied: str  # ENGINE or MODEL
+    divergences: tuple[str, ...]
+    trusted: bool  # was the player trusting the model on this turn
+    fallback: str | None = None  # why a trusted model's answer was not used
+    lines: tuple[str, ...] = ()
+    asked_model: bool = True  # False when no model was there to ask
+
+    @property
+    def agreed(self) -> bool:
+        return self.asked_model and self.model_valid and not self.divergences
+
+    @property
+    def diverged(self) -> bool:
+        """The model answered and its answer was not the rules' (unusable included)."""
+        return self.asked_model and bool(self.divergences)
+
+    @property
+    def changed_the_run(self) -> bool:
+        """A model mistake the game went on from: the model's differing state was applied."""
+        return self.applied == MODEL and bool(self.divergences)
+
+    def record(self) -> dict:
+        return {
+            "prompt": self.prompt,
+            "engine": self.engine,
+            "model": self.model,
+            "model_valid": self.model_valid,
+            "model_error": self.model_error,
+            "asked_model": self.asked_model,
+            "applied": self.applied,
+            "divergences": list(self.divergences),
+            "trusted": self.trusted,
+            "fallback": self.fallback,
+            "narration": list(self.lines),
+        }
+
+
+@dataclass(frozen=True)
+class Option:
+    """An action on the hero's numbered keys; `why` says why it is greyed."""
+
+    key: str
+    ability: str
+    action: Action
+    why: str | None
+    describe: str
+
+    @property
+    def ready(self) -> bool:
+        return self.why is None
+
+
+@dataclass
+class Tally:
+    """Agreement of model and rules over the turns the model answered, and
+    the model's mistakes that changed the run (its differing state applied)."""
+
+    agreed: int = 0
+    asked: int = 0
+    changed: int = 0
+
+    def add(self, turn: Turn) -> None:
+        if turn.asked_model:
+            self.asked += 1
+            self.agreed += turn.agreed
+            self.changed += turn.changed_the_run
+
+    def merge(self, other: Tally) -> None:
+        self.agreed += other.agreed
+        self.asked += other.asked
+        self.changed += other.changed
+
+    def __str__(self) -> str:
+        if not self.asked:
+            return "-"
+        return f"{self.agreed}/{self.asked} ({100 * self.agreed / self.asked:.0f}%)"
+
+
+def unusable(resolution: Resolution, before: Encounter, content: Content) -> tuple[str | None, Target | None, Encounter | None]:
+    """Why the model's answer cannot be continued from (None if it can), and
+    the state it describes when it can."""
+    if resolution.text is None:
+        return f"it refused the prompt: {resolution.error}", None, None
+    try:
+        target = parse_target(resolution.text, content)
+        after = target.apply(before)
+    except TemplateError as exc:
+        return f"it did not parse: {exc}", None, None
+    hero_up = after.hero.alive
+    monsters_up = any(m.alive for m in after.monsters)
+    if after.over and hero_up and monsters_up:
+        return "it ended the fight with both sides standing", None, None
+    if not after.over and not (hero_up and monsters_up):
+        return "it went on with one side dead", None, None
+    if not after.over and not after.get(after.actor).alive:
+        return f"it gave the next turn to {after.actor}, who is dead", None, None
+    return None, target, after
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A turn about to be resolved: the state, the action, the dice and the
+    prompt that holds them all; and the dice generator's state once they are
+    drawn, which the battle takes on when the turn is applied."""
+
+    before: Encounter
+    action: Action
+    rolls: Rolls
+    prompt: str
+    trust: bool
+    rng_after: tuple
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Both answers to a prepared turn, compared, and the state chosen."""
+
+    prepared: Prepared
+    engine: str
+    said: Resolution
+    asked: bool
+    divergences: tuple[str, ...]
+    words: tuple[str, ...]  # the divergences in words, for the log and the screen
+    applied: str
+    fallback: str | None
+    target: Target
+    after: Encounter
+
+
+def answer(prepared: Prepared, engine: Resolver, model: Resolver | None, content: Content | None = None) -> Answered:
+    """Ask the engine and the model for the next state, compare, choose.
+
+    Pure: it reads the prepared turn and changes nothing, so it may run on a
+    worker thread while the screen draws the battle."""
+    content = content or default()
+    before, prompt = prepared.before, prepared.prompt
+    ruled = engine.resolve(prompt)
+    if ruled.text is None:  # the rules refuse only what check_action refuses
+        raise IllegalAction(ruled.error or "the rules refused the prompt")
+    rules_target = parse_target(ruled.text, content)
+    target, after = rules_target, rules_target.apply(before)
+
+    asked = model is not None
+    words: tuple[str, ...] = ()
+    if asked:
+        try:
+            said = model.resolve(prompt)
+        except Exception as exc:  # noqa: BLE001 - a broken model must not end the game
+            said = Resolution(None, False, f"the model failed: {type(exc).__name__}: {exc}")
+        diverged = tuple(text_divergences(ruled.text, said.text)) if said.valid else ("unparsed",)
+        if diverged == ("unparsed",):
+            words = (unusable_words(said.text, said.error),)
+        elif diverged:
+            words = tuple(differences(before, rules_target, parse_target(said.text, content), content))
+    else:
+        said = Resolution(None, False, "no model loaded")
+        diverged = ()
+
+    applied, fallback = ENGINE, None
+    if prepared.trust:
+        if not asked:
+            fallback = "no model is loaded"
+        else:
+            fallback, model_target, model_after = unusable(said, before, content)
+            if fallback is None:
+                applied, target, after = MODEL, model_target, model_after
+    return Answered(prepared, ruled.text, said, asked, diverged, words, applied, fallback, target, after)
+
+
+class Battle:
+    """A fight of the hero against 1-3 monsters, turn by turn."""
+
+    def __init__(self, encounter: Encounter, *, model: Resolver | None = None, engine: Resolver | None = None,
+                 seed: int = 0, potions: dict[str, int] | None = None, content: Content | None = None):
+        self.content = content or default()
+        self.start = encounter
+        self.encounter = encounter
+        self.engine = engine or EngineResolver(self.content)
+        self.model = model
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.potions = dict(potions or {})
+        self.turns: list[Turn] = []
+        self.tally = Tally()
+        self.fled = False
+        self.flights: list[tuple[int, bool]] = []  # (encounter turn, got away) for each try to flee
+
+    # --- what the screen asks --------------------------------------------
+
+    @property
+    def over(self) -> bool:
+        return self.encounter.over or self.fled
+
+    @property
+    def won(self) -> bool:
+        return self.encounter.over and self.encounter.hero.alive
+
+    @property
+    def hero_to_act(self) -> bool:
+        return self.encounter.actor == HERO
+
+    def living_monsters(self) -> list[Combatant]:
+        return [m for m in self.encounter.monsters if m.alive]
+
+    def options(self, target: str | None = None) -> list[Option]:
+        """The hero's abilities on keys 1..n, each ready or greyed with why."""
+        target = target or next((m.label for m in self.living_monsters()), "m1")
+        out = []
+        for n, name in enumerate(self.content.hero.abilities, 1):
+            ability = self.content.abilities[name]
+            action = Action(name, HERO if ability.target == "self" else target)
+            out.append(Option(str(n), name, action, self.why_not(action), ability.describe))
+        return out
+
+    def why_not(self, action: Action) -> str | None:
+        """None if the hero may take `action` now, else the reason."""
+        if self.over:
+            return "the battle is over"
+        # in the player's words and short (the action list is half an 80-column screen)
+        hero, ability = self.encounter.hero, self.content.abilities.get(action.ability)
+        wait = hero.cooldown(action.ability) if hero.alive else 0
+        if wait > 0:
+            return f"ready in {wait} turn{'s' if wait > 1 else ''}"
+        if ability is not None and hero.alive and hero.mp < ability.cost:
+            return f"needs {ability.cost} mp"
+        try:
+            check_action(self.encounter, action, self.content)
+        except IllegalAction as exc:
+            return str(exc).replace(f"{HERO} has", "you have")
+        item = self.content.abilities[action.ability].item
+        if item and self.potions.get(item, 0) <= 0:
+            return f"no {item.replace('_', ' ')} left"
+        return None
+
+    def monster_choice(self) -> Action:
+        return monster_action(self.encounter, self.rng, self.content)
+
+    @property
+    def stunned(self) -> bool:
+        """The hero's turn, and the hero is stunned: it passes whatever is chosen."""
+        return not self.over and self.hero_to_act and self.encounter.hero.status("stun") is not None
+
+    def passing_action(self) -> Action:
+        """What a stunned hero's turn is written with (the rules void it)."""
+        return Action("strike", self.living_monsters()[0].label)
+
+    def trust_share(self) -> float:
+        """The share of this battle's turns the model's answers drove."""
+        return sum(t.trusted for t in self.turns) / len(self.turns) if self.turns else 0.0
+
+    def trust_bonus(self, xp: int) -> int:
+        """The extra xp that trusting the model earns on `xp` from this battle."""
+        return round(xp * TRUST_XP_BONUS * self.trust_share())
+
+    # --- one turn: prepare, answer, apply --------------------------------------
+
+    def prepare(self, action: Action | None = None, trust: bool = False) -> Prepared:
+        """The turn about to be resolved: whoever's turn it is takes `action`
+        (a monster chooses its own when None). Rolls the dice on a copy: the
+        battle changes only when the turn is applied."""
+        before = self.encounter
+        if before.over:
+            raise IllegalAction("the battle is over")
+        rng = random.Random()
+        rng.setstate(self.rng.getstate())
+        if action is None:
+            action = monster_action(before, rng, self.content)
+        reason = self.why_not(action) if before.actor == HERO else None
+        if reason:
+            raise IllegalAction(f"{action.ability.replace('_', ' ')}: {reason}")
+        check_action(before, action, self.content)
+        rolls = roll(rng)
+        return Prepared(before, action, rolls, serialize_prompt(before, action, rolls), trust, rng.getstate())
+
+    def apply(self, answered: Answered) -> Turn:
+        """Continue from the chosen state; returns the turn with its words."""
+        p = answered.prepared
+        if p.before is not self.encounter:
+            raise IllegalAction("that turn was prepared for an earlier state of the battle")
+        item = fight.used_up(p.action, p.before.actor, answered.target.outcome.result, self.content)
+        if item:
+            self.potions[item] = self.potions.get(item, 0) - 1
+        lines = narrate(p.before, p.action, answered.target.outcome, answered.after, self.content)
+        if answered.asked and answered.divergences:
+            lines.append(verdict(answered.words, answered.applied == MODEL, answered.fallback))
+        elif answered.fallback:
+            lines.append(f"The model's answer was unusable ({answered.fallback}): the rules decided this turn.")
+        said = answered.said
+        turn = Turn(p.before.actor, p.action, p.prompt, answered.engine, said.text, said.valid, said.error,
+                    answered.applied, answered.divergences, p.trust, answered.fallback, tuple(lines), answered.asked)
+        self.rng.setstate(p.rng_after)
+        self.encounter = answered.after
+        self.turns.append(turn)
+        self.tally.add(turn)
+        return turn
+
+    def play(self, action: Action | None, trust: bool = False) -> Turn:
+        """Prepare, answer and apply one turn of whoever's turn it is."""
+        return self.apply(answer(self.prepare(action, trust), self.engine, self.model, self.content))
+
+    def play_monster(self, trust: bool = False) -> Turn:
+        return self.play(None, trust)
+
+    def flee(self) -> tuple[bool, list[str]]:
+        """The hero tries to run, instead of acting. The game decides this,
+        not the template: `fight.flee_chance` with the battle's own dice. A
+        failed try costs the hero its turn (the monsters act next; its
+        statuses and cooldowns wait for its next real turn). Returns whether
+        it got away and the log's lines."""
+        before = self.encounter
+        if self.over or before.actor != HERO:
+            raise IllegalAction("you can only flee on your own turn")
+        chance = fight.flee_chance(before, self.content)
+        if chance <= 0:
+            raise IllegalAction(fight.no_escape(before, self.content))
+        away = self.rng.random() < chance
+        self.flights.append((before.turn, away))
+        if away:
+            self.fled = True
+            return True, ["You flee the battle."]
+        nxt = next(m.label for m in before.monsters if m.alive)
+        self.encounter = Encounter(min(MAX_TURN, before.turn + 1), nxt, before.combatants)
+        return False, ["You try to flee, but the way is blocked: the monsters close in."]
+
+    # --- the suspended run -------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "start": asdict(self.start),
+            "encounter": asdict(self.encounter),
+            "seed": self.seed,
+            "rng": rng_state(self.rng),
+            "potions": self.potions,
+            "fled": self.fled,
+            "flights": [list(f) for f in self.flights],
+            "turns": [t.record() | {"actor": t.actor, "action": [t.action.ability, t.action.target]}
+                      for t in self.turns],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, *, model: Resolver | None = None, content: Content | None = None) -> Battle:
+        b = cls(encounter_from(d["start"]), model=model, seed=int(d["seed"]), potions=dict(d["potions"]), content=content)
+        b.encounter = encounter_from(d["encounter"])
+        b.rng.setstate(rng_from(d["rng"]))
+        b.fled = bool(d.get("fled", False))
+        b.flights = [(int(t), bool(a)) for t, a in d.get("flights", [])]
+        for t in d["turns"]:
+            turn = Turn(t["actor"], Action(*t["action"]), t["prompt"], t["engine"], t["model"], t["model_valid"],
+                        t["model_error"], t["applied"], tuple(t["divergences"]), t["trusted"], t["fallback"],
+                        tuple(t["narration"]), t["asked_model"])
+            b.turns.append(turn)
+            b.tally.add(turn)
+        return b
+
+
+__all__ = ["Battle", "Turn", "Option", "Tally", "Prepared", "Answered", "answer", "END"]

@@ -1,0 +1,154 @@
+"""`pico-rogue selfplay`: the game with scripted players and no screen.
+
+Two modes:
+- `--battles N`: single fights drawn as a run meets them (`fight.draw`),
+  saved exactly as play saves them (for gathering training data, and tests);
+- `--runs N`: whole runs of the real game from floor 1 to death or the boss
+  (`autoplay`), with a per-run summary of the model's agreement: the
+  whole-run measure and the balance simulation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+from pathlib import Path
+
+from game.combat.content import Content, default
+from game.records import formats as records
+from game.world import autoplay, fight
+from game.world.battle import Battle
+from game.world.generate import MAX_BATTLE_TURNS
+from game.world.model_side import ModelSide, load_model
+from game.world.tactics import hero_action
+
+
+def play_battle(seed: int, model: ModelSide, trust: bool = False, content: Content | None = None) -> tuple[Battle, int]:
+    """One scripted battle from `seed`; returns it and its depth."""
+    content = content or default()
+    rng = random.Random(seed)
+    setup = fight.draw(rng, content)
+    battle = Battle(setup.encounter(content), model=model.resolver, seed=rng.randrange(2**31),
+                    potions=setup.potions, content=content)
+    for _ in range(MAX_BATTLE_TURNS):
+        if battle.over:
+            break
+        if battle.hero_to_act:
+            action = hero_action(battle.encounter, battle.rng, battle.potions, content)
+            battle.play(action, trust)
+        else:
+            battle.play_monster(trust)
+    return battle, setup.depth
+
+
+def run(battles: int, seed: int, saves: Path | None, model: ModelSide, trust: bool = False, out=None) -> list[Path]:
+    out = out or sys.stdout
+    written = []
+    won = turns = agreed = asked = 0
+    for i in range(battles):
+        battle, depth = play_battle(seed * 100_003 + i, model, trust)
+        data = records.battle_record(battle, seed=seed * 100_003 + i, weights=model.weights, depth=depth, source="selfplay")
+        written.append(records.save_battle(data, saves, stem=f"selfplay-s{seed}-b{i:04d}"))
+        won += battle.won
+        turns += len(battle.turns)
+        agreed += battle.tally.agreed
+        asked += battle.tally.asked
+    agreement = f"{agreed}/{asked} turns agree ({100 * agreed / asked:.1f}%)" if asked else "model not asked"
+    folder = written[0].parent if written else (saves or records.SAVES)
+    print(f"{battles} battles, {turns} turns, hero won {won}; {agreement}; written to {folder}", file=out)
+    return written
+
+
+def runs(n: int, seed: int, model: ModelSide, *, policy: str = "careful", trust: bool = False,
+         saves: Path | None = None) -> list[autoplay.RunResult]:
+    """`n` whole runs from the seeds of `autoplay.seeds(seed, n)`; with
+    `saves`, every battle is written there as play writes it, and each run's
+    record and morgue file."""
+    from game.records import morgue
+
+    results = []
+    for run_seed in autoplay.seeds(seed, n):
+        def keep(r, battle):
+            data = records.battle_record(battle, seed=r.seed, weights=model.weights, depth=r.depth, source="selfplay")
+            return str(records.save_battle(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
+
+        result, finished = autoplay.play_run(run_seed, policy, model.resolver, trust, on_battle=keep if saves else None)
+        if saves:
+            morgue.write(finished, saves, weights=model.weights, source=f"selfplay {policy}")
+        results.append(result)
+    return results
+
+
+def totals(results: list[autoplay.RunResult]) -> dict:
+    """The batch in one line: wins, depth, turns and the model's record."""
+    n = len(results)
+    return {
+        "runs": n,
+        "won": sum(r.won for r in results),
+        "win_rate": round(sum(r.won for r in results) / n, 4) if n else 0.0,
+        "median_depth": statistics.median(r.depth for r in results) if n else 0,
+        "turns": sum(r.turns for r in results),
+        "asked": sum(r.asked for r in results),
+        "divergent": sum(r.divergent for r in results),
+        "driven": sum(r.driven for r in results),
+        "clean_runs": sum(r.clean for r in results),
+        "stalled": sum(r.stalled for r in results),
+    }
+
+
+def print_runs(results: list[autoplay.RunResult], policy: str, who: str, out=None) -> None:
+    out = out or sys.stdout
+    head = ("seed", "won", "depth", "level", "battles", "fled", "turns", "asked", "divergent", "driven", "end")
+    rows = [(str(r.seed), "yes" if r.won else "no", str(r.depth), str(r.level), str(r.battles), str(r.fled),
+             str(r.turns), str(r.asked), str(r.divergent), str(r.driven),
+             "won" if r.won else "stalled" if r.stalled else r.cause or "") for r in results]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
+    for row in (head, *rows):
+        print("  ".join(c.ljust(w) if i in (0, len(head) - 1) else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip(), file=out)
+    t = totals(results)
+    clean = f"{t['clean_runs']}/{t['runs']} runs matched the rules on every turn" if t["asked"] else "the model was not asked"
+    print(f"{t['runs']} run{'' if t['runs'] == 1 else 's'} ({policy} hero, {who}): won {t['won']} ({100 * t['win_rate']:.0f}%), "
+          f"median depth {t['median_depth']}; {t['turns']} turns, {t['divergent']} divergent; {clean}", file=out)
+
+
+def main(args: argparse.Namespace) -> int:
+    from cli import UsageError
+
+    if args.battles is not None and args.runs is not None:
+        raise UsageError("give --battles or --runs, not both")
+    count = args.runs if args.runs is not None else args.battles if args.battles is not None else 10
+    if count < 0:
+        raise UsageError(f"--{'runs' if args.runs is not None else 'battles'} must be 0 or more")
+    if args.saves is not None or args.runs is None:
+        try:
+            records.saves_folder(args.saves)  # a bad --saves is refused before any battle is played
+        except records.RecordError as exc:
+            raise UsageError(f"--saves {exc}") from None
+    if args.runs is None and (args.json or args.policy != "careful"):
+        raise UsageError("--json and --policy go with --runs")
+    if args.engine_only:
+        if args.trust_model:
+            raise UsageError("--trust-model needs the model: drop --engine-only")
+        model = ModelSide(None, "unavailable", "engine only")
+    else:
+        model = load_model(args.weights, runtime=args.runtime)
+        if not model.ready:
+            if args.weights is not None or args.trust_model:
+                raise UsageError(f"the model is unavailable: {model.detail}")
+            print(f"note: the model is unavailable ({model.detail}); playing with the rules only", file=sys.stderr)
+    if args.runs is None:
+        run(count, args.seed, args.saves, model, args.trust_model)
+        return 0
+    results = runs(count, args.seed, model, policy=args.policy, trust=args.trust_model, saves=args.saves)
+    who = "engine only" if not model.ready else f"model {model.detail}" + (", trusted" if args.trust_model else "")
+    if args.json:
+        print(json.dumps({"policy": args.policy, "seed": args.seed, "trust_model": args.trust_model,
+                          "model": model.weights, "totals": totals(results),
+                          "runs": [r.to_dict() for r in results]}))
+    else:
+        print_runs(results, args.policy, who)
+    return 0

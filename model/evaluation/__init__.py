@@ -1,0 +1,1 @@
+"""Measuring the pico model against the rules engine: eval, bench, the perturb lab."""

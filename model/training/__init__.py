@@ -1,0 +1,1 @@
+"""Training the pico model: examples drawn by the engine, the recipe, the loop."""

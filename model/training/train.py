@@ -1,0 +1,417 @@
+"""`pico-rogue train`: train (or fine-tune) the pico model on a fresh stream
+of engine transitions, optionally mixed with saved battles.
+
+Loss on the target tokens only; AdamW with linear warm-up and cosine decay;
+held-out exact match (teacher-forced, which equals greedy decoding's) every
+`eval_every` steps on a seed the stream never uses. A checkpoint beside the
+output is written at every evaluation and on Ctrl-C or SIGTERM (a stopped
+job loses nothing); `--resume` continues it. Every file is written by
+temporary file and rename (game/atomic.py). Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from game.combat import limits
+from game.combat.content import default
+from game.combat.template import VERSION
+from game.records import atomic
+from model import weights
+from model.errors import UsageError
+from model.guard import observed_ranges
+from model.network import Config, PicoModel
+from model.tokenizer import Tokenizer
+from model.training.data import BatchStream, collate, encode, engine_stream, loader, mixed_stream
+from model.training.examples import TOO_LONG, DataError, read_examples
+from model.training.recipe import PRESETS, STAGES, Recipe
+from model.training.settings import SettingsError, check_minutes, check_recipe, check_workers
+from model.training.settings import overrides as _overrides
+
+HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
+HELD_OUT = 256
+RANGE_SAMPLE, RANGE_SEED = 20_000, 999_002  # a sample of the distribution: its values are the guard's ranges
+
+
+def lr_at(step: int, r: Recipe, time_used: float = 0.0) -> float:
+    """Warm-up, then cosine decay to min_lr by the last step, or by the end
+    of a time budget (`time_used`: its share spent) if that comes first."""
+    if step < r.warmup:
+        return r.lr * (step + 1) / r.warmup
+    progress = min(1.0, max(time_used, (step - r.warmup) / max(1, r.steps - r.warmup)))
+    return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def held_out(tok: Tokenizer, n: int = HELD_OUT) -> list[tuple[list[int], int]]:
+    stream = engine_stream(HELD_OUT_SEED)
+    return [encode(tok, *next(stream)) for _ in range(n)]
+
+
+@torch.no_grad()
+def exact_match(model: PicoModel, tok: Tokenizer, examples: list[tuple[list[int], int]], device: str) -> tuple[float, float]:
+    """(whole-block exact match, target token accuracy), teacher-forced."""
+    model.eval()
+    exact = tokens = right = 0
+    for i in range(0, len(examples), 64):
+        x, w, y = (t.to(device) for t in collate(tok, examples[i : i + 64]))
+        pred = model(x, w).argmax(-1)
+        mask = y != -100
+        ok = (pred == y) | ~mask
+        exact += ok.all(dim=1).sum().item()
+        right += ((pred == y) & mask).sum().item()
+        tokens += mask.sum().item()
+    model.train()
+    return exact / len(examples), right / tokens
+
+
+@functools.lru_cache(maxsize=4)
+def _stream_ranges(wide_share: float, focus: frozenset[str], focus_share: float,
+                   edge_share: float) -> dict[str, tuple[int, int]]:
+    stream = mixed_stream(RANGE_SEED, [], 0.0, wide_share, focus, focus_share, edge_share)
+    return observed_ranges(next(stream)[0] for _ in range(RANGE_SAMPLE))
+
+
+def trained_ranges(saved: list[tuple[str, str]], r: Recipe, init_ranges: dict | None) -> dict[str, list[int]]:
+    """The value ranges of the run's training distribution (a sample of its
+    engine stream, and every saved prompt), joined with the starting
+    weights': the guard refuses prompts outside them, since the model never
+    saw such numbers."""
+    seen = dict(_stream_ranges(r.wide_share, r.focus_actions, r.focus_share, r.edge_share))
+    extra = [observed_ranges(p for p, _ in saved)] if saved else []
+    for more in [*extra, {k: tuple(v) for k, v in (init_ranges or {}).items()}]:
+        for name, (lo, hi) in more.items():
+            a, b = seen.get(name, (lo, hi))
+            seen[name] = (min(a, lo), max(b, hi))
+    return {name: [lo, hi] for name, (lo, hi) in sorted(seen.items())}
+
+
+class Optimizers:
+    """AdamW, or Muon on the hidden matrices (attention and MLP weights)
+    with AdamW on the rest (embeddings, which the output shares, norms and
+    biases), behind one optimizer's face: `param_groups`, `state`, `step`."""
+
+    def __init__(self, model: PicoModel, recipe: Recipe):
+        named = list(model.named_parameters())
+        hidden = [p for n, p in named if p.dim() == 2 and n.startswith("blocks.")] if recipe.optimizer == "muon" else []
+        rest = [p for _, p in named if all(p is not h for h in hidden)]
+        decay = [p for p in rest if p.dim() >= 2]
+        no_decay = [p for p in rest if p.dim() < 2]
+        self.parts = [torch.optim.AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
+                                         {"params": no_decay, "weight_decay": 0.0}], lr=recipe.lr, betas=(0.9, 0.98))]
+        if hidden:  # Moonshot's scaling: the update's size matches AdamW's, so the same lr serves both
+            self.parts.append(torch.optim.Muon(hidden, lr=recipe.lr, weight_decay=recipe.weight_decay,
+                                               adjust_lr_fn="match_rms_adamw"))
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return [g for opt in self.parts for g in opt.param_groups]
+
+    @property
+    def state(self) -> dict:
+        return {p: s for opt in self.parts for p, s in opt.state.items()}
+
+    def set_state(self, p: torch.Tensor, state: dict) -> None:
+        next(opt for opt in self.parts if any(p is q for g in opt.param_groups for q in g["params"])).state[p] = state
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for opt in self.parts:
+            opt.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        for opt in self.parts:
+            opt.step()
+
+
+def _checkpoint_paths(out: Path) -> tuple[Path, Path]:
+    return out.with_name(out.stem + "-ckpt.safetensors"), out.with_name(out.stem + "-ckpt.json")
+
+
+def save_checkpoint(out: Path, model: PicoModel, opt: Optimizers, step: int, recipe: Recipe, extra: dict) -> None:
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for key, value in opt.state.get(p, {}).items():
+                if torch.is_tensor(value) and value.dim() > 0:
+                    tensors[f"opt.{key}.{names[id(p)]}"] = value
+    opt_steps = {names[id(p)]: float(opt.state[p]["step"]) for g in opt.param_groups for p in g["params"]
+                 if "step" in opt.state.get(p, {})}
+    tensor_file, meta_file = _checkpoint_paths(out)
+    with atomic.replacing(tensor_file) as tmp:
+        weights.write_tensors(tmp, tensors)
+    atomic.write_json(meta_file, {"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}, indent=None)
+
+
+def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
+    tensor_file, meta_file = _checkpoint_paths(out)
+    if not os.path.lexists(meta_file):
+        raise UsageError(f"no checkpoint to resume at {meta_file}")
+    meta = _checkpoint_meta(meta_file)
+    tensors = {k: torch.from_numpy(v) for k, v in weights.read_tensors(tensor_file).items()}
+    try:
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    except RuntimeError as exc:
+        raise UsageError(f"{tensor_file}: does not fit this model ({str(exc).splitlines()[0]})") from None
+    params = dict(model.named_parameters())
+    for name, p in params.items():
+        state = {k.split(".", 2)[1]: v for k, v in tensors.items() if k.startswith("opt.") and k.split(".", 2)[2] == name}
+        if name in meta["opt_steps"]:
+            state["step"] = torch.tensor(meta["opt_steps"][name])
+        if state:
+            opt.set_state(p, state)
+    return meta
+
+
+def _checkpoint_meta(path: Path) -> dict:
+    """A checkpoint's JSON, read within its limit and checked for what resuming uses."""
+    try:
+        meta = limits.json_loads(limits.read_text(path, limits.CHECKPOINT_META_BYTES, "checkpoint"))
+    except (limits.LimitError, ValueError) as exc:
+        raise UsageError(f"{path}: not a checkpoint ({getattr(exc, 'msg', exc)})") from None
+    number = (int, float)
+    ok = (isinstance(meta, dict) and type(meta.get("step")) is int and meta["step"] >= 0
+          and isinstance(meta.get("opt_steps"), dict)
+          and all(isinstance(v, number) and not isinstance(v, bool) for v in meta["opt_steps"].values())
+          and isinstance(meta.get("elapsed_s", 0.0), number) and isinstance(meta.get("history", []), list))
+    if not ok:
+        raise UsageError(f"{path}: not a checkpoint (expected step, opt_steps, elapsed_s and history)")
+    return meta
+
+
+def _sigterm_as_interrupt():
+    """SIGTERM (a job scheduler, `kill`, a closing container) stops training
+    the way Ctrl-C does: a checkpoint and usable weights are written first.
+    Returns what puts the old handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the checkpoint short
+        raise Terminated()
+
+    before = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, before)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C; the command exits 143 (128 + 15)."""
+
+    exit_status = 143
+
+
+def _distributed(device: str) -> tuple[int, int]:
+    """(rank, world size); under torchrun, joins the process group."""
+    if "WORLD_SIZE" not in os.environ or int(os.environ["WORLD_SIZE"]) < 2:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = None, device: str = "cpu",
+          minutes: float | None = None, resume: bool = False, quiet: bool = False, workers: int = 0) -> dict:
+    """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
+    try:
+        check_recipe(recipe)
+        check_minutes(minutes)
+        check_workers(workers)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    if device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available")
+    vetted = None
+    if data:  # every example checked before anything is built: bad data costs no model
+        try:
+            vetted = read_examples(list(data))
+        except DataError as exc:
+            raise UsageError(str(exc)) from None
+    abilities = default().abilities
+    unknown = recipe.focus_actions - set(abilities)
+    if unknown:
+        raise UsageError(f"focus: unknown action {sorted(unknown)[0]!r} (one of {', '.join(abilities)})")
+    rank, world = _distributed(device)
+    if device == "cuda":
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        torch.cuda.set_device(device)
+    torch.manual_seed(recipe.seed)
+    tok = Tokenizer.for_content()
+    if init:
+        model, init_tok, init_meta = weights.load(init)
+        if init_tok.vocab != tok.vocab:
+            raise UsageError(f"{init}: its vocabulary differs from this game's content")
+        recipe = recipe.but(n_layer=model.config.n_layer, n_head=model.config.n_head,
+                            d_model=model.config.d_model, d_ff=model.config.d_ff)
+    else:
+        model = PicoModel(Config(len(tok), recipe.n_layer, recipe.n_head, recipe.d_model, recipe.d_ff))
+    model.to(device).train()
+    opt = Optimizers(model, recipe)
+    start_step, elapsed_before, history = 0, 0.0, []
+    if resume:
+        meta = load_checkpoint(out, model, opt)
+        start_step, elapsed_before, history = meta["step"], meta.get("elapsed_s", 0.0), meta.get("history", [])
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+
+    saved: list[tuple[str, str]] = []
+    if vetted is not None:
+        max_len = model.config.max_len
+        vetted = vetted.only(lambda p, t: len(encode(tok, p, t)[0]) <= max_len + 1, TOO_LONG)
+        saved = vetted.pairs
+        if rank == 0:
+            print(f"--data: {vetted.summary()}", file=sys.stderr, flush=True)
+        if not saved:
+            raise UsageError(f"--data: no usable examples; {vetted.summary()}")
+    # a different stream per rank and per resume point, all fixed by the seed
+    stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
+    stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
+                                tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share,
+                                recipe.edge_share),
+                    workers, device.startswith("cuda"))
+    check = held_out(tok) if rank == 0 else []
+    ranges = trained_ranges(saved, recipe, init_meta.get("ranges") if init else None) if rank == 0 else {}
+    t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
+    progress = None
+    if rank == 0 and not quiet:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        progress = Progress(TextColumn("[bold]train[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+        task = progress.add_task("train", total=recipe.steps, completed=start_step, info="")
+        progress.start()
+
+    def meta(step: int, metrics: dict, partial: bool) -> dict:
+        return {"name": out.stem, "partial": partial, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
+                "template": VERSION, "init": str(init) if init else None, "data": [str(d) for d in data],
+                "metrics": metrics, "history": history, "ranges": ranges}
+
+    def finish(step: int) -> None:
+        """Checkpoint (to resume) and usable weights marked partial (to try)."""
+        elapsed = elapsed_before + time.perf_counter() - t0
+        if rank == 0:
+            save_checkpoint(out, model, opt, step, recipe, {"elapsed_s": elapsed, "history": history})
+            weights.save(out, model, tok, meta(step, dict(history[-1]) if history else {}, partial=True))
+
+    step = start_step
+    restore_sigterm = _sigterm_as_interrupt()
+    try:
+        while step < recipe.steps:
+            time_used = (time.perf_counter() - t0) / (minutes * 60) if minutes is not None else 0.0
+            if time_used > 1:
+                break
+            x, w, y = (t.to(device, non_blocking=True) for t in next(stream))
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, recipe, time_used)
+            logits = net(x, w)
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1), ignore_index=-100)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            tokens_seen += x.numel() * world
+            if rank == 0:
+                rate = tokens_seen / (time.perf_counter() - t0)
+                if progress:
+                    progress.update(task, completed=step, info=f"loss {loss.item():.4f}  {rate / 1000:.1f}K tok/s  "
+                                                            f"held-out exact {last.get('exact', 0):.3f}")
+                if step % recipe.eval_every == 0 or step == recipe.steps:
+                    exact, tok_acc = exact_match(model, tok, check, device)
+                    last = {"step": step, "loss": round(loss.item(), 5), "exact": exact, "token_acc": round(tok_acc, 5),
+                            "elapsed_s": round(elapsed_before + time.perf_counter() - t0, 1)}
+                    history.append(last)
+                    if quiet:
+                        print(json.dumps(last), flush=True)
+                    finish(step)
+    except KeyboardInterrupt as stop:
+        if rank == 0:
+            finish(step)
+            if progress:
+                progress.stop()
+            why = "stopped by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
+            print(f"{why} at step {step}: checkpoint saved; continue with --resume", flush=True)
+        raise
+    finally:
+        restore_sigterm()
+        if progress:
+            progress.stop()
+    elapsed = elapsed_before + time.perf_counter() - t0
+    metrics = {}
+    if rank == 0:
+        finish(step)
+        exact, tok_acc = exact_match(model, tok, check, device)
+        metrics = {"held_out_exact": exact, "held_out_token_acc": tok_acc, "steps": step,
+                   "train_seconds": round(elapsed, 1), "threads": torch.get_num_threads(), "world_size": world}
+        model.to("cpu")
+        weights.save(out, model, tok, meta(step, metrics, partial=False))
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return metrics
+
+
+def overrides(pairs: list[str]) -> dict:
+    """`--set batch=256 lr=3e-3`: recipe fields, typed like the recipe's."""
+    try:
+        return _overrides(pairs)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _finished(out: Path) -> bool:
+    """A stage's weights are there and not marked partial (anything unreadable: not finished)."""
+    config = weights.config_path(out)
+    try:
+        meta = limits.json_loads(limits.read_text(config, limits.CHECKPOINT_META_BYTES, "model config"))
+    except (OSError, ValueError):
+        return False
+    return out.is_file() and isinstance(meta, dict) and meta.get("partial", True) is False
+
+
+def main(args) -> int:
+    if args.preset not in PRESETS and args.preset not in STAGES:
+        raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join([*STAGES, *PRESETS])})")
+    changes = {"steps": args.steps, "seed": args.seed, **overrides(args.set or [])}
+    try:  # every setting checked before any stage starts
+        check_minutes(args.minutes)
+        check_workers(args.workers)
+        names = STAGES.get(args.preset, (args.preset,))
+        for name in names[:-1]:
+            check_recipe(PRESETS[name].but(seed=args.seed))
+        check_recipe(PRESETS[names[-1]].but(**changes))
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    if (args.preset == "bundled" or args.preset in STAGES) and args.init:
+        raise UsageError(f"--preset {args.preset} trains from scratch; to fine-tune use --preset finetune")
+    out = Path(args.out or (weights.BUNDLED if args.preset == "bundled" else Path("runs") / f"{args.preset}.safetensors"))
+    stages = STAGES.get(args.preset, (args.preset,))
+    for folder in {out.parent, Path("runs")}:
+        atomic.clean_stale(folder)  # temporary files of a run killed mid-write
+    init = args.init
+    for n, name in enumerate(stages):
+        last = n == len(stages) - 1
+        stage_out = out if last else Path("runs") / f"{out.stem}-{name}.safetensors"
+        if not last and _finished(stage_out):
+            print(f"stage {name}: using the finished {stage_out}")
+        else:
+            if len(stages) > 1:
+                print(f"stage {n + 1}/{len(stages)}: {name}" + (f" from {init}" if init else ""))
+            recipe = PRESETS[name].but(**changes) if last else PRESETS[name].but(seed=args.seed)
+            # a staged preset resumes the stage that left a checkpoint; a plain one insists on it
+            resume = args.resume and (len(stages) == 1 or _checkpoint_paths(stage_out)[1].exists())
+            metrics = train(recipe, stage_out, args.data if last else [], init, args.device, args.minutes, resume,
+                            args.quiet, args.workers)
+            if metrics:
+                print(f"wrote {stage_out}: held-out exact match {metrics['held_out_exact']:.4f} after "
+                      f"{metrics['steps']} steps in {metrics['train_seconds'] / 60:.1f} min")
+        init = stage_out
+    return 0
