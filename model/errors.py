@@ -1,4 +1,4 @@
-"""The model library's own errors. The command line (game/cli.py) prints a
+"""The model library's own errors. The command line (cli/) prints a
 ModelError as one line and exits with status 2; the game shows it and plays
 on with the rules."""
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from cli import _answer  # noqa: E402
+from cli.resolve import answer as _answer  # noqa: E402
 from game.combat import content as content_module  # noqa: E402
 from game.combat.content import ContentError  # noqa: E402
 from game.combat.resolver import EngineResolver  # noqa: E402

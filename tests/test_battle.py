@@ -180,7 +180,7 @@ BUNDLED = __import__("pathlib").Path(__file__).resolve().parent.parent / "assets
 @pytest.mark.slow
 @pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled weights yet")
 def test_the_real_model_plays_beside_the_rules():
-    from game.world.model_side import load_model
+    from cli.loading import load_model
 
     side = load_model()
     assert side.ready, side.detail
@@ -192,7 +192,7 @@ def test_the_real_model_plays_beside_the_rules():
 
 
 def test_missing_model_is_unavailable_not_a_crash(tmp_path):
-    from game.world.model_side import load_model
+    from cli.loading import load_model
 
     side = load_model(tmp_path / "nope.safetensors")
     assert not side.ready and side.status == "unavailable" and side.detail

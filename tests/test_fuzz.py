@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli import _answer
+from cli.resolve import answer as _answer
 from game.combat.resolver import EngineResolver
 from game.records import formats as records
 

@@ -76,7 +76,7 @@ PLAY = textwrap.dedent("""
     import asyncio, sys
     from pilot import SIZE, bump_a_monster, fight_to_the_end, settle
     from game.ui.app import PicoRogueApp
-    from game.world.model_side import load_model
+    from cli.loading import load_model
 
     async def main():
         app = PicoRogueApp(seed=3, saves=sys.argv[1], model_loader=load_model, turn_pause=0)

@@ -13,9 +13,7 @@ leave."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import functools
 import os
 import random
 import signal
@@ -32,14 +30,13 @@ from textual.screen import Screen
 from game.combat.inert import inert
 from game.records import atomic, morgue
 from game.records import formats as records
-from game.records.lock import SavesInUse, check_saves, lock_saves
 from game.ui.screens.battle import TURN_PAUSE, BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import CONTINUE, NEW, ContinueScreen, GameOverScreen
 from game.ui.screens.help import HelpScreen
 from game.ui.screens.history import HistoryScreen
 from game.world.battle import Battle
-from game.world.model_side import ModelSide, load_model
+from game.world.model_side import ModelSide
 from game.world.run import Run, RunError, forget, suspend
 
 # how often the app checks that its terminal is still there (seconds)
@@ -65,7 +62,8 @@ class PicoRogueApp(App):
         super().__init__()
         self.seed = seed
         self.saves = saves
-        self.model_loader = model_loader or load_model
+        # the command line hands in the model's loader; without one the rules play alone
+        self.model_loader = model_loader or (lambda: ModelSide(None, "unavailable", "no model was given"))
         self.model = ModelSide()
         self.turn_pause = turn_pause
         self.guard_terminal = guard_terminal
@@ -289,34 +287,3 @@ class PicoRogueApp(App):
         """The terminal is gone (or we were told to stop): keep the run, end the process."""
         self.keep_run()
         self.exit(return_code=129)
-
-
-def main(args: argparse.Namespace) -> int:
-    from cli import UsageError
-
-    try:
-        saves = check_saves(args.saves)
-        lock = lock_saves(saves)
-    except SavesInUse as exc:
-        raise UsageError(str(exc)) from None
-    if args.weights is not None:
-        if not args.weights.is_file():
-            raise UsageError(f"--weights {args.weights}: no such file")
-        side = load_model(args.weights, runtime=args.runtime)
-        if not side.ready:
-            raise UsageError(f"--weights {args.weights}: {side.detail}")
-        loader = lambda: side  # noqa: E731 - loaded before the screen starts, so a bad file never plays
-    else:
-        loader = functools.partial(load_model, runtime=args.runtime)
-    app = PicoRogueApp(seed=args.seed, trust_model=args.trust_model, saves=saves, model_loader=loader,
-                       guard_terminal=True)
-    try:
-        app.run()
-    finally:
-        if not app.kept and app.game is not None:  # an exit that went around every path above
-            try:
-                app.keep_run()
-            except Exception:  # noqa: BLE001 - the last chance; nothing to show it on
-                pass
-        lock.release()
-    return 0

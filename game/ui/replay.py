@@ -9,10 +9,7 @@ the words that differ marked, at the terminal's width (or `--width`).
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-from pathlib import Path
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -28,7 +25,6 @@ from game.combat.inert import inert
 from game.combat.narration import divergence_words
 from game.combat.resolver import Resolution, Resolver
 from game.combat.template import VERSION, TemplateError, current
-from game.records import formats as records
 from game.records.formats import BattleSave
 from game.ui.screens.compare import Answer, head, marked, render_comparison
 
@@ -255,32 +251,3 @@ class ReplayApp(App):
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
-
-
-def main(args: argparse.Namespace) -> int:
-    from cli import UsageError
-    from game.records.morgue import names_a_run
-    from game.world.model_side import load_model
-
-    if names_a_run(args.file):  # a run's record or morgue: its battles
-        from game.ui.runs import replay as replay_run
-
-        return replay_run(args, args.file)
-    try:
-        save = records.load_battle(args.file)
-    except records.SaveError as exc:
-        raise UsageError(str(exc)) from None
-    again = None
-    if args.rerun:
-        model = load_model(args.weights, runtime=args.runtime)
-        if not model.ready:
-            raise UsageError(f"--rerun needs the model, which is unavailable: {model.detail}")
-        again = rerun(save, model.resolver)
-    if args.plain or not sys.stdout.isatty():
-        plain(save, again, Console(width=width_of(args.width)))
-        return 0
-    ReplayApp(save, again).run()
-    return 0
-
-
-__all__ = ["ReplayApp", "main", "plain", "rerun", "Path"]

@@ -4,8 +4,6 @@ through one after another, jumping from divergence to divergence."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -15,9 +13,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from game.records import formats as records
-from game.records import morgue
 from game.records.formats import BattleSave
-from game.ui.replay import ReplayApp, describe, differs, plain, width_of
+from game.ui.replay import ReplayApp, describe, differs
 
 
 def _agreement(rec: dict) -> str:
@@ -43,33 +40,6 @@ def print_table(rows: list[list[str]], out=None) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip(), file=out)
-
-
-def main(args: argparse.Namespace) -> int:
-    from cli import UsageError
-
-    folder = Path(args.saves) if args.saves else records.SAVES
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: not a folder")
-    try:
-        if args.best:
-            entries = morgue.scores(folder)
-            rows = [(None, e) for e in entries]
-        else:
-            rows = morgue.records(folder)
-    except morgue.RecordError as exc:
-        raise UsageError(str(exc)) from None
-    if args.json:
-        print(json.dumps([rec | ({"record": str(path)} if path else {}) for path, rec in rows]))
-        return 0
-    if not rows:
-        print(f"no finished runs in {folder} yet")
-        return 0
-    print_table(table(rows, folder))
-    return 0
-
-
-# --- replaying a run ------------------------------------------------------------
 
 
 def battles_of(rec: dict) -> list[tuple[dict, BattleSave | None, str | None]]:
@@ -148,30 +118,3 @@ class RunReplayApp(ReplayApp):
             if 0 <= at < len(self.saves):
                 i = 0 if step > 0 else len(self.saves[at][1].turns) - 1
         self.notify("no more divergences that way", timeout=2)
-
-
-def replay(args: argparse.Namespace, path: Path) -> int:
-    """`pico-rogue replay` given a run's record or morgue file."""
-    from cli import UsageError
-
-    try:
-        path, rec = morgue.load(path)
-    except morgue.RecordError as exc:
-        raise UsageError(str(exc)) from None
-    if args.rerun:
-        raise UsageError("--rerun replays one battle: give it a battle's file (replay lists them)")
-    battles = battles_of(rec)
-    saved = [(b, save) for b, save, _ in battles if save is not None and save.turns]
-    if args.plain or not sys.stdout.isatty() or not saved:
-        console = Console(width=width_of(args.width))
-        list_battles(path, rec, battles, console)
-        if args.plain:
-            for b, save in saved:
-                if b["divergent"]:
-                    console.print(Text(f"\nbattle {b['n']} (floor {b['depth']}):", "bold"))
-                    plain(save, None, console)
-        elif not saved:
-            console.print("(none of its battles were saved: there is nothing to step through)")
-        return 0
-    RunReplayApp(rec, saved).run()
-    return 0

@@ -1,11 +1,10 @@
 """The model as the game holds it: the loaded resolver with its weights' name,
-or why there is none. Loading never raises: without a model the rules play
-alone and the screen says so."""
+or why there is none. The command line loads it (cli/loading.py) and hands
+the game a loader; without a model the rules play alone and the screen says so."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from game.combat.resolver import Resolver
 
@@ -30,20 +29,6 @@ class ModelSide:
         if self.ready:
             return self.detail
         return "loading…" if self.status == "loading" else "unavailable"
-
-
-def load_model(weights: Path | None = None, threads: int = 1, runtime: str = "numpy") -> ModelSide:
-    """Load the bundled (or given) pico model on `runtime`; never raises: a
-    missing model or missing weights make it 'unavailable' and the rules play alone."""
-    try:
-        from model.resolver import load_resolver
-    except ImportError as exc:
-        return ModelSide(None, "unavailable", f"the model code is missing ({exc})")
-    try:
-        resolver = load_resolver(weights, threads=threads, runtime=runtime)
-    except Exception as exc:  # noqa: BLE001 - WeightsError and anything else: play on without it
-        return ModelSide(None, "unavailable", f"{type(exc).__name__}: {exc}")
-    return model_side(resolver)
 
 
 def model_side(resolver: Resolver) -> ModelSide:

@@ -10,8 +10,6 @@ Two modes:
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import statistics
 import sys
@@ -22,7 +20,7 @@ from game.records import formats as records
 from game.world import autoplay, fight
 from game.world.battle import Battle
 from game.world.generate import MAX_BATTLE_TURNS
-from game.world.model_side import ModelSide, load_model
+from game.world.model_side import ModelSide
 from game.world.tactics import hero_action
 
 
@@ -113,42 +111,3 @@ def print_runs(results: list[autoplay.RunResult], policy: str, who: str, out=Non
     clean = f"{t['clean_runs']}/{t['runs']} runs matched the rules on every turn" if t["asked"] else "the model was not asked"
     print(f"{t['runs']} run{'' if t['runs'] == 1 else 's'} ({policy} hero, {who}): won {t['won']} ({100 * t['win_rate']:.0f}%), "
           f"median depth {t['median_depth']}; {t['turns']} turns, {t['divergent']} divergent; {clean}", file=out)
-
-
-def main(args: argparse.Namespace) -> int:
-    from cli import UsageError
-
-    if args.battles is not None and args.runs is not None:
-        raise UsageError("give --battles or --runs, not both")
-    count = args.runs if args.runs is not None else args.battles if args.battles is not None else 10
-    if count < 0:
-        raise UsageError(f"--{'runs' if args.runs is not None else 'battles'} must be 0 or more")
-    if args.saves is not None or args.runs is None:
-        try:
-            records.saves_folder(args.saves)  # a bad --saves is refused before any battle is played
-        except records.RecordError as exc:
-            raise UsageError(f"--saves {exc}") from None
-    if args.runs is None and (args.json or args.policy != "careful"):
-        raise UsageError("--json and --policy go with --runs")
-    if args.engine_only:
-        if args.trust_model:
-            raise UsageError("--trust-model needs the model: drop --engine-only")
-        model = ModelSide(None, "unavailable", "engine only")
-    else:
-        model = load_model(args.weights, runtime=args.runtime)
-        if not model.ready:
-            if args.weights is not None or args.trust_model:
-                raise UsageError(f"the model is unavailable: {model.detail}")
-            print(f"note: the model is unavailable ({model.detail}); playing with the rules only", file=sys.stderr)
-    if args.runs is None:
-        run(count, args.seed, args.saves, model, args.trust_model)
-        return 0
-    results = runs(count, args.seed, model, policy=args.policy, trust=args.trust_model, saves=args.saves)
-    who = "engine only" if not model.ready else f"model {model.detail}" + (", trusted" if args.trust_model else "")
-    if args.json:
-        print(json.dumps({"policy": args.policy, "seed": args.seed, "trust_model": args.trust_model,
-                          "model": model.weights, "totals": totals(results),
-                          "runs": [r.to_dict() for r in results]}))
-    else:
-        print_runs(results, args.policy, who)
-    return 0

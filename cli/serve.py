@@ -11,6 +11,7 @@ import argparse
 import shlex
 import sys
 
+from cli.errors import UsageError
 from game.records.lock import SavesInUse, check_saves
 
 
@@ -29,8 +30,6 @@ def play_command(args: argparse.Namespace) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from cli import UsageError
-
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"--weights {args.weights}: no such file")
     try:

@@ -1,0 +1,41 @@
+"""`pico-rogue play`: the saves folder locked, the model's loader chosen, the app run;
+whatever way the app ends, a run still going is kept."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+from cli.errors import UsageError
+from cli.loading import load_model
+from game.records.lock import SavesInUse, check_saves, lock_saves
+from game.ui.app import PicoRogueApp
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        saves = check_saves(args.saves)
+        lock = lock_saves(saves)
+    except SavesInUse as exc:
+        raise UsageError(str(exc)) from None
+    if args.weights is not None:
+        if not args.weights.is_file():
+            raise UsageError(f"--weights {args.weights}: no such file")
+        side = load_model(args.weights, runtime=args.runtime)
+        if not side.ready:
+            raise UsageError(f"--weights {args.weights}: {side.detail}")
+        loader = lambda: side  # noqa: E731 - loaded before the screen starts, so a bad file never plays
+    else:
+        loader = functools.partial(load_model, runtime=args.runtime)
+    app = PicoRogueApp(seed=args.seed, trust_model=args.trust_model, saves=saves, model_loader=loader,
+                       guard_terminal=True)
+    try:
+        app.run()
+    finally:
+        if not app.kept and app.game is not None:  # an exit that went around every path above
+            try:
+                app.keep_run()
+            except Exception:  # noqa: BLE001 - the last chance; nothing to show it on
+                pass
+        lock.release()
+    return 0

@@ -1,0 +1,37 @@
+"""`pico-rogue runs`: the finished runs in a saves folder, or the high scores."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cli.errors import UsageError
+from game.records import formats as records
+from game.records import morgue
+from game.ui.runs import print_table, table
+
+
+def main(args: argparse.Namespace) -> int:
+    folder = Path(args.saves) if args.saves else records.SAVES
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder")
+    try:
+        if args.best:
+            entries = morgue.scores(folder)
+            rows = [(None, e) for e in entries]
+        else:
+            rows = morgue.records(folder)
+    except morgue.RecordError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps([rec | ({"record": str(path)} if path else {}) for path, rec in rows]))
+        return 0
+    if not rows:
+        print(f"no finished runs in {folder} yet")
+        return 0
+    print_table(table(rows, folder))
+    return 0
+
+
+# --- replaying a run ------------------------------------------------------------
