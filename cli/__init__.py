@@ -34,8 +34,8 @@ COMMANDS = {
     "resolve": "cli.resolve:main",
     "train": "model.training.train:main",
     "quantize": "model.quantize:main",
-    "eval": "model.evaluation.evaluate:main",
-    "bench": "model.evaluation.bench:main",
+    "eval": "cli.eval:main",
+    "bench": "cli.bench:main",
 }
 
 

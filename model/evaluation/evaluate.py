@@ -9,7 +9,6 @@ counting how many turns it stays identical to the engine.
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 from collections import defaultdict
@@ -21,7 +20,7 @@ from game.combat.divergence import fields
 from game.combat.template import Prompt, Target, TemplateError, block, parse_prompt, parse_target
 from game.world import generate
 from model.evaluation import answers, rollout
-from model.resolver import ModelResolver, load_resolver
+from model.resolver import ModelResolver
 
 N, BATTLES = 2000, 50  # fresh transitions and rollout battles when --n and --battles are not given
 
@@ -231,19 +230,3 @@ def table(result: dict) -> None:
         for k, v in rows.items():
             t.add_row(k, str(v["n"]), f"{v['exact_match']:.2%}")
         console.print(t)
-
-
-def main(args) -> int:
-    if args.suite == "perturb":
-        from model.evaluation.perturb.runner import main as perturb_main
-
-        return perturb_main(args)
-    items = from_file(args.data) if args.data else fresh(N if args.n is None else args.n, args.seed)  # bad data: before the model
-    resolver = load_resolver(args.weights, runtime=args.runtime)
-    result = evaluate(resolver, items, BATTLES if args.battles is None else args.battles, args.seed, args.edges,
-                      args.runs)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        table(result)
-    return 0

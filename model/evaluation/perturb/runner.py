@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from game.world import generate
 from model.evaluation.perturb.families import FAMILIES, cases
-from model.evaluation.perturb.report import table
 from model.evaluation.perturb.scoring import drift, judge, summarize
-from model.resolver import ModelResolver, load_resolver
+from model.resolver import ModelResolver
 
 PER_FAMILY = 100  # prompts per family when --n is not given
 BATTLES = 30  # drift battles when --battles is not given
@@ -33,15 +30,3 @@ def run(resolver: ModelResolver, n: int, seed: int, battles: int, clean_check: i
         result["drift"] = drift(resolver, battles, seed + 1)
         result["drift_free"] = drift(resolver, battles, seed + 1, free=True)
     return result
-
-
-def main(args) -> int:
-    resolver = load_resolver(args.weights, runtime=args.runtime)
-    n = PER_FAMILY if args.n is None else args.n
-    battles = BATTLES if args.battles is None else args.battles
-    result = run(resolver, n, args.seed, battles)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        table(result)
-    return 0
