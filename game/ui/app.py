@@ -39,7 +39,7 @@ from game.ui.screens.end import CONTINUE, NEW, ContinueScreen, GameOverScreen
 from game.ui.screens.help import HelpScreen
 from game.ui.screens.history import HistoryScreen
 from game.world.battle import Battle
-from game.world.model_side import ModelSide, load_model
+from game.world.model_side import ModelSide, load_model, weights_problem
 from game.world.run import Run, RunError, forget, suspend
 
 # how often the app checks that its terminal is still there (seconds)
@@ -304,7 +304,7 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--weights {args.weights}: no such file")
         side = load_model(args.weights, runtime=args.runtime)
         if not side.ready:
-            raise UsageError(f"--weights {args.weights}: {side.detail}")
+            raise UsageError(weights_problem(args.weights, side.detail))
         loader = lambda: side  # noqa: E731 - loaded before the screen starts, so a bad file never plays
     else:
         loader = functools.partial(load_model, runtime=args.runtime)
