@@ -32,8 +32,8 @@ COMMANDS = {
     "runs": "cli.runs:main",
     "generate": "cli.generate:main",
     "resolve": "cli.resolve:main",
-    "train": "model.training.train:main",
-    "quantize": "model.quantize:main",
+    "train": "cli.train:main",
+    "quantize": "cli.quantize:main",
     "eval": "cli.eval:main",
     "bench": "cli.bench:main",
 }

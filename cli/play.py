@@ -7,7 +7,7 @@ import argparse
 import functools
 
 from cli.errors import UsageError
-from cli.loading import load_model
+from cli.loading import load_model, weights_problem
 from game.records.lock import SavesInUse, check_saves, lock_saves
 from game.ui.app import PicoRogueApp
 
@@ -23,7 +23,7 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--weights {args.weights}: no such file")
         side = load_model(args.weights, runtime=args.runtime)
         if not side.ready:
-            raise UsageError(f"--weights {args.weights}: {side.detail}")
+            raise UsageError(weights_problem(args.weights, side.detail))
         loader = lambda: side  # noqa: E731 - loaded before the screen starts, so a bad file never plays
     else:
         loader = functools.partial(load_model, runtime=args.runtime)

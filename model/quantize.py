@@ -14,7 +14,6 @@ on the rounded weights; what quantizing costs in fidelity is measured with
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -61,15 +60,3 @@ def quantize(source: Path | None, out: Path, dtype: str = "int8", group: int = G
                          "from": {"name": w.meta.get("name", w.path.stem), "sha256": w.sha256}}
     weights.write(Path(out), quantized(w.tensors, dtype, group), meta)
     return weights.read(out)
-
-
-def main(args) -> int:
-    made = quantize(args.weights, args.out, args.dtype, args.group)
-    size = made.path.stat().st_size
-    worst = 0.0
-    source = weights.read(args.weights)
-    for name, w in source.tensors.items():
-        worst = max(worst, float(np.abs(made.tensors[name] - w).max()))
-    print(json.dumps({"out": str(made.path), "dtype": args.dtype, "bytes": size,
-                      "from_bytes": source.path.stat().st_size, "largest_change": worst}))
-    return 0

@@ -1,4 +1,15 @@
-"""Weights on disk: a safetensors file plus a JSON config beside it.
+"""Weights on disk: one safetensors file holding the tensors and their card
+(the JSON config: sizes, vocabulary, recipe, metrics, trained ranges) in its
+header's metadata, under the key "pico"; a copy of the card beside it
+(NAME.json) for people.
+
+The card inside is the one that counts. The file is written to a temporary
+name and renamed into place, so tensors and card change together or not at
+all; the copy beside is written after it, and a copy that differs from the
+card inside (a save killed between the two renames, an edit) is refused on
+reading, naming it, rather than trusted or ignored. Weights written before
+cards were embedded (the bundled assets/pico.safetensors with pico.json,
+and anyone's older files) are a pair: their card is the .json beside.
 
 Tensors are read and written with the safetensors package's numpy API (the
 format's own reader: nothing is unpickled, and torch is not needed to play).
@@ -33,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from game.combat.template import VERSION
+from game.records import atomic
 from model.config import Config, ConfigError
 from model.errors import ModelError
 from model.tokenizer import N_ARGS, N_ROLES, N_SEGMENTS, Tokenizer
@@ -43,6 +55,7 @@ MAX_TENSOR_BYTES = 256 * 2**20  # a weights file (or a checkpoint with its optim
 MAX_CONFIG_BYTES = 4 * 2**20
 FLOATS = {"F32": np.float32, "F16": np.float16}
 SCALE = ".scale"  # suffix of an int8 tensor's scales
+CARD = "pico"  # the safetensors metadata key holding the card (the config JSON)
 
 
 class WeightsError(ModelError):
@@ -153,21 +166,58 @@ def _check_header(path: Path, specs: dict[str, tuple[str, tuple[int, ...]]],
     return "int8" if "int8" in kinds else ("F16" if "F16" in kinds else "F32")
 
 
+def read_metadata(path: Path, cap: int = MAX_TENSOR_BYTES) -> dict[str, str]:
+    """The str->str metadata in a safetensors file's header (empty if none),
+    read without reading a tensor."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    _checked_file(path, cap, "weights file")
+    try:
+        with safe_open(path, framework="np") as f:
+            return dict(f.metadata() or {})
+    except SafetensorError as exc:
+        raise WeightsError(f"{path}: not a valid safetensors file ({exc})") from None
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read the weights file ({exc.strerror or exc})") from None
+
+
+def card_json(text: str, where: Path, what: str = "model config") -> object:
+    """A card's JSON, bounded: WeightsError naming `where` if it is too long or not JSON."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise WeightsError(f"{where}: the {what} is {len(text):,} bytes, more than the {MAX_CONFIG_BYTES:,} allowed")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise WeightsError(f"{where}: not a valid {what} (not JSON: {str(exc)[:80]})") from None
+
+
 def read_config(path: Path) -> tuple[Config, Tokenizer, dict]:
-    """The config beside weights `path`, checked: (sizes, tokenizer, the whole JSON)."""
+    """The config beside weights `path` (the .json of a pair), checked: (sizes, tokenizer, the whole JSON)."""
     cfg_file = config_path(path)
+    return check_card(card_json(_read_beside(cfg_file, Path(path)), cfg_file), cfg_file)
+
+
+def _read_beside(cfg_file: Path, path: Path) -> str:
+    """The text of the .json beside weights `path`; WeightsError naming it."""
     try:
         _checked_file(cfg_file, MAX_CONFIG_BYTES, "model config")
     except WeightsError as exc:
         if "not found" in str(exc):
-            raise WeightsError(f"{cfg_file}: model config not found (expected beside {Path(path).name})") from None
+            raise WeightsError(f"{cfg_file}: model config not found (expected beside {path.name})") from None
         raise
     try:
-        meta = json.loads(cfg_file.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        return cfg_file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise WeightsError(f"{cfg_file}: not a valid model config (not JSON: {str(exc)[:80]})") from None
     except OSError as exc:
         raise WeightsError(f"{cfg_file}: cannot read the model config ({exc.strerror or exc})") from None
+
+
+def check_card(meta: object, where: Path) -> tuple[Config, Tokenizer, dict]:
+    """A card (the config JSON: sizes, vocabulary, ranges...) checked against
+    this game; every problem a WeightsError naming `where` and the field."""
+    cfg_file = where
     if not isinstance(meta, dict):
         raise WeightsError(f"{cfg_file}: not a valid model config (a {type(meta).__name__}, expected an object)")
     try:
@@ -201,48 +251,67 @@ def read_config(path: Path) -> tuple[Config, Tokenizer, dict]:
     return config, tok, meta
 
 
+def read_card(path: Path) -> tuple[Config, Tokenizer, dict]:
+    """The card of weights `path`, checked: the one inside the file (written
+    since cards were embedded; the .json beside must then be its copy or
+    absent), else the .json beside (a pair written before)."""
+    path = Path(path)
+    embedded = read_metadata(path).get(CARD)
+    if embedded is None:
+        return read_config(path)
+    config, tok, meta = check_card(card_json(embedded, path), path)
+    _check_copy(path, meta)
+    return config, tok, meta
+
+
+def _check_copy(path: Path, meta: dict) -> None:
+    """The .json beside weights whose card is inside them is a copy for
+    people; one that differs (a save killed between its two renames, or an
+    edit that would change nothing) is refused rather than left to mislead."""
+    cfg_file = config_path(path)
+    if not os.path.lexists(cfg_file):
+        return
+    try:
+        copy = card_json(_read_beside(cfg_file, path), cfg_file)
+    except WeightsError:
+        copy = None
+    if _canonical(copy) != _canonical(meta):
+        raise WeightsError(f"{cfg_file}: not the card of {path.name} (it differs from the card inside that file, "
+                           f"which is the one that counts: a save cut short, or an edit); remove it or save the "
+                           f"weights again")
+
+
+def _canonical(card: object) -> str:
+    """A card as text that equal cards share (compared as text, not as
+    objects: a NaN loss in the metrics is not equal to itself)."""
+    return json.dumps(card, sort_keys=True)
+
+
 def read(path: Path | None = None) -> Weights:
     """The weights as float32 numpy arrays with their config; WeightsError on any problem."""
     path = Path(path) if path else BUNDLED
     _checked_file(path, MAX_TENSOR_BYTES, "weights file")
-    config, tok, meta = read_config(path)
+    config, tok, meta = read_card(path)
     tensors, stored = _read_tensors(path, MAX_TENSOR_BYTES, config.shapes())
     return Weights(tensors, config, tok, meta, path, sha256(path), stored)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: a temp file, fsync, rename, fsync of the folder."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
 def write_tensors(path: Path, tensors: dict, metadata: dict[str, str] | None = None) -> None:
-    """Write arrays (numpy, or torch tensors: they are converted) as safetensors, atomically."""
+    """Write arrays (numpy, or torch tensors: they are converted) as
+    safetensors, atomically (game.records.atomic); an error names `path`."""
     from safetensors.numpy import save as serialize
 
     arrays = {k: np.ascontiguousarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v) for k, v in tensors.items()}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, serialize(arrays, metadata=metadata))
+    atomic.write_bytes(Path(path), serialize(arrays, metadata=metadata))
 
 
 def write(path: Path, tensors: dict[str, np.ndarray], meta: dict) -> None:
-    """Write tensors and their JSON config (`meta`: config, vocab, recipe, metrics...), each atomically."""
+    """Write tensors with their card (`meta`: config, vocab, recipe,
+    metrics...) inside the one file, renamed into place at once; then the
+    card's copy beside it (.json) for people, which `read` holds to it."""
     path = Path(path)
-    write_tensors(path, tensors)
-    _write_atomic(config_path(path), (json.dumps(meta, indent=1) + "\n").encode())
+    write_tensors(path, tensors, {CARD: json.dumps(meta)})
+    atomic.write_json(config_path(path), meta)
 
 
 def save(path: Path, model, tok: Tokenizer, meta: dict) -> None:

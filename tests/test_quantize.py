@@ -35,6 +35,15 @@ def test_int8_is_at_most_a_megabyte_and_says_what_it_is(int8):
     assert int8.config == weights.read().config
 
 
+def test_the_card_is_inside_the_quantized_file_and_its_copy_is_held_to_it(int8, tmp_path):
+    assert json.loads(weights.read_metadata(int8.path)[weights.CARD]) == int8.meta
+    copy = tmp_path / "q.safetensors"
+    copy.write_bytes(int8.path.read_bytes())
+    copy.with_suffix(".json").write_text(weights.config_path(weights.BUNDLED).read_text())  # another file's card
+    with pytest.raises(weights.WeightsError, match="not the card of q.safetensors"):
+        weights.read(copy)
+
+
 def test_every_value_is_within_half_a_step_of_its_group(int8):
     source = weights.read()
     for name, w in source.tensors.items():

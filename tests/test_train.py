@@ -26,7 +26,7 @@ from game.world.battle import Battle
 from model.tokenizer import Tokenizer
 from model.training.data import BatchStream, loader, mixed_stream, saved_pairs
 from model.training.train import exact_match, held_out, train
-from model.weights import load, read_tensors
+from model.weights import load, read_metadata, read_tensors
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -53,14 +53,18 @@ def test_the_trained_model_beats_an_untrained_one_on_held_out_tokens(tiny_model)
 
 
 def _checkpoint(out: Path) -> tuple[dict, dict[str, torch.Tensor]]:
-    meta = json.loads(out.with_name(out.stem + "-ckpt.json").read_text())
-    return meta, {k: torch.from_numpy(v) for k, v in read_tensors(out.with_name(out.stem + "-ckpt.safetensors")).items()}
+    """(the card, the tensors) of the checkpoint beside `out`: one file."""
+    from model.training.train import CHECKPOINT
+
+    path = out.with_name(out.stem + "-ckpt.safetensors")
+    meta = json.loads(read_metadata(path)[CHECKPOINT])
+    return meta, {k: torch.from_numpy(v) for k, v in read_tensors(path).items()}
 
 
 def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):
     out = tmp_path / "new-folder" / "c.safetensors"  # a folder that does not exist yet
     recipe = tiny_recipe(steps=10_000)
-    first_checkpoint = out.with_name("c-ckpt.json")
+    first_checkpoint = out.with_name("c-ckpt.safetensors")
 
     def press_ctrl_c() -> None:
         deadline = time.monotonic() + 120
@@ -111,7 +115,7 @@ def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
     from model.training.train import Terminated
 
     out = tmp_path / "t.safetensors"
-    first_checkpoint = out.with_name("t-ckpt.json")
+    first_checkpoint = out.with_name("t-ckpt.safetensors")
 
     def send_sigterm() -> None:  # what a job scheduler or `kill` does
         deadline = time.monotonic() + 120
@@ -132,15 +136,15 @@ def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
     assert meta["partial"] is True and sum(p.numel() for p in model.parameters()) > 0
 
 
-def test_checkpoint_files_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+def test_a_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     from game.records import atomic
     from model.training.train import save_checkpoint
 
     out = tmp_path / "c.safetensors"
     recipe = tiny_recipe(steps=2)
     train(recipe, out, quiet=True)
-    meta_before = out.with_name("c-ckpt.json").read_bytes()
-    tensors_before = out.with_name("c-ckpt.safetensors").read_bytes()
+    assert not out.with_name("c-ckpt.json").exists()  # its card is inside it: one file, one rename
+    before = out.with_name("c-ckpt.safetensors").read_bytes()
 
     def full_disk(*a, **k):
         raise OSError(28, "No space left on device")
@@ -150,18 +154,72 @@ def test_checkpoint_files_are_replaced_whole_or_not_at_all(tmp_path, monkeypatch
     opt = torch.optim.AdamW(model.parameters())
     with pytest.raises(OSError):
         save_checkpoint(out, model, opt, 99, recipe, {})
-    assert out.with_name("c-ckpt.json").read_bytes() == meta_before
-    assert out.with_name("c-ckpt.safetensors").read_bytes() == tensors_before
+    assert out.with_name("c-ckpt.safetensors").read_bytes() == before
     # what a failed write leaves is a temporary file the next start removes
     assert all(atomic.TEMPORARY.match(p.name) for p in tmp_path.iterdir() if p.name.startswith("."))
 
 
-def test_a_damaged_checkpoint_is_one_clear_line(tmp_path, capsys):
+def _as_older_pair(out: Path) -> tuple[Path, Path]:
+    """The checkpoint beside `out` rewritten as an older pico-rogue wrote it:
+    tensors with no card inside, the card in -ckpt.json beside, written after."""
+    import os
+
+    import safetensors.numpy
+
+    meta, tensors = _checkpoint(out)
+    tensor_file, card = out.with_name(out.stem + "-ckpt.safetensors"), out.with_name(out.stem + "-ckpt.json")
+    safetensors.numpy.save_file({k: v.numpy() for k, v in tensors.items()}, str(tensor_file))
+    card.write_text(json.dumps(meta))
+    written = os.stat(tensor_file).st_mtime_ns
+    os.utime(card, ns=(written + 10**9, written + 10**9))  # the card renamed second, as that version did
+    return tensor_file, card
+
+
+def test_an_older_checkpoint_pair_still_resumes(tmp_path):
+    out = tmp_path / "o.safetensors"
+    train(tiny_recipe(steps=2), out, quiet=True)
+    _, card = _as_older_pair(out)
+    assert train(tiny_recipe(steps=4), out, resume=True, quiet=True)["steps"] == 4
+    assert not card.exists() and _checkpoint(out)[0]["step"] == 4  # rewritten as one file
+
+
+def test_an_older_checkpoint_pair_cut_between_its_renames_is_refused(tmp_path, capsys):
+    """The bug this replaces: step-N tensors beside an older card, resumed
+    without a word. An older version's pair whose card predates its tensors
+    is such a cut; resuming it is one line, exit 2, and trains nothing."""
+    import os
+
+    out = tmp_path / "k.safetensors"
+    train(tiny_recipe(steps=2), out, quiet=True)
+    tensor_file, card = _as_older_pair(out)
+    written = os.stat(tensor_file).st_mtime_ns
+    os.utime(card, ns=(written - 10**9, written - 10**9))  # the previous save's card: the kill came between
+    before = tensor_file.read_bytes()
+    code = main(["train", "--preset", "quick", "--steps", "4", "--resume", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{card}: older than k-ckpt.safetensors, so not its card" in err
+    assert tensor_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["card inside", "older pair"])
+def test_a_damaged_checkpoint_is_one_clear_line(tmp_path, capsys, inside):
+    import numpy as np
+    import safetensors.numpy
+
+    from model.training.train import CHECKPOINT
+
     out = tmp_path / "d.safetensors"
-    out.with_name("d-ckpt.json").write_text('{"step": "7"}')
+    bad = '{"step": "7"}'
+    tensors = {"model.x": np.zeros(2, np.float32)}
+    safetensors.numpy.save_file(tensors, str(out.with_name("d-ckpt.safetensors")),
+                                metadata={CHECKPOINT: bad} if inside else None)
+    if not inside:
+        out.with_name("d-ckpt.json").write_text(bad)
     code = main(["train", "--preset", "quick", "--steps", "1", "--resume", "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2 and "d-ckpt.json: not a checkpoint" in err and "Traceback" not in err
+    named = "d-ckpt.safetensors" if inside else "d-ckpt.json"
+    assert code == 2 and f"{named}: not a checkpoint" in err and "Traceback" not in err
 
 
 def test_a_time_limit_stops_early_and_resume_finishes(tmp_path):
@@ -314,20 +372,15 @@ def test_the_weights_carry_the_ranges_of_their_training_distribution(tiny_model)
     assert joined["atk"] == [0, 30]
 
 
-def test_a_staged_preset_trains_each_stage_from_the_last_and_reuses_finished_ones(tmp_path, monkeypatch, capsys):
-    from model.training import train as training
+def test_every_preset_is_a_checked_recipe_whose_sizes_are_the_config_s():
+    from model.config import CAPS, Config
+    from model.training.recipe import PRESETS, SIZES, Recipe
+    from model.training.settings import RANGES, check_recipe
 
-    monkeypatch.setitem(training.PRESETS, "t1", tiny_recipe(name="t1", steps=3))
-    monkeypatch.setitem(training.PRESETS, "t2", tiny_recipe(name="t2", steps=2, wide_share=0.5))
-    monkeypatch.setitem(training.STAGES, "chain", ("t1", "t2"))
-    monkeypatch.chdir(tmp_path)  # earlier stages go to runs/
-    out = tmp_path / "m.safetensors"
-    assert main(["train", "--preset", "chain", "--out", str(out), "--quiet"]) == 0
-    first = Path("runs") / "m-t1.safetensors"
-    final = json.loads(out.with_suffix(".json").read_text())
-    assert final["init"] == str(first) and final["recipe"]["name"] == "t2"
-    assert json.loads(first.with_suffix(".json").read_text())["recipe"]["name"] == "t1"
-    capsys.readouterr()
-    assert main(["train", "--preset", "chain", "--out", str(out), "--quiet"]) == 0
-    assert f"stage t1: using the finished {first}" in capsys.readouterr().out
-    assert main(["train", "--preset", "chain", "--init", str(first)]) == 2
+    vocab = len(Tokenizer.for_content())
+    assert Recipe("x").config(vocab) == Config(vocab)  # a recipe's default sizes are Config's, not a copy
+    assert not set(SIZES) & set(RANGES)  # one table of size limits: config.CAPS
+    assert all(CAPS[name] for name in SIZES)
+    for name, recipe in PRESETS.items():
+        assert check_recipe(recipe) is recipe, name
+        assert recipe.sized_as(recipe.config(vocab)) == recipe

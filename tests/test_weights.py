@@ -1,9 +1,13 @@
 """Weights on disk: a real safetensors file (8-byte little-endian header
-length, a JSON header, raw tensors) plus a JSON config; a round trip keeps
-every tensor; anything missing, corrupt, hostile or that does not fit is a
-WeightsError naming the file and the field, found before the body is read
-(and in bounded time and memory: a link to /dev/zero, a 2^40 header length,
-a config asking for 10^9 positions)."""
+length, a JSON header, raw tensors) whose header's metadata holds the card
+(the JSON config), with a copy beside it for people; weights written before
+(a safetensors file and its .json, like the bundled model) still read. A
+round trip keeps every tensor; a card beside that is not the one inside (a
+save killed between its two renames) is refused naming it; anything
+missing, corrupt, hostile or that does not fit is a WeightsError naming the
+file and the field, found before the body is read (and in bounded time and
+memory: a link to /dev/zero, a 2^40 header length, a config asking for
+10^9 positions)."""
 
 from __future__ import annotations
 
@@ -34,6 +38,50 @@ def saved(tmp_path) -> Path:
     return path
 
 
+def write_pair(path: Path, model, tok, meta: dict) -> Path:
+    """Weights as pico-rogue wrote them before cards were embedded: the
+    tensors with no metadata, the card in the .json beside."""
+    import safetensors.numpy
+
+    safetensors.numpy.save_file({k: v.numpy() for k, v in model.state_dict().items()}, str(path))
+    card = {"config": model.config.to_dict(), "vocab": tok.vocab, **meta}
+    path.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    return path
+
+
+@pytest.fixture
+def pair(tmp_path) -> Path:
+    model, tok = untrained(seed=4)
+    return write_pair(tmp_path / "old.safetensors", model, tok, META)
+
+
+@pytest.fixture(params=["one file", "a pair"])
+def either(request) -> Path:
+    """Weights of each layout: the card inside the file, or beside it (before)."""
+    return request.getfixturevalue("saved" if request.param == "one file" else "pair")
+
+
+def _card_file(path: Path) -> Path:
+    """Where `path`'s card is read from (what its errors name)."""
+    return path if weights.CARD in weights.read_metadata(path) else path.with_suffix(".json")
+
+
+def _set_card(path: Path, meta: object, raw: str | None = None) -> Path:
+    """Replace `path`'s card wherever it is (inside the file, and its copy
+    beside, or the .json of a pair); returns the file errors should name."""
+    where = _card_file(path)
+    text = raw if raw is not None else json.dumps(meta)
+    if where == path:
+        _write(path, _tensors(path), {weights.CARD: text})
+    path.with_suffix(".json").write_text(text)
+    return where
+
+
+def _card(path: Path) -> dict:
+    where = _card_file(path)
+    return json.loads(weights.read_metadata(path)[weights.CARD] if where == path else where.read_text())
+
+
 def test_round_trip_keeps_every_tensor_the_vocabulary_and_the_metadata(saved):
     model, tok = untrained(seed=4)
     loaded, loaded_tok, meta = load(saved)
@@ -48,11 +96,14 @@ def test_round_trip_keeps_every_tensor_the_vocabulary_and_the_metadata(saved):
     assert meta["config"] == model.config.to_dict()
 
 
-def test_the_file_is_plain_safetensors(saved):
+def test_the_file_is_plain_safetensors_with_the_card_in_its_metadata(saved):
     data = saved.read_bytes()
     (size,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + size])
     body = data[8 + size :]
+    card = json.loads(header["__metadata__"][weights.CARD])
+    assert card == json.loads(saved.with_suffix(".json").read_text())  # the copy beside, for people
+    assert {k: card[k] for k in META} == META
     model, _ = untrained(seed=4)
     state = model.state_dict()
     assert set(header) - {"__metadata__"} == set(state)
@@ -129,12 +180,61 @@ def test_a_missing_weights_file_is_named(tmp_path):
     assert str(missing) in str(err.value)
 
 
-def test_a_missing_config_is_named(saved):
-    config = saved.with_suffix(".json")
+def test_a_pair_missing_its_config_is_named(pair):
+    config = pair.with_suffix(".json")
     config.unlink()
     with pytest.raises(WeightsError, match="config") as err:
-        load(saved)
+        load(pair)
     assert str(config) in str(err.value)
+
+
+def test_the_card_inside_is_enough_without_its_copy(saved):
+    saved.with_suffix(".json").unlink()
+    assert read(saved).meta["name"] == "probe"
+
+
+def test_weights_written_as_a_pair_still_read(pair):
+    model, tok = untrained(seed=4)
+    loaded, loaded_tok, meta = load(pair)
+    assert loaded_tok.vocab == tok.vocab and {k: meta[k] for k in META} == META
+    for name, t in model.state_dict().items():
+        assert torch.equal(t, loaded.state_dict()[name]), name
+
+
+def _two_saves(tmp_path) -> tuple[Path, Path]:
+    """The same weights saved at step 100 and then at step 110 (two folders)."""
+    model, tok = untrained(seed=4)
+    saves = []
+    for step in (100, 110):
+        path = tmp_path / str(step) / "w.safetensors"
+        path.parent.mkdir()
+        save(path, model, tok, {**META, "metrics": {"step": step}})
+        saves.append(path)
+    return saves[0], saves[1]
+
+
+@pytest.mark.parametrize("renamed", ["tensors", "card"])
+def test_a_kill_between_the_two_renames_is_caught_naming_the_file(tmp_path, renamed):
+    """A save at step 110 killed between its renames leaves one of its files
+    beside the other of step 100's: reading it is one line naming the card,
+    never weights with another save's card."""
+    old, new = _two_saves(tmp_path)
+    path = tmp_path / "w.safetensors"
+    (new if renamed == "tensors" else old).replace(path)
+    (old if renamed == "tensors" else new).with_suffix(".json").replace(path.with_suffix(".json"))
+    with pytest.raises(WeightsError) as err:
+        read(path)
+    message = str(err.value)
+    assert message.startswith(f"{path.with_suffix('.json')}: not the card of w.safetensors") and "\n" not in message
+    path.with_suffix(".json").unlink()  # the way out the message gives: the card inside counts
+    assert read(path).meta["metrics"]["step"] == (110 if renamed == "tensors" else 100)
+
+
+def test_an_edited_copy_is_refused_not_ignored(saved):
+    card = json.loads(saved.with_suffix(".json").read_text())
+    saved.with_suffix(".json").write_text(json.dumps({**card, "name": "renamed"}))
+    with pytest.raises(WeightsError, match="not the card of probe.safetensors"):
+        read(saved)
 
 
 @pytest.mark.parametrize("change", [
@@ -142,22 +242,19 @@ def test_a_missing_config_is_named(saved):
     lambda meta: meta.update(vocab=meta["vocab"][:-1]),  # a vocabulary of another game
     lambda meta: meta["config"].update(colour="red"),  # a field no Config has
 ])
-def test_a_config_that_does_not_fit_is_a_weights_error(saved, change):
-    config = saved.with_suffix(".json")
-    meta = json.loads(config.read_text())
+def test_a_config_that_does_not_fit_is_a_weights_error(either, change):
+    meta = _card(either)
     change(meta)
-    config.write_text(json.dumps(meta))
+    _set_card(either, meta)
     with pytest.raises(WeightsError) as err:
-        load(saved)
-    assert saved.stem in str(err.value)
+        load(either)
+    assert either.stem in str(err.value)
 
 
 def _rewrite_config(path: Path, change) -> Path:
-    config = path.with_suffix(".json")
-    meta = json.loads(config.read_text())
+    meta = _card(path)
     change(meta)
-    config.write_text(json.dumps(meta))
-    return config
+    return _set_card(path, meta)
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -179,10 +276,10 @@ def _rewrite_config(path: Path, change) -> Path:
     (lambda m: m.update(ranges={"hp": [9, 1]}), "ranges.hp"),
     (lambda m: m.update(name=["x"]), "name"),
 ])
-def test_a_bad_config_is_a_weights_error_naming_the_field(saved, change, field):
-    config = _rewrite_config(saved, change)
+def test_a_bad_config_is_a_weights_error_naming_the_field(either, change, field):
+    config = _rewrite_config(either, change)
     with pytest.raises(WeightsError) as err:
-        read(saved)
+        read(either)
     assert str(config) in str(err.value) and field in str(err.value), err.value
 
 
@@ -192,10 +289,13 @@ def _tensors(path: Path) -> dict:
     return dict(safetensors.numpy.load_file(str(path)))
 
 
-def _write(path: Path, tensors: dict) -> None:
+def _write(path: Path, tensors: dict, metadata: dict[str, str] | None = None) -> None:
+    """Write `tensors`, keeping the card inside `path` unless `metadata` replaces it."""
     import safetensors.numpy
 
-    safetensors.numpy.save_file(tensors, str(path))
+    if metadata is None and path.exists():
+        metadata = weights.read_metadata(path) or None
+    safetensors.numpy.save_file(tensors, str(path), metadata=metadata)
 
 
 @pytest.mark.parametrize(("value", "name"), [(float("nan"), "blocks.0.mlp.0.weight"), (float("inf"), "ln.bias")])
@@ -258,7 +358,8 @@ def test_a_header_length_of_2_to_the_40_is_refused_before_the_body(saved):
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo", "huge"])
-def test_a_config_that_is_not_a_small_regular_file_is_refused(saved, kind):
+def test_a_config_that_is_not_a_small_regular_file_is_refused(either, kind):
+    saved = either
     config = saved.with_suffix(".json")
     config.unlink()
     if kind == "folder":
@@ -273,10 +374,11 @@ def test_a_config_that_is_not_a_small_regular_file_is_refused(saved, kind):
     assert str(config) in str(err.value)
 
 
-def test_a_deeply_nested_config_is_a_weights_error(saved):
-    saved.with_suffix(".json").write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(WeightsError, match="not a valid model config"):
-        read(saved)
+def test_a_deeply_nested_config_is_a_weights_error(either):
+    where = _set_card(either, None, raw="[" * 100_000 + "]" * 100_000)
+    with pytest.raises(WeightsError, match="not a valid model config") as err:
+        read(either)
+    assert str(where) in str(err.value)
 
 
 def test_the_config_is_written_whole_or_not_at_all(saved, monkeypatch):

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 STALE_SECONDS = 600  # a temporary file this old is left over, whoever wrote it (writes take milliseconds)
-# .NAME.tmp-PID-TOKEN, and anything a writer appended to it (weights.write_tensors adds .tmp)
+# .NAME.tmp-PID-TOKEN, and anything a writer appended to it
 TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]+(\..*)?$")
 
 
@@ -40,7 +40,8 @@ def sync_folder(folder: Path) -> None:
     except OSError:
         return  # a platform without folder handles: nothing more to do
     try:
-        os.fsync(fd)
+        with naming(folder):
+            os.fsync(fd)
     except OSError as exc:
         if exc.errno not in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
             raise
@@ -48,25 +49,50 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` (it must not exist), write `data`, fsync it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+def make_folder(folder: Path) -> None:
+    """`folder` and those above it, made if missing. A file standing where a
+    folder is needed says so (mkdir's own word for it is `File exists`)."""
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        where = exc.filename if exc.filename is not None else folder
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), where) from None
+
+
+@contextlib.contextmanager
+def naming(path: Path | str) -> Iterator[None]:
+    """An OSError inside the block names `path` if it names no file: write,
+    fsync and close fail on a descriptor (a full disk is `No space left on
+    device` and nothing more), and the user needs to know where."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or isinstance(exc, BrokenPipeError):
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from exc
+
+
+def _write_new(path: Path, data: bytes, target: Path | None = None) -> None:
+    """Create `path` (it must not exist), write `data`, fsync it; an error
+    names `target` (what the user asked for), not the temporary name."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    with naming(target or path):
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_bytes(path: Path | str, data: bytes) -> Path:
     """Replace `path` with `data` atomically and durably."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     tmp = temporary(path)
     try:
-        _write_new(tmp, data)
+        _write_new(tmp, data, path)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -84,15 +110,16 @@ def replacing(path: Path | str) -> Iterator[Path]:
     """A temporary path for a writer that wants a file name (e.g. a tensor
     writer); when the block ends it is fsynced and renamed over `path`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     tmp = temporary(path)
     try:
-        yield tmp
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with naming(path):
+            yield tmp
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -105,10 +132,10 @@ def create(folder: Path | str, stem: str, data: bytes, suffix: str = ".json") ->
     never replacing a file: the name is claimed only once the data is on
     disk, with a link that fails if another process took it first."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     tmp = temporary(folder / f"{stem}{suffix}")
     try:
-        _write_new(tmp, data)
+        _write_new(tmp, data, folder / f"{stem}-NNN{suffix}")
         n = _last_number(folder, stem, suffix) + 1
         while True:
             path = folder / f"{stem}-{n:03d}{suffix}"

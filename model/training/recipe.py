@@ -3,16 +3,25 @@ model diverge. A recipe is written into the weights' config."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
+
+from model.config import Config
+
+# The network's sizes a recipe chooses. Config owns them (their defaults here,
+# their caps in config.CAPS, the rule that n_head divides d_model); a recipe
+# names them so `--set d_model=64` reads as a recipe field, and builds its
+# Config with `config()` rather than restating any of that.
+SIZES = ("n_layer", "n_head", "d_model", "d_ff")
+_NETWORK = {f.name: f.default for f in fields(Config) if f.name in SIZES}
 
 
 @dataclass(frozen=True)
 class Recipe:
     name: str
-    n_layer: int = 3
-    n_head: int = 4
-    d_model: int = 128
-    d_ff: int = 512
+    n_layer: int = _NETWORK["n_layer"]
+    n_head: int = _NETWORK["n_head"]
+    d_model: int = _NETWORK["d_model"]
+    d_ff: int = _NETWORK["d_ff"]
     steps: int = 6000
     batch: int = 48
     lr: float = 3e-3
@@ -38,6 +47,14 @@ class Recipe:
     def but(self, **changes) -> Recipe:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def config(self, vocab_size: int) -> Config:
+        """The network this recipe trains (unchecked: settings.check_recipe checks it)."""
+        return Config(vocab_size, **{k: getattr(self, k) for k in SIZES})
+
+    def sized_as(self, config: Config) -> Recipe:
+        """This recipe with the sizes of an existing network (fine-tuning starts from one)."""
+        return replace(self, **{k: getattr(config, k) for k in SIZES})
+
 
 PRESETS = {
     # the bundled model, from scratch in about 45 minutes on 2 CPU cores. Muon reached 82 % held-out exact
@@ -48,9 +65,3 @@ PRESETS = {
     "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5,
                        optimizer="muon"),
 }
-
-# A preset made of stages: each later stage starts from the weights of the one
-# before (its output under runs/), the last writes the preset's output. The
-# bundled model needs none since template v2; the mechanism stays for recipes
-# that want a polish after a base.
-STAGES: dict[str, tuple[str, ...]] = {}

@@ -11,15 +11,15 @@ import dataclasses
 import math
 
 from game.combat import limits
-from model.training.recipe import Recipe
+from model.config import CAPS, Config, ConfigError
+from model.training.recipe import SIZES, Recipe
 
 # inclusive ranges of the recipe's numeric fields: far past any useful
-# value, short of what would exhaust a laptop or make no sense
+# value, short of what would exhaust a laptop or make no sense. The network's
+# sizes are not here: Config.of checks them (config.CAPS, n_head dividing
+# d_model, the parameter and cache caps), the same check that reading the
+# weights makes, so a run never trains weights it could not read back.
 RANGES: dict[str, tuple[float, float]] = {
-    "n_layer": (1, 48),
-    "n_head": (1, 64),
-    "d_model": (8, 4096),
-    "d_ff": (1, 16384),
     "steps": (1, limits.COUNTS["train --steps"][1]),
     "batch": (1, limits.BATCH),
     "lr": (1e-12, 10.0),
@@ -59,8 +59,9 @@ def overrides(pairs: list[str]) -> dict:
     return out
 
 
-def check_recipe(r: Recipe) -> Recipe:
-    """The recipe, if every field is in range and the sizes fit together."""
+def check_recipe(r: Recipe, vocab_size: int | None = None) -> Recipe:
+    """The recipe, if every field is in range and its network is one that
+    Config.of accepts (for this game's vocabulary unless `vocab_size`)."""
     for name, (lo, hi) in RANGES.items():
         value = getattr(r, name, None)
         if value is None:
@@ -71,11 +72,30 @@ def check_recipe(r: Recipe) -> Recipe:
             raise SettingsError(f"{name}={value}: must be from {_number(lo)} to {_number(hi)}")
     if r.optimizer not in OPTIMIZERS:
         raise SettingsError(f"optimizer={r.optimizer}: must be one of {', '.join(OPTIMIZERS)}")
-    if r.d_model % r.n_head:
-        raise SettingsError(f"d_model={r.d_model}: must be a multiple of n_head ({r.n_head})")
+    _check_sizes(r, vocab_size)
     if r.min_lr > r.lr:
         raise SettingsError(f"min_lr={r.min_lr}: must not be above lr ({r.lr})")
     return r
+
+
+def _check_sizes(r: Recipe, vocab_size: int | None) -> None:
+    """The recipe's network, within config.CAPS and checked by Config.of,
+    the one validator of a Config (said in a setting's words)."""
+    for name in SIZES:
+        value = getattr(r, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= CAPS[name]:
+            raise SettingsError(f"{name}={value}: must be a whole number from 1 to {_number(CAPS[name])}")
+    if r.d_model % r.n_head:
+        raise SettingsError(f"d_model={r.d_model}: must be a multiple of n_head ({r.n_head})")
+    if vocab_size is None:
+        from model.tokenizer import Tokenizer
+
+        vocab_size = len(Tokenizer.for_content())
+    try:
+        Config.of(r.config(vocab_size).to_dict())
+    except ConfigError as exc:  # the parameter and cache caps
+        sizes = " ".join(f"{k}={getattr(r, k)}" for k in SIZES)
+        raise SettingsError(f"{sizes}: {str(exc).removeprefix('config: ').removeprefix('config.')}") from None
 
 
 def check_minutes(minutes: float | None) -> float | None:

@@ -5,8 +5,12 @@ Loss on the target tokens only; AdamW with linear warm-up and cosine decay;
 held-out exact match (teacher-forced, which equals greedy decoding's) every
 `eval_every` steps on a seed the stream never uses. A checkpoint beside the
 output is written at every evaluation and on Ctrl-C or SIGTERM (a stopped
-job loses nothing); `--resume` continues it. Every file is written by
-temporary file and rename (game/atomic.py). Under `torchrun` it runs DistributedDataParallel (gloo on CPU, nccl on GPU).
+job loses nothing); `--resume` continues it. Weights and checkpoint are
+each one file holding its tensors and its card (model/weights.py), written
+by temporary file and rename (game/records/atomic.py), so a kill leaves a
+whole old one or a whole new one. `--out` is checked writable before
+anything is built. Under `torchrun` it runs DistributedDataParallel (gloo
+on CPU, nccl on GPU).
 """
 
 from __future__ import annotations
@@ -31,11 +35,11 @@ from game.records import atomic
 from model import weights
 from model.errors import UsageError
 from model.guard import observed_ranges
-from model.network import Config, PicoModel
+from model.network import PicoModel
 from model.tokenizer import Tokenizer
 from model.training.data import BatchStream, collate, encode, engine_stream, loader, mixed_stream
 from model.training.examples import TOO_LONG, DataError, read_examples
-from model.training.recipe import PRESETS, STAGES, Recipe
+from model.training.recipe import Recipe
 from model.training.settings import SettingsError, check_minutes, check_recipe, check_workers
 from model.training.settings import overrides as _overrides
 
@@ -133,11 +137,18 @@ class Optimizers:
             opt.step()
 
 
+CHECKPOINT = "pico-checkpoint"  # the safetensors metadata key holding a checkpoint's card
+
+
 def _checkpoint_paths(out: Path) -> tuple[Path, Path]:
+    """(the checkpoint, the card an older pico-rogue wrote beside it)."""
     return out.with_name(out.stem + "-ckpt.safetensors"), out.with_name(out.stem + "-ckpt.json")
 
 
 def save_checkpoint(out: Path, model: PicoModel, opt: Optimizers, step: int, recipe: Recipe, extra: dict) -> None:
+    """Model and optimizer tensors with their card (step, recipe, optimizer
+    step counts...) in the header of one file, renamed into place at once:
+    a kill leaves the old checkpoint or the new one, never halves of two."""
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     names = {id(p): n for n, p in model.named_parameters()}
     for group in opt.param_groups:
@@ -147,17 +158,17 @@ def save_checkpoint(out: Path, model: PicoModel, opt: Optimizers, step: int, rec
                     tensors[f"opt.{key}.{names[id(p)]}"] = value
     opt_steps = {names[id(p)]: float(opt.state[p]["step"]) for g in opt.param_groups for p in g["params"]
                  if "step" in opt.state.get(p, {})}
-    tensor_file, meta_file = _checkpoint_paths(out)
-    with atomic.replacing(tensor_file) as tmp:
-        weights.write_tensors(tmp, tensors)
-    atomic.write_json(meta_file, {"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}, indent=None)
+    tensor_file, old_card = _checkpoint_paths(out)
+    card = {"step": step, "recipe": recipe.to_dict(), "opt_steps": opt_steps, **extra}
+    weights.write_tensors(tensor_file, tensors, {CHECKPOINT: json.dumps(card)})
+    old_card.unlink(missing_ok=True)  # an older version's card beside it describes another step now
 
 
 def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
-    tensor_file, meta_file = _checkpoint_paths(out)
-    if not os.path.lexists(meta_file):
-        raise UsageError(f"no checkpoint to resume at {meta_file}")
-    meta = _checkpoint_meta(meta_file)
+    tensor_file, _ = _checkpoint_paths(out)
+    if not os.path.lexists(tensor_file):
+        raise UsageError(f"no checkpoint to resume at {tensor_file}")
+    meta = _checkpoint_card(out)
     tensors = {k: torch.from_numpy(v) for k, v in weights.read_tensors(tensor_file).items()}
     try:
         model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
@@ -173,10 +184,39 @@ def load_checkpoint(out: Path, model: PicoModel, opt: Optimizers) -> dict:
     return meta
 
 
-def _checkpoint_meta(path: Path) -> dict:
-    """A checkpoint's JSON, read within its limit and checked for what resuming uses."""
+def _checkpoint_card(out: Path) -> dict:
+    """The card of the checkpoint beside `out`: the one inside it, or, for a
+    checkpoint an older pico-rogue wrote as two files, the .json beside,
+    if it can be its pair."""
+    tensor_file, old_card = _checkpoint_paths(out)
+    card = weights.read_metadata(tensor_file).get(CHECKPOINT)
+    if card is not None:
+        return _checked_card(card, tensor_file)
+    if not os.path.lexists(old_card):
+        raise UsageError(f"{tensor_file}: not a checkpoint (no card inside it, and no {old_card.name} beside it)")
+    # Older versions renamed the tensors into place first and their card
+    # second, so a card older than its tensors is the previous save's: a kill
+    # came between the two. Resuming from it would mix two steps.
     try:
-        meta = limits.json_loads(limits.read_text(path, limits.CHECKPOINT_META_BYTES, "checkpoint"))
+        stale = os.stat(old_card).st_mtime_ns < os.stat(tensor_file).st_mtime_ns
+    except OSError as exc:
+        raise UsageError(f"{exc.filename}: cannot read the checkpoint ({exc.strerror})") from None
+    if stale:
+        raise UsageError(f"{old_card}: older than {tensor_file.name}, so not its card (a save cut short between "
+                         f"the two files); this checkpoint cannot be resumed: train again without --resume")
+    try:
+        text = limits.read_text(old_card, limits.CHECKPOINT_META_BYTES, "checkpoint")
+    except (limits.LimitError, ValueError) as exc:
+        raise UsageError(f"{old_card}: not a checkpoint ({getattr(exc, 'msg', exc)})") from None
+    return _checked_card(text, old_card)
+
+
+def _checked_card(text: str, path: Path) -> dict:
+    """A checkpoint's card, read within its limit and checked for what resuming uses."""
+    try:
+        if len(text) > limits.CHECKPOINT_META_BYTES:
+            raise ValueError(f"a card of {len(text):,} characters, more than {limits.CHECKPOINT_META_BYTES:,}")
+        meta = limits.json_loads(text)
     except (limits.LimitError, ValueError) as exc:
         raise UsageError(f"{path}: not a checkpoint ({getattr(exc, 'msg', exc)})") from None
     number = (int, float)
@@ -187,6 +227,27 @@ def _checkpoint_meta(path: Path) -> dict:
     if not ok:
         raise UsageError(f"{path}: not a checkpoint (expected step, opt_steps, elapsed_s and history)")
     return meta
+
+
+def check_out(out: Path) -> None:
+    """`--out`, its card beside it and its checkpoint can be written: checked
+    before anything is built, since a run that cannot save its weights
+    should cost a second, not the whole run. An empty file is created and
+    removed in their folder (or, while that is still to be made, in the
+    nearest one above, where it would be made); nothing else is touched."""
+    out = Path(out)
+    for target in (out, weights.config_path(out), *_checkpoint_paths(out)):
+        if target.is_dir():
+            raise UsageError(f"--out {out}: {target} is a folder, where training writes a file")
+    folder = next(p for p in out.absolute().parents if os.path.lexists(p))  # "/" at the latest
+    if not folder.is_dir():
+        raise UsageError(f"--out {out}: {folder} is not a folder")
+    probe = atomic.temporary(folder / out.name)  # a name clean_stale removes if a kill leaves it
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write in {folder} ({(exc.strerror or str(exc)).lower()})") from None
 
 
 def _sigterm_as_interrupt():
@@ -223,13 +284,15 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
           minutes: float | None = None, resume: bool = False, quiet: bool = False, workers: int = 0) -> dict:
     """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
     try:
-        check_recipe(recipe)
+        check_recipe(recipe, len(Tokenizer.for_content()))
         check_minutes(minutes)
         check_workers(workers)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available")
+    if int(os.environ.get("RANK", 0)) == 0:  # the one process that writes
+        check_out(out)
     vetted = None
     if data:  # every example checked before anything is built: bad data costs no model
         try:
@@ -250,10 +313,9 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         model, init_tok, init_meta = weights.load(init)
         if init_tok.vocab != tok.vocab:
             raise UsageError(f"{init}: its vocabulary differs from this game's content")
-        recipe = recipe.but(n_layer=model.config.n_layer, n_head=model.config.n_head,
-                            d_model=model.config.d_model, d_ff=model.config.d_ff)
+        recipe = recipe.sized_as(model.config)
     else:
-        model = PicoModel(Config(len(tok), recipe.n_layer, recipe.n_head, recipe.d_model, recipe.d_ff))
+        model = PicoModel(recipe.config(len(tok)))
     model.to(device).train()
     opt = Optimizers(model, recipe)
     start_step, elapsed_before, history = 0, 0.0, []
@@ -365,53 +427,3 @@ def overrides(pairs: list[str]) -> dict:
         return _overrides(pairs)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
-
-
-def _finished(out: Path) -> bool:
-    """A stage's weights are there and not marked partial (anything unreadable: not finished)."""
-    config = weights.config_path(out)
-    try:
-        meta = limits.json_loads(limits.read_text(config, limits.CHECKPOINT_META_BYTES, "model config"))
-    except (OSError, ValueError):
-        return False
-    return out.is_file() and isinstance(meta, dict) and meta.get("partial", True) is False
-
-
-def main(args) -> int:
-    if args.preset not in PRESETS and args.preset not in STAGES:
-        raise UsageError(f"unknown preset {args.preset!r} (one of {', '.join([*STAGES, *PRESETS])})")
-    changes = {"steps": args.steps, "seed": args.seed, **overrides(args.set or [])}
-    try:  # every setting checked before any stage starts
-        check_minutes(args.minutes)
-        check_workers(args.workers)
-        names = STAGES.get(args.preset, (args.preset,))
-        for name in names[:-1]:
-            check_recipe(PRESETS[name].but(seed=args.seed))
-        check_recipe(PRESETS[names[-1]].but(**changes))
-    except SettingsError as exc:
-        raise UsageError(str(exc)) from None
-    if (args.preset == "bundled" or args.preset in STAGES) and args.init:
-        raise UsageError(f"--preset {args.preset} trains from scratch; to fine-tune use --preset finetune")
-    out = Path(args.out or (weights.BUNDLED if args.preset == "bundled" else Path("runs") / f"{args.preset}.safetensors"))
-    stages = STAGES.get(args.preset, (args.preset,))
-    for folder in {out.parent, Path("runs")}:
-        atomic.clean_stale(folder)  # temporary files of a run killed mid-write
-    init = args.init
-    for n, name in enumerate(stages):
-        last = n == len(stages) - 1
-        stage_out = out if last else Path("runs") / f"{out.stem}-{name}.safetensors"
-        if not last and _finished(stage_out):
-            print(f"stage {name}: using the finished {stage_out}")
-        else:
-            if len(stages) > 1:
-                print(f"stage {n + 1}/{len(stages)}: {name}" + (f" from {init}" if init else ""))
-            recipe = PRESETS[name].but(**changes) if last else PRESETS[name].but(seed=args.seed)
-            # a staged preset resumes the stage that left a checkpoint; a plain one insists on it
-            resume = args.resume and (len(stages) == 1 or _checkpoint_paths(stage_out)[1].exists())
-            metrics = train(recipe, stage_out, args.data if last else [], init, args.device, args.minutes, resume,
-                            args.quiet, args.workers)
-            if metrics:
-                print(f"wrote {stage_out}: held-out exact match {metrics['held_out_exact']:.4f} after "
-                      f"{metrics['steps']} steps in {metrics['train_seconds'] / 60:.1f} min")
-        init = stage_out
-    return 0
