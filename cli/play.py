@@ -1,10 +1,14 @@
 """`pico-rogue play`: the saves folder locked, the model's loader chosen, the app run;
-whatever way the app ends, a run still going is kept."""
+whatever way the app ends, a run still going is kept. An error of the game's
+own ends the app with its run kept and a crash report written (see
+PicoRogueApp._handle_exception); here, once the terminal is restored, the
+player reads one line about it and the status is 70."""
 
 from __future__ import annotations
 
 import argparse
 import functools
+import sys
 
 from cli.errors import UsageError
 from cli.loading import load_model, weights_problem
@@ -38,4 +42,6 @@ def main(args: argparse.Namespace) -> int:
             except Exception:  # noqa: BLE001 - the last chance; nothing to show it on
                 pass
         lock.release()
-    return 0
+    if app.crashed is not None:
+        print(f"pico-rogue play: {app.crashed.line()}", file=sys.stderr)
+    return app.return_code or 0  # 70 after a crash, 129 on a hang-up, 1 if Textual's own handler ran

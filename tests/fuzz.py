@@ -165,9 +165,9 @@ def seeds() -> dict[str, list]:
     for s in range(3):
         run = Run.new(s)
         for _ in range(40):  # walk until a fight begins, so some runs hold a battle
-            fight = run.move(*random.Random(s).choice(list(DIRECTIONS.values())))
-            if fight:
-                battle = run.begin_battle(fight, EngineResolver())
+            battle = run.move(*random.Random(s).choice(list(DIRECTIONS.values())))
+            if battle:
+                battle.model = EngineResolver()
                 if not battle.hero_to_act:
                     battle.play_monster()
                 break

@@ -3,6 +3,10 @@ throwaway saves folder, and the waits and walks a player would make."""
 
 from __future__ import annotations
 
+import asyncio
+
+from textual import events
+
 from game.combat.resolver import EngineResolver
 from game.ui.app import PicoRogueApp
 from game.ui.screens.battle import BattleScreen
@@ -19,8 +23,11 @@ def make_app(saves, model=None, seed=3, **kw) -> PicoRogueApp:
 
 
 async def settle(pilot) -> None:
-    """Wait until the game waits for the player: no worker, no monster turn pending."""
+    """Wait until the game waits for the player: no worker, no monster turn pending.
+    The app keeps a failure of its own from the test (it exits with a report,
+    as it would for a player): here it fails the test."""
     for _ in range(400):
+        assert pilot.app.crashed is None, f"the game crashed: {pilot.app.crashed.line()}"
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         screen = pilot.app.screen
@@ -28,6 +35,38 @@ async def settle(pilot) -> None:
             return
         await pilot.pause(0.01)
     raise AssertionError("the game never came back to the player")
+
+
+# the characters of the named keys a burst may hold (a letter or digit is its own)
+CHARS = {"enter": "\r", "greater_than_sign": ">", "full_stop": ".", "escape": "\x1b", "space": " "}
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Keys as a player's burst arrives: all in the app's queue before the
+    first is handled (`pilot.press` waits for the game between keys, so it
+    never shows what a queued key does); then wait for the game."""
+    app = pilot.app
+    for key in keys:
+        event = events.Key(key, CHARS.get(key, key if len(key) == 1 else None))
+        event.set_sender(app)
+        app.post_message(event)
+    await settle(pilot)
+    await settle(pilot)  # the keys a screen queued may start a turn the first wait did not see
+
+
+async def crash_with(pilot, *keys: str) -> None:
+    """Send keys expected to make the game fail, and wait for it to exit
+    (`pilot.press` would wait for the failed screen to answer, which it never does)."""
+    app = pilot.app
+    for key in keys:
+        event = events.Key(key, CHARS.get(key, key if len(key) == 1 else None))
+        event.set_sender(app)
+        app.post_message(event)
+    for _ in range(500):
+        if app.return_code is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the game did not exit")
 
 
 def banner(app) -> str:

@@ -107,20 +107,20 @@ def first_step(floor: dungeon.Floor, start, goals) -> tuple[int, int]:
 
 
 def walk_to_fight(run: Run, limit: int = 400):
-    """Walk the hero towards the nearest monster until a fight starts."""
+    """Walk the hero towards the nearest monster until a battle begins."""
     for _ in range(limit):
         step = first_step(run.floor, run.pos, {m.pos for m in run.floor.monsters})
-        fight = run.move(step[0] - run.pos[0], step[1] - run.pos[1])
-        if fight:
-            return fight
+        battle = run.move(step[0] - run.pos[0], step[1] - run.pos[1])
+        if battle:
+            return battle
     raise AssertionError("no fight")
 
 
 def test_run_walks_into_a_fight_wins_and_levels():
     run = Run.new(3)
-    fight = walk_to_fight(run)
-    assert 1 <= len(fight.monsters) <= 3
-    battle = run.begin_battle(fight, model=EngineResolver())
+    battle = walk_to_fight(run)
+    assert battle is run.battle and 1 <= len(battle.start.monsters) <= 3
+    battle.model = EngineResolver()
     before = len(run.floor.monsters)
     while not battle.over:
         if battle.hero_to_act:
@@ -129,8 +129,8 @@ def test_run_walks_into_a_fight_wins_and_levels():
             battle.play_monster()
     run.end_battle()
     if battle.won:
-        assert len(run.floor.monsters) == before - len(fight.monsters)
-        assert run.kills == len(fight.monsters) and run.xp > 0
+        assert len(run.floor.monsters) == before - len(battle.start.monsters)
+        assert run.kills == len(battle.start.monsters) and run.xp > 0
     else:
         assert run.cause and "floor 1" in run.cause
     assert run.tally.asked == len(battle.turns)
@@ -138,8 +138,7 @@ def test_run_walks_into_a_fight_wins_and_levels():
 
 def test_run_suspends_and_continues(tmp_path):
     run = Run.new(11)
-    fight = walk_to_fight(run)
-    battle = run.begin_battle(fight)
+    battle = walk_to_fight(run)
     battle.play(battle.options()[0].action)
     path = suspend(run, tmp_path)
     assert path.exists() and not list(tmp_path.glob("*.tmp"))

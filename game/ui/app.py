@@ -9,7 +9,14 @@ app never reaches into a screen's workings.
 Every way out keeps a run that is still going: `q`, Ctrl-Q, the command
 palette's quit, the terminal closing (SIGHUP, or the terminal vanishing from
 under `make play`, which gets no signal), SIGTERM. Ctrl-C only says how to
-leave."""
+leave. So does an error of the game's own: the app catches it at the top,
+keeps the run, writes a crash report beside the saves and exits with status
+70 (`crashed` says what happened; the command line tells the player).
+
+The run decides, the screens follow: a battle begins in the run the moment
+the hero bumps a monster, and the app only shows it. Keys come in bursts, and
+every step here is once-only (a battle shown, saved, ended), so no burst can
+play one fight twice or end one twice."""
 
 from __future__ import annotations
 
@@ -26,10 +33,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from game.combat.inert import inert
 from game.records import atomic, morgue
 from game.records import formats as records
+from game.ui import crash
 from game.ui.screens.battle import TURN_PAUSE, BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import CONTINUE, NEW, ContinueScreen, GameOverScreen
@@ -71,6 +80,7 @@ class PicoRogueApp(App):
         self.battle_file: str | None = None  # where the last battle was saved, for the run's record
         self.kept = False  # the run was saved on the way out
         self.waiting: records.Suspended | None = None  # the suspended run offered at start
+        self.crashed: crash.Crash | None = None  # the game's own error that ended the app, if one did
         self.set_reactive(PicoRogueApp.trust_model, trust_model)
 
     # --- start ---------------------------------------------------------------
@@ -107,8 +117,7 @@ class PicoRogueApp(App):
             self.pop_screen()
         self.push_screen(DungeonScreen(run))
         if run.battle:
-            run.battle.model = self.model.resolver
-            self.push_screen(BattleScreen(run, run.battle, self.turn_pause), self.battle_left)
+            self.show_battle(run.battle)
 
     @work(thread=True, exclusive=True, group="model")
     def load_model(self) -> None:
@@ -133,15 +142,27 @@ class PicoRogueApp(App):
     # --- what the screens report -----------------------------------------------
 
     def on_dungeon_screen_fight_started(self, message: DungeonScreen.FightStarted) -> None:
-        battle = self.game.begin_battle(message.fight, self.model.resolver)
+        self.show_battle(message.battle)  # the run began it when the hero bumped
+
+    def show_battle(self, battle: Battle) -> None:
+        """The run's battle on screen, with the model to ask; once."""
+        if self.game is None or battle is not self.game.battle:
+            return  # a battle of a run since left behind
+        if any(isinstance(s, BattleScreen) and s.battle is battle for s in self.screen_stack):
+            return
+        battle.model = self.model.resolver
         self.push_screen(BattleScreen(self.game, battle, self.turn_pause), self.battle_left)
 
     def on_battle_screen_ended(self, message: BattleScreen.Ended) -> None:
         battle = message.screen.battle
+        if battle is not self.game.battle:
+            return
         self.mistakes = self.game.tally.changed + battle.tally.changed
         message.screen.show_saved(self.save_battle(battle))
 
     def battle_left(self, battle: Battle | None) -> None:
+        if battle is None or battle is not self.game.battle:
+            return  # ended already: a battle is carried into the run once
         self.game.end_battle(self.battle_file)
         self.battle_file = None
         self.mistakes = self.game.tally.changed
@@ -268,6 +289,61 @@ class PicoRogueApp(App):
                 return False
         self.kept = True
         return True
+
+    # --- the game's own errors ----------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's one door for every exception a handler, timer, worker or
+        screen lets out; its own answer is a traceback with locals on the
+        player's screen and status 1. Ours: keep the run, write a report,
+        exit with status 70, and leave the one line to the command line.
+
+        The method is Textual's private hook, but the only place every
+        failure passes (message pumps, timers, workers, compose and mount
+        all call it): wrapping our handlers one by one would miss the rest.
+        textual is pinned (~=8.2) and test_crash checks that a failure still
+        arrives here; should a later Textual stop calling it, its own
+        traceback and status 1 come back, and `play` still keeps the run."""
+        if self.crashed is not None:
+            return  # a further error on the way out: the first one is the story, and the exit is under way
+        if os.environ.get("PICO_DEBUG"):
+            super()._handle_exception(error)  # a developer asked for Textual's traceback
+            return
+        try:
+            self.crashed = self.record_crash(error)
+        except Exception:  # noqa: BLE001 - the report failing must not hide the error itself
+            super()._handle_exception(error)
+            return
+        self.exit(return_code=crash.EXIT_STATUS)
+
+    def record_crash(self, error: BaseException) -> crash.Crash:
+        """Keep the run and write the report: each tried whatever the other does."""
+        if isinstance(error, WorkerFailed) and error.error is not None:
+            error = error.error  # the worker's own exception, with its traceback
+        run = self.game
+        if run is None:
+            kept = "no run had begun"
+        elif run.over:
+            kept = "the run had ended"
+        else:
+            try:  # keep_run's work, but the reason it failed goes in the report and the line
+                suspend(run, self.saves)
+                self.kept = True
+                kept = "the run was saved"
+            except Exception as exc:  # noqa: BLE001 - a full disk, or a run the error left half-changed
+                kept = f"the run could not be saved ({crash.describe(exc)})"
+        facts: dict[str, object] = {"screens": " > ".join(type(s).__name__ for s in self.screen_stack)}
+        if run is not None:
+            facts |= {"seed": run.seed, "floor": run.depth, "moves": run.moves, "battles": run.battles,
+                      "in battle": run.battle is not None, "trust model": self.trust_model}
+        facts |= {"model": self.model_name, "kept": kept}
+        found = crash.Crash(crash.describe(error), kept)
+        try:
+            found.report = crash.write_report(records.run_path(self.saves).parent, error, facts,
+                                              run.log if run is not None else ())
+        except Exception as exc:  # noqa: BLE001 - a full disk, a folder gone: say so in the one line
+            found.unwritten = crash.describe(exc)
+        return found
 
     # --- a terminal that goes away ---------------------------------------------
 

@@ -100,7 +100,7 @@ class Hero:
         self.quarry: tuple[int, tuple[int, int]] | None = None  # (monster id, where it was last seen)
 
     def act(self):
-        """One decision on the map; returns the fight it starts, if any."""
+        """One decision on the map; returns the battle it begins, if any."""
         run, floor = self.run, self.run.floor
         hero = run.hero_template()
         rested = run.hp >= hero.max_hp and run.mp >= hero.max_mp
@@ -184,9 +184,9 @@ def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, 
     for _ in range(MAX_ACTIONS):
         if run.over:
             break
-        met = hero.act()
-        if met:
-            battle = run.begin_battle(met, model)
+        battle = hero.act()  # a step that meets monsters begins the battle in the run
+        if battle:
+            battle.model = model
             play_battle(run, battle, policy, trust)
             for turn in battle.turns:
                 for line in turn.lines:

@@ -45,7 +45,8 @@ def xp_for(level: int, content: Content | None = None) -> int:
 
 @dataclass
 class Fight:
-    """Monsters about to battle the hero: the one bumped (or ambushing) first."""
+    """Monsters about to battle the hero: the one bumped (or ambushing) first.
+    The run turns it into its battle at once (`begin_battle`)."""
 
     monsters: list[Monster]
     ambush: bool = False
@@ -150,15 +151,21 @@ class Run:
         self.pos = self.floor.start
         self.floor.see_from(self.pos)
 
-    def move(self, dx: int, dy: int) -> Fight | None:
-        """One step (or a bump). Returns the fight it starts, if any."""
+    # Every way of moving returns the battle it began, if any. The battle
+    # begins here, in the run, the moment the hero bumps or is caught: not
+    # later, when whoever drives the run gets round to it. So once a step has
+    # begun a battle, `self.battle` refuses every further step (a burst of
+    # keys already queued included), and one monster is never fought twice.
+
+    def move(self, dx: int, dy: int) -> Battle | None:
+        """One step (or a bump). Returns the battle it begins, if any."""
         if self.over or self.battle:
             return None
         floor = self.floor
         to = (self.pos[0] + dx, self.pos[1] + dy)
         foe = floor.monster_at(to)
         if foe:
-            return self._gather(foe, ambush=False)
+            return self.begin_battle(self._gather(foe, ambush=False))
         if not floor.walkable(to):
             return None
         self.pos = to
@@ -170,7 +177,7 @@ class Run:
         floor.see_from(self.pos)
         return self._monsters_act()
 
-    def wait(self) -> Fight | None:
+    def wait(self) -> Battle | None:
         if self.over or self.battle:
             return None
         self.moves += 1
@@ -180,7 +187,7 @@ class Run:
     def in_sight(self) -> list[Monster]:
         return [m for m in self.floor.monsters if m.pos in self.floor.visible]
 
-    def rest(self, limit: int = 200) -> Fight | None:
+    def rest(self, limit: int = 200) -> Battle | None:
         """Wait until healed, or until a monster comes into sight."""
         hero = self.hero_template()
         for _ in range(limit):
@@ -190,14 +197,14 @@ class Run:
             if self.in_sight():
                 self.say("You cannot rest with monsters in sight.")
                 return None
-            fight = self.wait()
-            if fight:
-                return fight
+            battle = self.wait()
+            if battle:
+                return battle
         return None
 
-    def travel(self, goal: tuple[int, int], limit: int = 400) -> Fight | None:
+    def travel(self, goal: tuple[int, int], limit: int = 400) -> Battle | None:
         """Walk to `goal` over seen ground; stops when a monster comes into
-        sight (or a fight starts). Returns the fight, if any."""
+        sight (or a battle begins). Returns the battle, if any."""
         for _ in range(limit):
             if self.over or self.battle or self.pos == goal:
                 return None
@@ -206,9 +213,9 @@ class Run:
             if not steps:
                 self.say("You cannot find a way there.")
                 return None
-            fight = self.move(steps[0][0] - self.pos[0], steps[0][1] - self.pos[1])
-            if fight:
-                return fight
+            battle = self.move(steps[0][0] - self.pos[0], steps[0][1] - self.pos[1])
+            if battle:
+                return battle
             if self._new_in_sight(seen):
                 return None
         return None
@@ -224,9 +231,9 @@ class Run:
         steps = steps or dungeon.path(floor, self.pos, dungeon.frontier(floor), blocked)
         return (steps[0][0] - self.pos[0], steps[0][1] - self.pos[1]) if steps else None
 
-    def explore(self, limit: int = 1000) -> Fight | None:
-        """Explore until a monster comes into sight, a fight starts or
-        nothing is left to see. Returns the fight, if any."""
+    def explore(self, limit: int = 1000) -> Battle | None:
+        """Explore until a monster comes into sight, a battle begins or
+        nothing is left to see. Returns the battle, if any."""
         if self.over or self.battle:
             return None
         if self.in_sight():
@@ -239,14 +246,14 @@ class Run:
                 where = "the stairs are known" if dungeon.stairs(self.floor) else "no stairs down found"
                 self.say(f"You have explored this floor ({where}).")
                 return None
-            fight = self.move(*step)
-            if fight or self.over:
-                return fight
+            battle = self.move(*step)
+            if battle or self.over:
+                return battle
             if self._new_in_sight(seen):
                 return None
         return None
 
-    def go_down(self) -> Fight | None:
+    def go_down(self) -> Battle | None:
         """The `>` key: descend on the stairs, else travel to them if seen."""
         if self.over or self.battle:
             return None
@@ -332,7 +339,7 @@ class Run:
             self.mp = min(hero.max_mp, self.mp + kind.raises["max_mp"])
         self.say(f"You find {kind.called()}: it {kind.describe}.")
 
-    def _monsters_act(self) -> Fight | None:
+    def _monsters_act(self) -> Battle | None:
         """Monsters that see the hero wake, chase, and attack when adjacent."""
         floor = self.floor
         for m in floor.monsters:
@@ -345,7 +352,7 @@ class Run:
             if not m.awake:
                 continue
             if _distance(m.pos, self.pos) == 1:
-                return self._gather(m, ambush=True)
+                return self.begin_battle(self._gather(m, ambush=True))
             blocked = {o.pos for o in floor.monsters if o is not m} | {self.pos}
             to = dungeon.step_towards(floor, m, self.pos, blocked)
             m.x, m.y = to
@@ -361,6 +368,12 @@ class Run:
     # --- battles -------------------------------------------------------------
 
     def begin_battle(self, met: Fight, model: Resolver | None = None) -> Battle:
+        """The battle with `met`, now the run's. A step that meets monsters
+        calls it (with no model: whoever plays the battle gives it one);
+        tests and tools may call it to set a fight up. Never while a battle
+        is on: that would be one fight played twice."""
+        if self.battle is not None:
+            raise RuntimeError("a battle is already being fought")
         encounter = fight.encounter(self.hero(), [m.kind for m in met.monsters], self.depth, self.content)
         wounded = [c.with_(hp=min(m.hp, c.max_hp)) for m, c in zip(met.monsters, encounter.monsters, strict=True)
                    if m.hp is not None]
@@ -380,6 +393,8 @@ class Run:
         away: the battle is over, the monsters keep their wounds and lose the
         trail for a few moves. A failed try gives the monsters their turns."""
         battle = self.battle
+        if battle is None or battle.over:
+            return False  # an `f` that arrived after the battle ended
         try:
             away, lines = battle.flee()
         except IllegalAction as exc:
@@ -389,9 +404,13 @@ class Run:
             self.say(line)
         return away
 
-    def end_battle(self, file: str | None = None) -> Battle:
+    def end_battle(self, file: str | None = None) -> Battle | None:
         """Carry the battle's outcome into the run; returns the finished battle.
-        `file`: where the battle was saved, for the run's record."""
+        `file`: where the battle was saved, for the run's record. With no
+        battle on (it has ended already) it changes nothing and returns None:
+        a key pressed twice must not end one battle twice."""
+        if self.battle is None:
+            return None
         battle, self.battle = self.battle, None
         end = battle.encounter
         self.hp, self.mp = end.hero.hp, end.hero.mp

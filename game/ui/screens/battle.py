@@ -25,7 +25,7 @@ from game.combat.rules import IllegalAction
 from game.ui.screens.compare import Answer, render_comparison
 from game.ui.screens.divergence import QUIT, DivergenceScreen
 from game.ui.screens.fighters import Actions, Choices, Roster
-from game.ui.screens.widgets import Banner, MessageLog
+from game.ui.screens.widgets import Banner, DismissOnce, MessageLog
 from game.world.battle import MODEL, Answered, Battle, Turn, answer
 from game.world.run import Run
 
@@ -65,7 +65,7 @@ class ComparePanel(VerticalScroll):
     ALLOW_MAXIMIZE = True
 
 
-class BattleScreen(Screen[Battle]):
+class BattleScreen(DismissOnce, Screen[Battle]):
     """One battle, turn by turn; the model's answers shown beside the rules'.
     Dismissed with the finished battle when the player leaves it."""
 
@@ -118,6 +118,9 @@ class BattleScreen(Screen[Battle]):
         self.turn_pause = turn_pause
         self.saved_to: str | None = None
         self.asides: list[tuple[int, str]] = []  # log lines that are no turn (a try to flee), after that many turns
+        # once per battle, whatever keys arrive: the app saves the battle on
+        # Ended (and ends it in the run when the screen is dismissed, once: DismissOnce)
+        self.ended = False
 
     def compose(self) -> ComposeResult:
         content = self.battle.content
@@ -228,7 +231,7 @@ class BattleScreen(Screen[Battle]):
         if action in ("act", "flee"):
             return not b.over and not self.busy and b.hero_to_act and not b.stunned
         if action == "leave":
-            return b.over and not self.busy
+            return b.over and not self.busy and not self.dismissed
         if action == "next_target":
             return not b.over
         return True
@@ -280,7 +283,7 @@ class BattleScreen(Screen[Battle]):
 
     def action_leave(self) -> None:
         if self.battle.over:
-            self.dismiss(self.battle)
+            self.dismiss(self.battle)  # once, however often Enter is pressed
 
     # --- a turn: prepare here, answer in a worker, apply here -------------------
 
@@ -341,7 +344,9 @@ class BattleScreen(Screen[Battle]):
         b = self.battle
         if b.over:
             self.busy = False
-            self.post_message(self.Ended(self))
+            if not self.ended:
+                self.ended = True
+                self.post_message(self.Ended(self))
         elif not b.hero_to_act:
             self.busy = True
             if self.turn_pause:

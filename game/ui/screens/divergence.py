@@ -14,6 +14,7 @@ from textual.widgets import Static
 from game.combat.content import Content
 from game.combat.narration import divergence_words
 from game.ui.screens.compare import head
+from game.ui.screens.widgets import DismissOnce
 from game.world.battle import MODEL, Turn
 
 
@@ -42,7 +43,7 @@ def render_divergence(turn: Turn, model_name: str, content: Content, mistakes: i
 QUIT = "quit"
 
 
-class DivergenceScreen(ModalScreen[str | None]):
+class DivergenceScreen(DismissOnce, ModalScreen[str | None]):
     """Shown over the battle when a turn's two answers differ. Any key goes
     on; `q` goes on to saving and quitting, as it does everywhere else."""
 

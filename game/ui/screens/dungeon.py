@@ -24,7 +24,8 @@ from textual.widgets import Footer, Static
 from game.ui.screens.inventory import InventoryScreen
 from game.ui.screens.widgets import KIND_STYLES, Banner, MessageLog, bar, plural
 from game.world import dungeon
-from game.world.run import DIRECTIONS, Fight, Run
+from game.world.battle import Battle
+from game.world.run import DIRECTIONS, Run
 
 MOVES = {
     "up": "up,k,8", "down": "down,j,2", "left": "left,h,4", "right": "right,l,6",
@@ -249,12 +250,16 @@ class DungeonScreen(Screen):
         Binding("q", "app.suspend", "Save & quit"),
     ]
 
-    class FightStarted(Message):
-        """The hero bumped a monster, or monsters caught the hero."""
+    # the keys that act on the run (the app's keys, help and quit, always work)
+    RUN_ACTIONS = frozenset({"move", "wait", "rest", "explore", "descend", "inventory"})
 
-        def __init__(self, fight: Fight):
+    class FightStarted(Message):
+        """The hero bumped a monster, or monsters caught the hero: the run
+        has begun `battle` already; the app shows it."""
+
+        def __init__(self, battle: Battle):
             super().__init__()
-            self.fight = fight
+            self.battle = battle
 
     def __init__(self, run: Run):
         super().__init__()
@@ -278,6 +283,15 @@ class DungeonScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.show_run()
+        self.refresh_bindings()  # a battle that held the keys is over
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Between the bump that begins a battle and the app showing it, keys
+        # already typed still arrive here: the run refuses them anyway, and
+        # the inventory must not open under the battle.
+        if action in self.RUN_ACTIONS and (self.run_state.battle or self.run_state.over):
+            return False
+        return True
 
     def show_run(self) -> None:
         """Hand every widget its new state; each redraws only if it changed."""
@@ -289,10 +303,12 @@ class DungeonScreen(Screen):
             panel.state = state
         self.query_one(MessageLog).lines = tuple(run.log)
 
-    def after(self, fight: Fight | None) -> None:
+    def after(self, battle: Battle | None) -> None:
+        """Show the run as the key left it; a battle it began, the app shows."""
         self.show_run()
-        if fight:
-            self.post_message(self.FightStarted(fight))
+        if battle:
+            self.refresh_bindings()
+            self.post_message(self.FightStarted(battle))
 
     def action_move(self, direction: str) -> None:
         self.after(self.run_state.move(*DIRECTIONS[direction]))

@@ -11,7 +11,7 @@ from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from game.ui.screens.widgets import Banner
+from game.ui.screens.widgets import Banner, DismissOnce
 from game.world.run import Run
 
 NEW, CONTINUE, QUIT = "new", "continue", "quit"
@@ -37,7 +37,7 @@ def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Te
     return t
 
 
-class GameOverScreen(Screen[str]):
+class GameOverScreen(DismissOnce, Screen[str]):
     BINDINGS = [
         Binding("n", "choose('new')", "New run"),
         Binding("q,escape", "choose('quit')", "Quit"),
@@ -60,7 +60,7 @@ class GameOverScreen(Screen[str]):
         self.dismiss(choice)
 
 
-class ContinueScreen(Screen[str]):
+class ContinueScreen(DismissOnce, Screen[str]):
     BINDINGS = [
         Binding("c,enter", "choose('continue')", "Continue"),
         Binding("n", "choose('new')", "New run"),

@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from game.ui.screens.widgets import DismissOnce
+
 # Lines stay under 72 columns: the box fits an 80-column terminal.
 HELP = """\
 [b]Moving[/b]     arrows, hjkl, yubn (diagonals), numpad 1-9
@@ -58,7 +60,7 @@ HELP = """\
 [b]?[/b] or Esc closes this help; ↑↓ PgUp PgDn scroll it."""
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DismissOnce, ModalScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", "Close"),
         Binding("up,k", "scroll(-1)", "Up", show=False),

@@ -6,10 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
-from game.ui.screens.widgets import MessageLog
+from game.ui.screens.widgets import DismissOnce, MessageLog
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(DismissOnce, ModalScreen[None]):
     BINDINGS = [
         Binding("escape,m,q", "dismiss", "Close"),
         Binding("up,k", "scroll(-1)", "Up", show=False),

@@ -12,10 +12,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from game.ui.screens.widgets import DismissOnce
 from game.world.run import Run
 
 
-class InventoryScreen(ModalScreen[str | None]):
+class InventoryScreen(DismissOnce, ModalScreen[str | None]):
     BINDINGS = [Binding("escape,i,q", "dismiss(None)", "Close")]
 
     def __init__(self, run: Run):

@@ -9,11 +9,31 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from game.combat.encounter import Combatant
+
+
+class DismissOnce:
+    """A screen mixin: the screen is dismissed once, and only while it is on top.
+
+    Keys typed in a burst are each queued for the screen on top when they
+    arrive, so several can reach one screen; the first dismisses it, and
+    Textual's `dismiss` pops whatever screen is on top by then. A second
+    would call this screen's callback again and close the screen beneath
+    (a battle, unfinished). Later dismissals are dropped."""
+
+    dismissed = False
+
+    def dismiss(self, result=None) -> AwaitComplete:
+        if self.dismissed or self.app.screen is not self:
+            return AwaitComplete.nothing()
+        self.dismissed = True
+        return super().dismiss(result)
+
 
 KIND_STYLES = {
     "rat": "yellow", "bat": "magenta", "snake": "green", "goblin": "bright_green", "skeleton": "white",
