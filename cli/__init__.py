@@ -41,6 +41,8 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command is None:  # the bare command plays, with play's defaults
+        args = parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "play"])
     from game.records.formats import RecordError
 
     try:

@@ -50,3 +50,23 @@ def test_both_forms_say_the_same_one_line(tmp_path, case):
         assert p.returncode == 2, p.stderr
         assert len(p.stderr.strip().splitlines()) == 1 and "internal error" not in p.stderr, p.stderr
     assert said["script"] == said["module"]
+
+
+def test_the_bare_command_plays(monkeypatch):
+    import types
+
+    import cli
+
+    seen = []
+    monkeypatch.setitem(sys.modules, "stand_in_play", types.SimpleNamespace(main=lambda args: seen.append(args) or 0))
+    monkeypatch.setitem(cli.COMMANDS, "play", "stand_in_play:main")
+    assert cli.main([]) == 0
+    assert [a.command for a in seen] == ["play"] and seen[0].seed is None and seen[0].saves is None
+
+
+def test_version_names_the_package(capsys):
+    import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("pico-rogue ")
