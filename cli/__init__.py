@@ -247,7 +247,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from game.records.formats import RecordError
+    from game.records.files import RecordError
 
     try:
         if hasattr(args, "func"):

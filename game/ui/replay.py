@@ -28,8 +28,8 @@ from game.combat.inert import inert
 from game.combat.narration import divergence_words
 from game.combat.resolver import Resolution, Resolver
 from game.combat.template import VERSION, TemplateError, current
-from game.records import formats as records
-from game.records.formats import BattleSave
+from game.records.battle import BattleSave, load_battle
+from game.records.files import SaveError
 from game.ui.screens.compare import Answer, head, marked, render_comparison
 
 
@@ -259,7 +259,7 @@ class ReplayApp(App):
 
 def main(args: argparse.Namespace) -> int:
     from cli import UsageError
-    from game.records.morgue import names_a_run
+    from game.records.finished import names_a_run
     from game.world.model_side import load_model
 
     if names_a_run(args.file):  # a run's record or morgue: its battles
@@ -267,8 +267,8 @@ def main(args: argparse.Namespace) -> int:
 
         return replay_run(args, args.file)
     try:
-        save = records.load_battle(args.file)
-    except records.SaveError as exc:
+        save = load_battle(args.file)
+    except SaveError as exc:
         raise UsageError(str(exc)) from None
     again = None
     if args.rerun:

@@ -14,9 +14,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
-from game.records import formats as records
-from game.records import morgue
-from game.records.formats import BattleSave
+from game.records import finished, scores
+from game.records.battle import BattleSave, load_battle
+from game.records.files import SAVES, RecordError, SaveError
 from game.ui.replay import ReplayApp, describe, differs, plain, width_of
 
 
@@ -48,16 +48,16 @@ def print_table(rows: list[list[str]], out=None) -> None:
 def main(args: argparse.Namespace) -> int:
     from cli import UsageError
 
-    folder = Path(args.saves) if args.saves else records.SAVES
+    folder = Path(args.saves) if args.saves else SAVES
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
     try:
         if args.best:
-            entries = morgue.scores(folder)
+            entries = scores.scores(folder)
             rows = [(None, e) for e in entries]
         else:
-            rows = morgue.records(folder)
-    except morgue.RecordError as exc:
+            rows = finished.records(folder)
+    except RecordError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps([rec | ({"record": str(path)} if path else {}) for path, rec in rows]))
@@ -81,8 +81,8 @@ def battles_of(rec: dict) -> list[tuple[dict, BattleSave | None, str | None]]:
             out.append((b, None, "not saved"))
             continue
         try:
-            out.append((b, records.load_battle(Path(b["file"])), None))
-        except records.SaveError as exc:
+            out.append((b, load_battle(Path(b["file"])), None))
+        except SaveError as exc:
             out.append((b, None, str(exc)))
     return out
 
@@ -155,8 +155,8 @@ def replay(args: argparse.Namespace, path: Path) -> int:
     from cli import UsageError
 
     try:
-        path, rec = morgue.load(path)
-    except morgue.RecordError as exc:
+        path, rec = finished.load(path)
+    except RecordError as exc:
         raise UsageError(str(exc)) from None
     if args.rerun:
         raise UsageError("--rerun replays one battle: give it a battle's file (replay lists them)")
