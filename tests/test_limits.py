@@ -56,7 +56,7 @@ def test_lines_are_capped_and_numbered():
 def test_an_endless_line_costs_a_fixed_amount_of_memory():
     # /dev/zero has no newline: the first None comes after the cap, and the reader never grows
     # VmHWM, this process's own peak (ru_maxrss would carry the forking parent's across exec)
-    code = ("from game import limits\n"
+    code = ("from game.combat import limits\n"
             "it = limits.lines(open('/dev/zero', 'rb'), cap=1 << 20)\n"
             "print(next(it))\n"
             "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])")
