@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:  # the bare command plays, with play's defaults
         args = parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "play"])
-    from game.records.formats import RecordError
+    from game.records.files import RecordError
 
     try:
         module, function = COMMANDS[args.command].split(":")

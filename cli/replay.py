@@ -13,9 +13,10 @@ from rich.text import Text
 
 from cli.errors import UsageError
 from cli.loading import load_model
-from game.records import formats as records
-from game.records import morgue
-from game.records.morgue import names_a_run
+from game.records import finished
+from game.records.battle import load_battle
+from game.records.files import RecordError, SaveError
+from game.records.finished import names_a_run
 from game.ui.replay import ReplayApp, plain, rerun, width_of
 from game.ui.runs import RunReplayApp, battles_of, list_battles
 
@@ -24,8 +25,8 @@ def main(args: argparse.Namespace) -> int:
     if names_a_run(args.file):  # a run's record or morgue: its battles
         return replay_run(args, args.file)
     try:
-        save = records.load_battle(args.file)
-    except records.SaveError as exc:
+        save = load_battle(args.file)
+    except SaveError as exc:
         raise UsageError(str(exc)) from None
     again = None
     if args.rerun:
@@ -43,8 +44,8 @@ def main(args: argparse.Namespace) -> int:
 def replay_run(args: argparse.Namespace, path: Path) -> int:
     """`pico-rogue replay` given a run's record or morgue file."""
     try:
-        path, rec = morgue.load(path)
-    except morgue.RecordError as exc:
+        path, rec = finished.load(path)
+    except RecordError as exc:
         raise UsageError(str(exc)) from None
     if args.rerun:
         raise UsageError("--rerun replays one battle: give it a battle's file (replay lists them)")

@@ -7,22 +7,22 @@ import json
 from pathlib import Path
 
 from cli.errors import UsageError
-from game.records import formats as records
-from game.records import morgue
+from game.records import finished, scores
+from game.records.files import SAVES, RecordError
 from game.ui.runs import print_table, table
 
 
 def main(args: argparse.Namespace) -> int:
-    folder = Path(args.saves) if args.saves else records.SAVES
+    folder = Path(args.saves) if args.saves else SAVES
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
     try:
         if args.best:
-            entries = morgue.scores(folder)
+            entries = scores.scores(folder)
             rows = [(None, e) for e in entries]
         else:
-            rows = morgue.records(folder)
-    except morgue.RecordError as exc:
+            rows = finished.records(folder)
+    except RecordError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps([rec | ({"record": str(path)} if path else {}) for path, rec in rows]))

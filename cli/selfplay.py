@@ -9,7 +9,7 @@ import sys
 
 from cli.errors import UsageError
 from cli.loading import load_model
-from game.records import formats as records
+from game.records.files import RecordError, saves_folder
 from game.world.model_side import ModelSide
 from game.world.selfplay import print_runs, run, runs, totals
 
@@ -22,8 +22,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--{'runs' if args.runs is not None else 'battles'} must be 0 or more")
     if args.saves is not None or args.runs is None:
         try:
-            records.saves_folder(args.saves)  # a bad --saves is refused before any battle is played
-        except records.RecordError as exc:
+            saves_folder(args.saves)  # a bad --saves is refused before any battle is played
+        except RecordError as exc:
             raise UsageError(f"--saves {exc}") from None
     if args.runs is None and (args.json or args.policy != "careful"):
         raise UsageError("--json and --policy go with --runs")

@@ -41,11 +41,14 @@ from game.combat import content as content_module  # noqa: E402
 from game.combat.content import ContentError  # noqa: E402
 from game.combat.resolver import EngineResolver  # noqa: E402
 from game.combat.rules import IllegalAction  # noqa: E402
-from game.records import formats as records  # noqa: E402
+from game.records.battle import load_battle  # noqa: E402
+from game.records.examples import load_examples  # noqa: E402
+from game.records.files import RecordError, SaveError  # noqa: E402
+from game.records.run import check_run, find_run, run_path, write_run  # noqa: E402
 from game.ui import replay  # noqa: E402
 from game.ui.screens.dungeon import MapState, RunState, render_map  # noqa: E402
 from game.world import roster  # noqa: E402
-from game.world.battle import Battle  # noqa: E402
+from game.world.battle import Battle, battle_record  # noqa: E402
 from game.world.generate import transitions  # noqa: E402
 from game.world.run import DIRECTIONS, Run  # noqa: E402
 from game.world.tactics import hero_action  # noqa: E402
@@ -160,7 +163,7 @@ def _battle(seed: int) -> Battle:
 
 def seeds() -> dict[str, list]:
     prompts = [r for r in transitions(40, 7)]
-    saves = [records.battle_record(_battle(s), seed=s, weights={"name": "w", "sha256": "00"}) for s in range(3)]
+    saves = [battle_record(_battle(s), seed=s, weights={"name": "w", "sha256": "00"}) for s in range(3)]
     runs = []
     for s in range(3):
         run = Run.new(s)
@@ -207,8 +210,8 @@ def jsonl_surface(raw: bytes, folder: Path) -> bool:
     path = folder / "data.jsonl"
     path.write_bytes(raw)
     try:
-        found = records.load_examples([path])
-    except records.RecordError:
+        found = load_examples([path])
+    except RecordError:
         return False
     return bool(vet(found).kept)
 
@@ -222,8 +225,8 @@ def save_surface(raw: bytes, folder: Path) -> bool:
     path = folder / "battle-001.json"
     path.write_bytes(raw)
     try:
-        save = records.load_battle(path)
-    except records.SaveError:
+        save = load_battle(path)
+    except SaveError:
         return False
     out = io.StringIO()
     replay.plain(save, None, Console(file=out, width=120, force_terminal=False, color_system=None))
@@ -233,11 +236,11 @@ def save_surface(raw: bytes, folder: Path) -> bool:
 
 
 def run_surface(raw: bytes, folder: Path) -> bool:
-    path = records.run_path(folder)
+    path = run_path(folder)
     for old in folder.iterdir():
         old.unlink()
     path.write_bytes(raw)
-    found = records.find_run(folder)
+    found = find_run(folder)
     if found is None:
         raise Internal("a run.json was not found")
     if found.damaged:
@@ -267,8 +270,8 @@ def run_surface(raw: bytes, folder: Path) -> bool:
             if run.move(*d) or run.over:
                 break
     render_map(MapState.of(run), 80, 24)
-    records.write_run(run.to_dict(), folder)
-    records.check_run(json.loads(path.read_text()))
+    write_run(run.to_dict(), folder)
+    check_run(json.loads(path.read_text()))
     return True
 
 

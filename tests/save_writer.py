@@ -13,20 +13,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game.records import formats as records  # noqa: E402
+from game.records.battle import BATTLE_KIND, BATTLE_VERSION, save_battle  # noqa: E402
+from game.records.files import saves_folder  # noqa: E402
 
 
 def main() -> None:
     folder, stem, count, log = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-    records.saves_folder(folder)  # as play and selfplay start: stale temporary files go
+    saves_folder(folder)  # as play and selfplay start: stale temporary files go
     turn = {"prompt": "p", "engine": "e", "model": None, "model_valid": False, "model_error": None,
             "applied": "engine", "divergences": [], "narration": ["x" * 200] * 20}
     with open(log, "a") as out:
         for i in range(count):
             mark = f"{os.getpid()}-{i}"
-            data = {"kind": records.BATTLE_KIND, "version": records.BATTLE_VERSION, "template": "v1", "result": "won",
+            data = {"kind": BATTLE_KIND, "version": BATTLE_VERSION, "template": "v1", "result": "won",
                     "source": mark, "turns": [turn] * 10}
-            path = records.save_battle(data, folder, stem)
+            path = save_battle(data, folder, stem)
             out.write(json.dumps([str(path), mark]) + "\n")
             out.flush()
 

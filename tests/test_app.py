@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pilot import SIZE, banner, bump_a_monster, fight_to_the_end, make_app, settle
 
-from game.records.formats import find_run
+from game.records.run import find_run
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import ContinueScreen, GameOverScreen
@@ -169,7 +169,7 @@ async def test_death_shows_game_over_and_new_run(tmp_path):
 
 
 async def test_a_played_battle_replays(tmp_path):
-    from game.records import formats as records
+    from game.records.battle import load_battle
     from game.ui.replay import ReplayApp
 
     app = make_app(tmp_path, seed=5)
@@ -179,7 +179,7 @@ async def test_a_played_battle_replays(tmp_path):
         await fight_to_the_end(pilot)
         played = [t.prompt for t in app.screen.battle.turns]
     (path,) = tmp_path.glob("battle-s5-*.json")
-    save = records.load_battle(path)
+    save = load_battle(path)
     assert [t["prompt"] for t in save.turns] == played
     viewer = ReplayApp(save)
     async with viewer.run_test(size=SIZE) as pilot:

@@ -8,7 +8,7 @@ import random
 from test_app import SIZE, bump_a_monster, make_app, settle
 
 from game.combat.encounter import Status
-from game.records import formats as records
+from game.records.battle import load_battle
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import GameOverScreen
@@ -67,7 +67,7 @@ async def test_fleeing_a_battle(tmp_path):
         await pilot.press("f")
         await settle(pilot)
         assert battle.over and battle.fled and screen.saved_to
-        saved = records.load_battle(next(tmp_path.glob("battle-*.json")))
+        saved = load_battle(next(tmp_path.glob("battle-*.json")))
         assert saved.data["result"] == "fled" and saved.data["flights"] == [{"turn": 1, "got_away": True}]
         await pilot.press("enter")
         await settle(pilot)
@@ -76,7 +76,7 @@ async def test_fleeing_a_battle(tmp_path):
 
 
 async def test_death_writes_the_morgue_and_the_high_score(tmp_path):
-    from game.records import morgue
+    from game.records import finished, scores
 
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -91,7 +91,7 @@ async def test_death_writes_the_morgue_and_the_high_score(tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, GameOverScreen)
-        (path, rec), = morgue.records(tmp_path)
+        (path, rec), = finished.records(tmp_path)
         assert rec["cause"] == "succumbed to poison on floor 1" and rec["battles"][0]["file"]
         assert app.screen.morgue and app.screen.morgue.endswith(path.with_suffix(".txt").name)
-        assert morgue.scores(tmp_path)[0]["seed"] == 3
+        assert scores.scores(tmp_path)[0]["seed"] == 3

@@ -13,7 +13,7 @@ import pytest
 from pilot import KEYS, SIZE, burst, make_app, settle
 
 from game.combat.resolver import EngineResolver
-from game.records.formats import find_run
+from game.records.run import find_run
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import GameOverScreen

@@ -10,7 +10,7 @@ import threading
 import pytest
 from pilot import SIZE, bump_a_monster, crash_with, fight_to_the_end, make_app, settle
 
-from game.records.formats import find_run
+from game.records.run import find_run
 from game.ui import crash
 from game.ui.app import PicoRogueApp
 from game.ui.screens.dungeon import DungeonScreen

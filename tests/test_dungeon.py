@@ -9,7 +9,7 @@ import pytest
 
 from game.combat.content import default
 from game.combat.resolver import EngineResolver
-from game.records.formats import find_run
+from game.records.run import find_run
 from game.world import dungeon
 from game.world.model_side import model_side
 from game.world.run import Run, RunError, forget, suspend

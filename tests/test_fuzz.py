@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from cli.resolve import answer as _answer
 from game.combat.resolver import EngineResolver
-from game.records import formats as records
+from game.records.battle import load_battle
+from game.records.files import SaveError
 
 FUZZ = Path(__file__).with_name("fuzz.py")
 
@@ -75,8 +76,8 @@ def test_any_value_in_any_field_of_a_save_loads_or_is_refused_naming_it(tmp_path
     path = tmp_path / "battle.json"
     path.write_text(json.dumps(data))
     try:
-        save = records.load_battle(path)
-    except records.SaveError as exc:
+        save = load_battle(path)
+    except SaveError as exc:
         assert "\n" not in str(exc) and str(path) in str(exc)
         said = str(exc)
         json_level = "a number of" in said or "is not a JSON number" in said  # refused before any field is read

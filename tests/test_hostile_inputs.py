@@ -17,9 +17,11 @@ import pytest
 
 from game.combat.encounter import Action
 from game.combat.resolver import EngineResolver
-from game.records import formats as records
+from game.records.battle import save_battle
+from game.records.examples import EXAMPLE_VERSION
+from game.records.run import find_run, run_path
 from game.world import roster
-from game.world.battle import Battle
+from game.world.battle import Battle, battle_record
 from game.world.generate import transitions
 
 BIN = Path(sys.executable).parent / "pico-rogue"
@@ -71,9 +73,9 @@ def a_save(folder: Path, **changes) -> Path:
     b = Battle(roster.encounter(roster.hero_at(2), ["rat"]), model=EngineResolver(), seed=5)
     while not b.over:
         b.play(Action("strike", "m1")) if b.hero_to_act else b.play_monster()
-    data = records.battle_record(b, seed=1, weights={"name": "w", "sha256": "00"})
+    data = battle_record(b, seed=1, weights={"name": "w", "sha256": "00"})
     data.update(changes)
-    return records.save_battle(data, folder)
+    return save_battle(data, folder)
 
 
 # --- unbounded reads ------------------------------------------------------------------
@@ -209,7 +211,7 @@ def _poisoned(tmp_path: Path) -> Path:
         {**records_[2], "target": "tick +0 hit 99\nturn 1 next hero"},  # garbage
         {**records_[3], "target": records_[4]["target"]},  # parses, but the rules say otherwise
         {**records_[5], "prompt": records_[5]["prompt"].replace("hero knight", "hero wizard")},  # a bad prompt
-        {**records_[0], "version": records.EXAMPLE_VERSION + 1},  # a newer format
+        {**records_[0], "version": EXAMPLE_VERSION + 1},  # a newer format
     ]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
     return data
@@ -384,14 +386,14 @@ def _run_file(folder: Path, change) -> Path:
 def test_a_run_that_cannot_be_loaded_is_moved_aside_and_reported(tmp_path, change, says):
     path = _run_file(tmp_path, change)
     before = path.read_bytes()
-    found = records.find_run(tmp_path)
+    found = find_run(tmp_path)
     assert found.data is None and says in found.damaged, found.damaged
     assert not path.exists() and found.kept.read_bytes() == before and found.kept.name == "run-damaged-001.json"
 
 
 def test_run_json_that_is_a_link_to_dev_zero_is_kept_aside(tmp_path):
-    records.run_path(tmp_path).symlink_to("/dev/zero")
-    found = records.find_run(tmp_path)
+    run_path(tmp_path).symlink_to("/dev/zero")
+    found = find_run(tmp_path)
     assert "a character device" in found.damaged and found.kept.is_symlink()
 
 

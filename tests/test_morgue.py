@@ -9,9 +9,10 @@ import pytest
 from test_autoplay import LateByOne
 
 from cli import main
-from game.records import formats as records
-from game.records import morgue
-from game.world import autoplay
+from game.records import finished, scores
+from game.records.battle import load_battle, save_battle
+from game.world import autoplay, finish
+from game.world.battle import battle_record
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +22,11 @@ def played(tmp_path_factory):
     folder = tmp_path_factory.mktemp("saves")
 
     def keep(run, battle):
-        data = records.battle_record(battle, seed=run.seed, weights={"name": "late", "sha256": ""}, depth=run.depth)
-        return str(records.save_battle(data, folder, stem=f"battle-s{run.seed}-f{run.depth}").resolve())
+        data = battle_record(battle, seed=run.seed, weights={"name": "late", "sha256": ""}, depth=run.depth)
+        return str(save_battle(data, folder, stem=f"battle-s{run.seed}-f{run.depth}").resolve())
 
     result, run = autoplay.play_run(autoplay.seeds(1, 1)[0], "careful", LateByOne(), trust=True, on_battle=keep)
-    path = morgue.write(run, folder, weights={"name": "late", "sha256": ""})
+    path = finish.write(run, folder, weights={"name": "late", "sha256": ""})
     return folder, result, run, path
 
 
@@ -33,7 +34,7 @@ def test_the_record_and_the_morgue_file(played):
     folder, result, run, path = played
     assert path.parent == folder / "runs" and path.name == f"run-s{run.seed}-001.json"
     rec = json.loads(path.read_text())
-    assert rec["kind"] == morgue.RECORD_KIND and rec["seed"] == run.seed
+    assert rec["kind"] == finished.RECORD_KIND and rec["seed"] == run.seed
     assert rec["kills"] == run.kills and rec["deepest"] == result.depth
     assert rec["agreement"] == {"agreed": result.asked - result.divergent, "asked": result.asked}
     assert rec["diverged"] == [b["n"] for b in rec["battles"] if b["divergent"]] and rec["diverged"]
@@ -47,19 +48,19 @@ def test_the_record_and_the_morgue_file(played):
 
 def test_record_names_are_never_reused_and_scores_stay_sorted(played, tmp_path):
     _, _, run, _ = played
-    first = morgue.write(run, tmp_path)
-    second = morgue.write(run, tmp_path)
+    first = finish.write(run, tmp_path)
+    second = finish.write(run, tmp_path)
     assert first != second and first.exists() and second.exists()
-    table = morgue.scores(tmp_path)
-    assert len(table) == 2 and table[0]["score"] >= table[1]["score"] == morgue.score(run)
+    table = scores.scores(tmp_path)
+    assert len(table) == 2 and table[0]["score"] >= table[1]["score"] == finish.score(run)
     assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_a_damaged_score_table_is_kept_aside(played, tmp_path):
     _, _, run, _ = played
     (tmp_path / "scores.json").write_text('{"kind": "pico-rogue scores", "runs": [')
-    morgue.write(run, tmp_path)
-    assert len(morgue.scores(tmp_path)) == 1
+    finish.write(run, tmp_path)
+    assert len(scores.scores(tmp_path)) == 1
     assert len(list(tmp_path.glob("scores.damaged-*.json"))) == 1
 
 
@@ -73,7 +74,7 @@ def test_runs_lists_past_runs(played, capsys):
     listed = json.loads(capsys.readouterr().out)
     assert listed[0]["seed"] == run.seed and listed[0]["record"] == str(path)
     assert main(["runs", "--saves", str(folder), "--best"]) == 0
-    assert str(morgue.score(run)) in capsys.readouterr().out
+    assert str(finish.score(run)) in capsys.readouterr().out
 
 
 def test_runs_in_an_empty_folder(tmp_path, capsys):
@@ -99,17 +100,17 @@ def test_a_file_that_is_not_a_record(tmp_path, capsys):
     assert main(["replay", str(bad)]) == 2
     assert "its record run-s1-001.json is missing" in capsys.readouterr().err
     fake = tmp_path / "x.json"
-    fake.write_text(json.dumps({"kind": morgue.RECORD_KIND, "version": 9}))
+    fake.write_text(json.dumps({"kind": finished.RECORD_KIND, "version": 9}))
     assert main(["replay", str(fake)]) == 2
     assert "run record version 9" in capsys.readouterr().err
 
 
 def test_selfplay_runs_write_their_battles_and_records(tmp_path):
     assert main(["selfplay", "--runs", "1", "--seed", "3", "--engine-only", "--saves", str(tmp_path)]) == 0
-    (path, rec), = morgue.records(tmp_path)
+    (path, rec), = finished.records(tmp_path)
     assert rec["source"] == "selfplay careful" and rec["battles"]
     for b in rec["battles"]:
-        save = records.load_battle(b["file"])
+        save = load_battle(b["file"])
         assert len(save.turns) == b["turns"] and save.data["depth"] == b["depth"]
 
 
@@ -118,7 +119,7 @@ async def test_the_run_viewer_opens_at_a_divergence_and_crosses_battles(played):
     from game.ui.runs import RunReplayApp, battles_of
 
     _, _, run, path = played
-    _, rec = morgue.load(path)
+    _, rec = finished.load(path)
     saved = [(b, save) for b, save, _ in battles_of(rec) if save is not None and save.turns]
     app = RunReplayApp(rec, saved)
     async with app.run_test(size=(140, 45)) as pilot:

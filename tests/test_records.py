@@ -9,9 +9,10 @@ import pytest
 from game.combat.encounter import Action
 from game.combat.resolver import EngineResolver
 from game.combat.template import VERSION, parse_prompt, parse_target
-from game.records import formats as records
+from game.records.battle import TURN_KEYS, load_battle, save_battle
+from game.records.files import SaveError
 from game.world import roster
-from game.world.battle import Battle
+from game.world.battle import Battle, battle_record
 
 
 def finished_battle() -> Battle:
@@ -23,14 +24,14 @@ def finished_battle() -> Battle:
 
 def test_save_has_the_training_keys(tmp_path):
     b = finished_battle()
-    path = records.save_battle(records.battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), tmp_path)
+    path = save_battle(battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), tmp_path)
     data = json.loads(path.read_text())
     assert data["kind"] == "pico-rogue battle" and data["version"] == 1
     assert data["seed"] == 42 and data["template"] == VERSION
     assert data["weights"] == {"name": "x", "sha256": "ab"}
     assert len(data["turns"]) == len(b.turns)
     for turn in data["turns"]:
-        assert set(records.TURN_KEYS) <= set(turn)
+        assert set(TURN_KEYS) <= set(turn)
         parse_prompt(turn["prompt"])
         parse_target(turn["engine"])
         assert turn["applied"] in ("engine", "model")
@@ -39,13 +40,13 @@ def test_save_has_the_training_keys(tmp_path):
 
 def test_names_never_collide(tmp_path):
     b = finished_battle()
-    paths = {records.save_battle(records.battle_record(b, seed=1, weights=None), tmp_path) for _ in range(3)}
+    paths = {save_battle(battle_record(b, seed=1, weights=None), tmp_path) for _ in range(3)}
     assert len(paths) == 3
 
 
 def test_load_round_trips(tmp_path):
-    path = records.save_battle(records.battle_record(finished_battle(), seed=1, weights=None), tmp_path)
-    save = records.load_battle(path)
+    path = save_battle(battle_record(finished_battle(), seed=1, weights=None), tmp_path)
+    save = load_battle(path)
     assert save.turns and save.weights is None
 
 
@@ -62,14 +63,14 @@ def test_load_round_trips(tmp_path):
 def test_bad_files_give_one_clear_error(tmp_path, text, says):
     path = tmp_path / "bad.json"
     path.write_text(text)
-    with pytest.raises(records.SaveError, match=says) as err:
-        records.load_battle(path)
+    with pytest.raises(SaveError, match=says) as err:
+        load_battle(path)
     assert "\n" not in str(err.value)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(records.SaveError, match="no such file"):
-        records.load_battle(tmp_path / "nope.json")
+    with pytest.raises(SaveError, match="no such file"):
+        load_battle(tmp_path / "nope.json")
 
 
 def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):

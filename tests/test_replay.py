@@ -10,19 +10,20 @@ from test_battle import Liar, fight, play_out
 from cli import main
 from game.combat.resolver import EngineResolver
 from game.combat.template import block
-from game.records import formats as records
+from game.records.battle import load_battle, save_battle
 from game.ui import replay
+from game.world.battle import battle_record
 
 
 def saved(tmp_path, model=None, trust=False):
     b = fight(("goblin", "rat"), model=model if model is not None else Liar())
     play_out(b, trust=trust)
-    return records.save_battle(records.battle_record(b, seed=7, weights={"name": "liar", "sha256": "00"}), tmp_path)
+    return save_battle(battle_record(b, seed=7, weights={"name": "liar", "sha256": "00"}), tmp_path)
 
 
 def test_plain_shows_every_line_of_both_sides_with_the_difference_marked(tmp_path, capsys):
     path = saved(tmp_path)
-    save = records.load_battle(path)
+    save = load_battle(path)
     assert main(["replay", str(path), "--plain", "--width", "150"]) == 0
     out = capsys.readouterr().out
     assert path.name in out and "differs: hero.hp" in out and "model (liar)" in out
@@ -53,7 +54,7 @@ def test_plain_is_the_default_off_a_terminal(tmp_path, capsys):
 
 
 def test_rerun_shows_the_new_answer_beside_the_saved_one(tmp_path):
-    save = records.load_battle(saved(tmp_path))
+    save = load_battle(saved(tmp_path))
     again = replay.rerun(save, EngineResolver())
     console = Console(record=True, width=200)
     replay.plain(save, again, console)
@@ -73,7 +74,7 @@ def test_bad_files_exit_2_with_one_line(tmp_path, capsys):
 
 
 async def test_viewer_steps_and_jumps_to_divergences(tmp_path):
-    save = records.load_battle(saved(tmp_path))
+    save = load_battle(saved(tmp_path))
     app = replay.ReplayApp(save)
     async with app.run_test(size=(140, 45)) as pilot:
         assert app.index == 0
@@ -90,7 +91,7 @@ async def test_viewer_steps_and_jumps_to_divergences(tmp_path):
 
 
 async def test_viewer_of_an_agreeing_battle(tmp_path):
-    save = records.load_battle(saved(tmp_path, model=EngineResolver()))
+    save = load_battle(saved(tmp_path, model=EngineResolver()))
     app = replay.ReplayApp(save, replay.rerun(save, EngineResolver()))
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("n")

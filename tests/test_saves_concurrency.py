@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from game.records import formats as records
+from game.records.battle import load_battle
+from game.records.files import saves_folder
 
 WRITER = Path(__file__).with_name("save_writer.py")
 
@@ -41,7 +42,7 @@ def _check(folder: Path, logged: list[tuple[str, str]]) -> dict:
     files = sorted(folder.glob("*.json"))
     marks = {}
     for f in files:
-        marks[str(f)] = records.load_battle(f).data["source"]  # every file a whole save: raises otherwise
+        marks[str(f)] = load_battle(f).data["source"]  # every file a whole save: raises otherwise
     lost = [(p, m) for p, m in logged if marks.get(p) != m]
     return {"files": len(files), "logged": len(logged), "lost": lost, "names": len({p for p, _ in logged})}
 
@@ -87,7 +88,7 @@ def _kill_nine(tmp_path: Path, kills: int) -> dict:
     for p in procs:
         p.send_signal(signal.SIGKILL)
         p.wait()
-    records.saves_folder(folder)  # the next start: temporary files of the dead go
+    saves_folder(folder)  # the next start: temporary files of the dead go
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
     result = _check(folder, _logged(logs))
     # a save may be finished by a writer killed before it logged it: at most one per kill

@@ -8,7 +8,7 @@ from pilot import SIZE, banner, bump_a_monster, make_app, settle
 from stand_in import stand_in
 
 from game.combat.encounter import Status
-from game.records.formats import find_run
+from game.records.run import find_run
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.divergence import DivergenceScreen
 from game.ui.screens.dungeon import DungeonScreen

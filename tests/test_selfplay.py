@@ -6,7 +6,7 @@ import json
 
 from cli import main
 from game.combat.resolver import EngineResolver
-from game.records import formats as records
+from game.records.battle import load_battle
 from game.world import selfplay
 from game.world.model_side import ModelSide, model_side
 
@@ -16,7 +16,7 @@ def test_selfplay_writes_battles(tmp_path, capsys):
     files = sorted(tmp_path.glob("*.json"))
     assert len(files) == 3
     for f in files:
-        save = records.load_battle(f)
+        save = load_battle(f)
         assert save.data["source"] == "selfplay" and save.turns
     assert "3 battles" in capsys.readouterr().out
 

@@ -20,9 +20,9 @@ from cli import main
 from game.combat.encounter import Action
 from game.combat.resolver import EngineResolver
 from game.combat.template import VERSION
-from game.records import formats as records
+from game.records.battle import save_battle
 from game.world import roster
-from game.world.battle import Battle
+from game.world.battle import Battle, battle_record
 from model.tokenizer import Tokenizer
 from model.training.data import BatchStream, loader, mixed_stream, saved_pairs
 from model.training.train import exact_match, held_out, train
@@ -244,7 +244,7 @@ def _battle_file(folder: Path) -> Path:
     b = Battle(roster.encounter(roster.hero_at(2), ["rat", "bat"]), model=EngineResolver(), seed=3)
     while not b.over:
         b.play(Action("strike", b.living_monsters()[0].label)) if b.hero_to_act else b.play_monster()
-    return records.save_battle(records.battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
+    return save_battle(battle_record(b, seed=42, weights={"name": "x", "sha256": "ab"}, depth=1), folder)
 
 
 def _jsonl_file(path: Path, n: int = 20) -> Path:

@@ -6,7 +6,7 @@ a state handed to the model or the screen never changes behind their back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from game.combat import schema
 from game.combat.schema import END, HERO, HERO_KIND, LABELS, MONSTER_LABELS, RESULTS
@@ -85,6 +85,22 @@ class Encounter:
     def replacing(self, *changed: Combatant) -> Encounter:
         by_label = {c.label: c for c in changed}
         return replace(self, combatants=tuple(by_label.get(c.label, c) for c in self.combatants))
+
+    # An encounter's JSON form (a suspended run holds two): the dataclasses'
+    # fields as they are, tuples as lists. Read beside the class it builds, so
+    # a field added here is read and written in one place.
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Encounter:
+        """The encounter `to_dict` wrote (its values checked by the reader's schema)."""
+        return cls(int(d["turn"]), str(d["actor"]), tuple(
+            Combatant(c["label"], c["kind"], c["hp"], c["max_hp"], c["mp"], c["max_mp"], c["atk"], c["defence"],
+                      tuple(Status(**s) for s in c["statuses"]), tuple((a, int(n)) for a, n in c["cooldowns"]))
+            for c in d["combatants"]
+        ))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from game.records import formats as records
+from game.records.files import RecordError, saves_folder
 
 LOCK_FILE = ".lock"
 
@@ -19,10 +19,10 @@ class SavesInUse(Exception):
 def check_saves(folder: Path | None) -> Path:
     """The folder to save in, made if missing; SavesInUse if it cannot be
     (a file, a device, a dangling link, no permission), so a bad --saves is
-    refused before play starts. records.saves_folder checks it."""
+    refused before play starts. files.saves_folder checks it."""
     try:
-        return records.saves_folder(folder)
-    except records.RecordError as exc:
+        return saves_folder(folder)
+    except RecordError as exc:
         raise SavesInUse(f"--saves {exc}") from None
 
 

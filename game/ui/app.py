@@ -36,15 +36,17 @@ from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from game.combat.inert import inert
-from game.records import atomic, morgue
-from game.records import formats as records
+from game.records import atomic
+from game.records.battle import save_battle
+from game.records.run import Suspended, find_run, run_path
 from game.ui import crash
 from game.ui.screens.battle import TURN_PAUSE, BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import CONTINUE, NEW, ContinueScreen, GameOverScreen
 from game.ui.screens.help import HelpScreen
 from game.ui.screens.history import HistoryScreen
-from game.world.battle import Battle
+from game.world import finish
+from game.world.battle import Battle, battle_record
 from game.world.model_side import ModelSide
 from game.world.run import Run, RunError, forget, suspend
 
@@ -79,7 +81,7 @@ class PicoRogueApp(App):
         self.game: Run | None = None
         self.battle_file: str | None = None  # where the last battle was saved, for the run's record
         self.kept = False  # the run was saved on the way out
-        self.waiting: records.Suspended | None = None  # the suspended run offered at start
+        self.waiting: Suspended | None = None  # the suspended run offered at start
         self.crashed: crash.Crash | None = None  # the game's own error that ended the app, if one did
         self.set_reactive(PicoRogueApp.trust_model, trust_model)
 
@@ -89,7 +91,7 @@ class PicoRogueApp(App):
         self.load_model()
         if self.guard_terminal:
             self.watch_for_hangup()
-        found = records.find_run(self.saves)
+        found = find_run(self.saves)
         if found and found.damaged:
             kept = f"; it was kept as {found.kept}" if found.kept else ""
             self.say_error(f"The suspended run cannot be continued: {found.damaged}{kept}. A new run starts.")
@@ -112,7 +114,7 @@ class PicoRogueApp(App):
             self.trust_model = run.trust
         run.trust = self.trust_model
         self.seed_label = f"seed {run.seed}"
-        self.mistakes = run.tally.changed
+        self.mistakes = run.mistakes
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(DungeonScreen(run))
@@ -157,7 +159,7 @@ class PicoRogueApp(App):
         battle = message.screen.battle
         if battle is not self.game.battle:
             return
-        self.mistakes = self.game.tally.changed + battle.tally.changed
+        self.mistakes = self.game.mistakes
         message.screen.show_saved(self.save_battle(battle))
 
     def battle_left(self, battle: Battle | None) -> None:
@@ -165,7 +167,7 @@ class PicoRogueApp(App):
             return  # ended already: a battle is carried into the run once
         self.game.end_battle(self.battle_file)
         self.battle_file = None
-        self.mistakes = self.game.tally.changed
+        self.mistakes = self.game.mistakes
         if self.game.over:
             forget(self.saves)
             self.push_screen(GameOverScreen(self.game, self.model_name, self.write_morgue()), self.game_over_choice)
@@ -173,7 +175,7 @@ class PicoRogueApp(App):
     def write_morgue(self) -> str | None:
         """The finished run's record, morgue file and high score."""
         try:
-            path = morgue.write(self.game, self.saves, weights=self.model.weights)
+            path = finish.write(self.game, self.saves, weights=self.model.weights)
         except OSError as exc:
             self.say_error(f"could not write the run's record: {exc}")
             return None
@@ -200,9 +202,9 @@ class PicoRogueApp(App):
             self.exit()
 
     def save_battle(self, battle: Battle) -> str | None:
-        data = records.battle_record(battle, seed=self.game.seed, weights=self.model.weights, depth=self.game.depth)
+        data = battle_record(battle, seed=self.game.seed, weights=self.model.weights, depth=self.game.depth)
         try:
-            path = records.save_battle(data, self.saves, stem=f"battle-s{self.game.seed}-f{self.game.depth}")
+            path = save_battle(data, self.saves, stem=f"battle-s{self.game.seed}-f{self.game.depth}")
         except OSError as exc:
             self.say_error(f"could not save the battle: {exc}")
             return None
@@ -228,7 +230,7 @@ class PicoRogueApp(App):
         try:
             run = Run.from_dict(data)
         except RunError as exc:
-            kept = atomic.move_aside(records.run_path(self.saves), "run-damaged")  # never lost: kept aside
+            kept = atomic.move_aside(run_path(self.saves), "run-damaged")  # never lost: kept aside
             self.say_error(f"cannot continue: {exc}; it was kept as {kept}. A new run starts.")
             self.begin(Run.new(self.fresh_seed()))
             return
@@ -339,7 +341,7 @@ class PicoRogueApp(App):
         facts |= {"model": self.model_name, "kept": kept}
         found = crash.Crash(crash.describe(error), kept)
         try:
-            found.report = crash.write_report(records.run_path(self.saves).parent, error, facts,
+            found.report = crash.write_report(run_path(self.saves).parent, error, facts,
                                               run.log if run is not None else ())
         except Exception as exc:  # noqa: BLE001 - a full disk, a folder gone: say so in the one line
             found.unwritten = crash.describe(exc)

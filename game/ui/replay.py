@@ -25,7 +25,7 @@ from game.combat.inert import inert
 from game.combat.narration import divergence_words
 from game.combat.resolver import Resolution, Resolver
 from game.combat.template import VERSION, TemplateError, current
-from game.records.formats import BattleSave
+from game.records.battle import BattleSave
 from game.ui.screens.compare import Answer, head, marked, render_comparison
 
 

@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
-from game.records import formats as records
-from game.records.formats import BattleSave
+from game.records.battle import BattleSave, load_battle
+from game.records.files import SaveError
 from game.ui.replay import ReplayApp, describe, differs
 
 
@@ -51,8 +51,8 @@ def battles_of(rec: dict) -> list[tuple[dict, BattleSave | None, str | None]]:
             out.append((b, None, "not saved"))
             continue
         try:
-            out.append((b, records.load_battle(Path(b["file"])), None))
-        except records.SaveError as exc:
+            out.append((b, load_battle(Path(b["file"])), None))
+        except SaveError as exc:
             out.append((b, None, str(exc)))
     return out
 

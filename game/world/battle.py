@@ -17,18 +17,31 @@ A turn is three steps, so a screen can run the slow one off its own thread:
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import dataclass
 
 from game.combat.content import Content, default
+from game.combat.dice import roll
 from game.combat.divergence import text_divergences
 from game.combat.encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls
 from game.combat.narration import differences, narrate, unusable_words, verdict
 from game.combat.resolver import EngineResolver, Resolution, Resolver
 from game.combat.rules import IllegalAction, check_action
+from game.combat.template import VERSION as TEMPLATE_VERSION
 from game.combat.template import Target, TemplateError, parse_target, serialize_prompt
-from game.records.formats import encounter_from, rng_from, rng_state
+from game.records.battle import (
+    BATTLE_KIND,
+    BATTLE_VERSION,
+    Agreement,
+    BattleRecord,
+    BattleStateRecord,
+    BattleTurnRecord,
+    Flight,
+    TurnRecord,
+)
+from game.records.fields import written
+from game.records.rng import rng_from, rng_state
 from game.world import fight
-from game.world.generate import roll
 from game.world.tactics import monster_action
 
 ENGINE, MODEL = "engine", "model"
@@ -70,20 +83,28 @@ class Turn:
         """A model mistake the game went on from: the model's differing state was applied."""
         return self.applied == MODEL and bool(self.divergences)
 
+    def _saved(self) -> dict:
+        """The turn's fields as a saved turn (TurnRecord) names them."""
+        return dict(prompt=self.prompt, engine=self.engine, model=self.model, model_valid=self.model_valid,
+                    model_error=self.model_error, asked_model=self.asked_model, applied=self.applied,
+                    divergences=list(self.divergences), trusted=self.trusted, fallback=self.fallback,
+                    narration=list(self.lines))
+
     def record(self) -> dict:
-        return {
-            "prompt": self.prompt,
-            "engine": self.engine,
-            "model": self.model,
-            "model_valid": self.model_valid,
-            "model_error": self.model_error,
-            "asked_model": self.asked_model,
-            "applied": self.applied,
-            "divergences": list(self.divergences),
-            "trusted": self.trusted,
-            "fallback": self.fallback,
-            "narration": list(self.lines),
-        }
+        """The turn in a battle save."""
+        return written(TurnRecord, **self._saved())
+
+    def state(self) -> dict:
+        """The turn in a suspended run's battle: who acted and how, besides."""
+        return written(BattleTurnRecord, **self._saved(), actor=self.actor,
+                       action=[self.action.ability, self.action.target])
+
+    @classmethod
+    def from_state(cls, t: dict) -> Turn:
+        """The turn `state` wrote (checked by the run's schema)."""
+        return cls(t["actor"], Action(*t["action"]), t["prompt"], t["engine"], t["model"], t["model_valid"],
+                   t["model_error"], t["applied"], tuple(t["divergences"]), t["trusted"], t["fallback"],
+                   tuple(t["narration"]), t["asked_model"])
 
 
 @dataclass(frozen=True)
@@ -247,6 +268,11 @@ class Battle:
         return self.encounter.over and self.encounter.hero.alive
 
     @property
+    def result(self) -> str:
+        """How it ended, in the words the saves use: won, lost, fled or unfinished."""
+        return "unfinished" if not self.over else "won" if self.won else "fled" if self.fled else "lost"
+
+    @property
     def hero_to_act(self) -> bool:
         return self.encounter.actor == HERO
 
@@ -376,32 +402,54 @@ class Battle:
     # --- the suspended run -------------------------------------------------
 
     def to_dict(self) -> dict:
-        return {
-            "start": asdict(self.start),
-            "encounter": asdict(self.encounter),
-            "seed": self.seed,
-            "rng": rng_state(self.rng),
-            "potions": self.potions,
-            "fled": self.fled,
-            "flights": [list(f) for f in self.flights],
-            "turns": [t.record() | {"actor": t.actor, "action": [t.action.ability, t.action.target]}
-                      for t in self.turns],
-        }
+        return written(
+            BattleStateRecord,
+            start=self.start.to_dict(),
+            encounter=self.encounter.to_dict(),
+            seed=self.seed,
+            rng=rng_state(self.rng),
+            potions=self.potions,
+            fled=self.fled,
+            flights=[list(f) for f in self.flights],
+            turns=[t.state() for t in self.turns],
+        )
 
     @classmethod
     def from_dict(cls, d: dict, *, model: Resolver | None = None, content: Content | None = None) -> Battle:
-        b = cls(encounter_from(d["start"]), model=model, seed=int(d["seed"]), potions=dict(d["potions"]), content=content)
-        b.encounter = encounter_from(d["encounter"])
+        b = cls(Encounter.from_dict(d["start"]), model=model, seed=int(d["seed"]), potions=dict(d["potions"]),
+                content=content)
+        b.encounter = Encounter.from_dict(d["encounter"])
         b.rng.setstate(rng_from(d["rng"]))
         b.fled = bool(d.get("fled", False))
         b.flights = [(int(t), bool(a)) for t, a in d.get("flights", [])]
         for t in d["turns"]:
-            turn = Turn(t["actor"], Action(*t["action"]), t["prompt"], t["engine"], t["model"], t["model_valid"],
-                        t["model_error"], t["applied"], tuple(t["divergences"]), t["trusted"], t["fallback"],
-                        tuple(t["narration"]), t["asked_model"])
+            turn = Turn.from_state(t)
             b.turns.append(turn)
             b.tally.add(turn)
         return b
 
 
-__all__ = ["Battle", "Turn", "Option", "Tally", "Prepared", "Answered", "answer", "END"]
+def battle_record(battle: Battle, *, seed: int, weights: dict | None, depth: int | None = None,
+                  source: str = "play") -> dict:
+    """The battle save of `battle` (game/records/battle.py declares it)."""
+    return written(
+        BattleRecord,
+        kind=BATTLE_KIND,
+        version=BATTLE_VERSION,
+        seed=seed,
+        battle_seed=battle.seed,
+        weights=weights,
+        template=TEMPLATE_VERSION,
+        source=source,
+        depth=depth,
+        result=battle.result,
+        monsters=[m.kind for m in battle.start.monsters],
+        trust_model=any(t.trusted for t in battle.turns),
+        flights=[written(Flight, turn=turn, got_away=away) for turn, away in battle.flights],
+        agreement=written(Agreement, agreed=battle.tally.agreed, asked=battle.tally.asked),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        turns=[t.record() for t in battle.turns],
+    )
+
+
+__all__ = ["Battle", "Turn", "Option", "Tally", "Prepared", "Answered", "answer", "battle_record", "END"]

@@ -13,10 +13,11 @@ import random
 from dataclasses import dataclass, field
 
 from game.combat.content import Content, default
+from game.records.fields import written
+from game.records.run import GROUND, STAIRS, WALL, FloorRecord  # the tiles as a saved floor holds them
 from game.world import fight
 
 WIDTH, HEIGHT = 60, 21
-WALL, GROUND, STAIRS = "#", ".", ">"
 SIGHT = 8
 
 Point = tuple[int, int]
@@ -119,15 +120,16 @@ class Floor:
     # --- the suspended run -------------------------------------------------
 
     def to_dict(self) -> dict:
-        return {
-            "depth": self.depth,
-            "tiles": ["".join(row) for row in self.tiles],
-            "start": list(self.start),
-            "last": self.last,
-            "monsters": [[m.id, m.kind, m.x, m.y, m.awake, m.hp, m.lost] for m in self.monsters],
-            "items": [[i.kind, i.x, i.y] for i in self.items],
-            "explored": sorted([x, y] for x, y in self.explored),
-        }
+        return written(
+            FloorRecord,
+            depth=self.depth,
+            tiles=["".join(row) for row in self.tiles],
+            start=list(self.start),
+            last=self.last,
+            monsters=[[m.id, m.kind, m.x, m.y, m.awake, m.hp, m.lost] for m in self.monsters],
+            items=[[i.kind, i.x, i.y] for i in self.items],
+            explored=sorted([x, y] for x, y in self.explored),
+        )
 
     @classmethod
     def from_dict(cls, d: dict) -> Floor:

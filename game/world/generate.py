@@ -16,13 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from game.combat.content import Content, default
+from game.combat.dice import roll
 from game.combat.encounter import MAX_TURN, MAX_TURNS, MONSTER_LABELS, Action, Combatant, Encounter, Rolls, Status
 from game.combat.rules import IllegalAction, legal_actions, resolve
 from game.combat.template import Target, serialize_prompt, serialize_target
-from game.records.formats import EXAMPLE_VERSION
+from game.records.examples import EXAMPLE_VERSION, example_record
 from game.world import fight, roster, tactics
 
-RECORD_VERSION = EXAMPLE_VERSION  # the JSONL record format (game/records.py owns it)
+RECORD_VERSION = EXAMPLE_VERSION  # the JSONL record format (game/records/examples.py declares it)
 MAX_BATTLE_TURNS = 120
 MAX_LEVEL = 15  # beyond the levels a run reaches, with room to spare
 
@@ -35,16 +36,8 @@ class Transition:
     target: Target
 
     def record(self, source: str) -> dict:
-        return {
-            "version": RECORD_VERSION,
-            "source": source,
-            "prompt": serialize_prompt(self.before, self.action, self.rolls),
-            "target": serialize_target(self.target),
-        }
-
-
-def roll(rng: random.Random) -> Rolls:
-    return Rolls(rng.randint(1, 20), rng.randint(1, 4))
+        return example_record(source, serialize_prompt(self.before, self.action, self.rolls),
+                              serialize_target(self.target))
 
 
 def step(encounter: Encounter, action: Action, rolls: Rolls, content: Content | None = None) -> tuple[Transition, Encounter]:

@@ -6,7 +6,8 @@ the charms found, kills, the whole message log, a summary of every battle and
 the agreement of model and rules over the run. A run is suspended to one
 JSON file when the player quits and picked up by the next `play` (and the
 file is gone once it is continued: a save only suspends). The file's
-format, its checks and its loader live in records.py.
+format and its checks are declared in game/records/run.py; the run fills
+it in (`to_dict`) and reads it back (`from_dict`) through that declaration.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from game.combat.narration import name
 from game.combat.resolver import Resolver
 from game.combat.rules import IllegalAction
 from game.combat.template import TemplateError, parse_prompt
-from game.records.formats import RUN_KIND, RUN_VERSION, RunError, check_run, forget_run, rng_from, rng_state, write_run
+from game.records.fields import written
+from game.records.files import RunError
+from game.records.rng import rng_from, rng_state
+from game.records.run import RUN_KIND, RUN_VERSION, FightRecord, SuspendedRecord, check_run, forget_run, write_run
 from game.world import dungeon, fight, roster
 from game.world.battle import MODEL, Battle, Tally
 from game.world.dungeon import Floor, Monster
@@ -81,8 +85,8 @@ class Run:
     moves: int = 0
     log: list[str] = field(default_factory=list)  # every message of the run
     tally: Tally = field(default_factory=Tally)
-    battles: int = 0
     fights: list[dict] = field(default_factory=list)  # a summary of each battle (`summary`)
+    unsummarised: int = 0  # battles a version-1 run fought before runs kept summaries
     deepest: int = 1
     cause: str | None = None  # how the hero died
     victory: bool = False
@@ -113,6 +117,17 @@ class Run:
         """The hero as the next battle starts it: carried hp and mp, fresh slots."""
         base = self.hero_template()
         return base.with_(hp=max(1, min(self.hp, base.max_hp)), mp=min(self.mp, base.max_mp))
+
+    @property
+    def battles(self) -> int:
+        """Battles begun: each finished one has its summary, and one may be under way."""
+        return self.unsummarised + len(self.fights) + (self.battle is not None)
+
+    @property
+    def mistakes(self) -> int:
+        """The model's mistakes that changed the run: its differing state
+        applied, in the battles fought and the one under way."""
+        return self.tally.changed + (self.battle.tally.changed if self.battle else 0)
 
     @property
     def floors(self) -> int:
@@ -380,7 +395,6 @@ class Run:
         encounter = encounter.replacing(*wounded)
         self.battle = Battle(encounter, model=model, seed=self.rng.randrange(2**31), potions=self.potions, content=self.content)
         self.foes = [m.id for m in met.monsters]
-        self.battles += 1
         names = ", ".join(name(c, encounter) for c in encounter.monsters)
         if met.ambush:
             self.say(f"{name(encounter.monsters[0], encounter, capital=True)} attacks! You face {names}.")
@@ -458,33 +472,34 @@ class Run:
     # --- suspend and continue -------------------------------------------------
 
     def to_dict(self) -> dict:
-        return {
-            "kind": RUN_KIND,
-            "version": RUN_VERSION,
-            "seed": self.seed,
-            "depth": self.depth,
-            "deepest": self.deepest,
-            "floor": self.floor.to_dict(),
-            "pos": list(self.pos),
-            "level": self.level,
-            "xp": self.xp,
-            "hp": self.hp,
-            "mp": self.mp,
-            "bonus": self.bonus,
-            "potions": self.potions,
-            "charms": self.charms,
-            "regen": list(self.regen),
-            "kills": self.kills,
-            "moves": self.moves,
-            "log": self.log,
-            "tally": [self.tally.agreed, self.tally.asked, self.tally.changed],
-            "trust_model": self.trust,
-            "battles": self.battles,
-            "fights": self.fights,
-            "battle": self.battle.to_dict() if self.battle else None,
-            "foes": self.foes,
-            "rng": rng_state(self.rng),
-        }
+        return written(
+            SuspendedRecord,
+            kind=RUN_KIND,
+            version=RUN_VERSION,
+            seed=self.seed,
+            depth=self.depth,
+            deepest=self.deepest,
+            floor=self.floor.to_dict(),
+            pos=list(self.pos),
+            level=self.level,
+            xp=self.xp,
+            hp=self.hp,
+            mp=self.mp,
+            bonus=self.bonus,
+            potions=self.potions,
+            charms=self.charms,
+            regen=list(self.regen),
+            kills=self.kills,
+            moves=self.moves,
+            log=self.log,
+            tally=[self.tally.agreed, self.tally.asked, self.tally.changed],
+            trust_model=self.trust,
+            battles=self.battles,  # derived, and still written: scripts read it
+            fights=self.fights,
+            battle=self.battle.to_dict() if self.battle else None,
+            foes=self.foes,
+            rng=rng_state(self.rng),
+        )
 
     @classmethod
     def from_dict(cls, d: dict, model: Resolver | None = None, content: Content | None = None) -> Run:
@@ -501,8 +516,9 @@ class Run:
                 hp=int(d["hp"]), mp=int(d["mp"]), bonus=dict(d["bonus"]), potions=dict(d["potions"]),
                 charms=dict(d.get("charms", {})), regen=tuple(int(n) for n in d.get("regen", (0, 0))),
                 kills=int(d["kills"]), moves=int(d["moves"]), log=[inert(line) for line in d["log"]],
-                tally=Tally(*d["tally"]), trust=bool(d.get("trust_model", False)), battles=int(d["battles"]),
-                fights=list(d.get("fights", [])), deepest=int(d.get("deepest", d["depth"])), foes=list(d["foes"]),
+                tally=Tally(*d["tally"]), trust=bool(d.get("trust_model", False)), fights=list(d.get("fights", [])),
+                unsummarised=max(0, int(d["battles"]) - len(d.get("fights", [])) - (d["battle"] is not None)),
+                deepest=int(d.get("deepest", d["depth"])), foes=list(d["foes"]),
                 rng=rng, content=content,
             )
             if d["battle"]:
@@ -516,20 +532,20 @@ class Run:
 def summary(battle: Battle, n: int, depth: int) -> dict:
     """One battle of a run in a line: what it was, how it ended, and where
     the model and the rules parted (1-based turn numbers)."""
-    result = "fled" if battle.fled else "won" if battle.won else "lost" if battle.over else "unfinished"
-    return {
-        "n": n,
-        "depth": depth,
-        "monsters": [m.kind for m in battle.start.monsters],
-        "result": result,
-        "killed": sum(not c.alive for c in battle.encounter.monsters),
-        "turns": len(battle.turns),
-        "asked": battle.tally.asked,
-        "agreed": battle.tally.agreed,
-        "driven": sum(t.applied == MODEL for t in battle.turns),
-        "divergent": [i for i, t in enumerate(battle.turns, 1) if t.asked_model and not t.agreed],
-        "file": None,  # where play saved it, when it did
-    }
+    return written(
+        FightRecord,
+        n=n,
+        depth=depth,
+        monsters=[m.kind for m in battle.start.monsters],
+        result=battle.result,
+        killed=sum(not c.alive for c in battle.encounter.monsters),
+        turns=len(battle.turns),
+        asked=battle.tally.asked,
+        agreed=battle.tally.agreed,
+        driven=sum(t.applied == MODEL for t in battle.turns),
+        divergent=[i for i, t in enumerate(battle.turns, 1) if t.asked_model and not t.agreed],
+        file=None,  # where play saved it, when it did
+    )
 
 
 def suspend(run: Run, folder: Path | None = None) -> Path:

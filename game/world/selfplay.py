@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 from game.combat.content import Content, default
-from game.records import formats as records
-from game.world import autoplay, fight
-from game.world.battle import Battle
+from game.records.battle import save_battle
+from game.records.files import SAVES
+from game.world import autoplay, fight, finish
+from game.world.battle import Battle, battle_record
 from game.world.generate import MAX_BATTLE_TURNS
 from game.world.model_side import ModelSide
 from game.world.tactics import hero_action
@@ -48,14 +49,14 @@ def run(battles: int, seed: int, saves: Path | None, model: ModelSide, trust: bo
     won = turns = agreed = asked = 0
     for i in range(battles):
         battle, depth = play_battle(seed * 100_003 + i, model, trust)
-        data = records.battle_record(battle, seed=seed * 100_003 + i, weights=model.weights, depth=depth, source="selfplay")
-        written.append(records.save_battle(data, saves, stem=f"selfplay-s{seed}-b{i:04d}"))
+        data = battle_record(battle, seed=seed * 100_003 + i, weights=model.weights, depth=depth, source="selfplay")
+        written.append(save_battle(data, saves, stem=f"selfplay-s{seed}-b{i:04d}"))
         won += battle.won
         turns += len(battle.turns)
         agreed += battle.tally.agreed
         asked += battle.tally.asked
     agreement = f"{agreed}/{asked} turns agree ({100 * agreed / asked:.1f}%)" if asked else "model not asked"
-    folder = written[0].parent if written else (saves or records.SAVES)
+    folder = written[0].parent if written else (saves or SAVES)
     print(f"{battles} battles, {turns} turns, hero won {won}; {agreement}; written to {folder}", file=out)
     return written
 
@@ -65,17 +66,15 @@ def runs(n: int, seed: int, model: ModelSide, *, policy: str = "careful", trust:
     """`n` whole runs from the seeds of `autoplay.seeds(seed, n)`; with
     `saves`, every battle is written there as play writes it, and each run's
     record and morgue file."""
-    from game.records import morgue
-
     results = []
     for run_seed in autoplay.seeds(seed, n):
         def keep(r, battle):
-            data = records.battle_record(battle, seed=r.seed, weights=model.weights, depth=r.depth, source="selfplay")
-            return str(records.save_battle(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
+            data = battle_record(battle, seed=r.seed, weights=model.weights, depth=r.depth, source="selfplay")
+            return str(save_battle(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
 
         result, finished = autoplay.play_run(run_seed, policy, model.resolver, trust, on_battle=keep if saves else None)
         if saves:
-            morgue.write(finished, saves, weights=model.weights, source=f"selfplay {policy}")
+            finish.write(finished, saves, weights=model.weights, source=f"selfplay {policy}")
         results.append(result)
     return results
 

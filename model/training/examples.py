@@ -13,7 +13,8 @@ from pathlib import Path
 
 from game.combat.resolver import EngineResolver
 from game.combat.template import VERSION, TemplateError, current, parse_prompt, parse_target
-from game.records import formats as records
+from game.records.examples import Example, Examples, load_examples
+from game.records.files import RecordError
 from model.errors import ModelError
 
 
@@ -32,7 +33,7 @@ TOO_LONG = "examples longer than the model's context"
 class Vetted:
     """The examples of --data that the engine accepts, and what was skipped."""
 
-    kept: list[records.Example] = field(default_factory=list)
+    kept: list[Example] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
     first: dict[str, str] = field(default_factory=dict)
     files: int = 0
@@ -68,7 +69,7 @@ class Vetted:
         return text
 
 
-def vet(found: records.Examples) -> Vetted:
+def vet(found: Examples) -> Vetted:
     """Keep the examples whose prompt and target parse and whose target is
     the engine's own answer. One of an older template (a v1 battle save: the
     same prompt under another tag, the block alone as its target) is kept
@@ -106,8 +107,8 @@ def read_examples(paths: list[Path]) -> Vetted:
     """The usable examples of --data (battle saves, JSONL files, folders of
     them); DataError if a path is missing or nothing usable is there."""
     try:
-        found = records.load_examples(paths)
-    except records.RecordError as exc:
+        found = load_examples(paths)
+    except RecordError as exc:
         raise DataError(str(exc)) from None
     vetted = vet(found)
     if paths and not vetted.kept:

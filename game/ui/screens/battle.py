@@ -327,7 +327,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.show_battle()
         if turn.diverged:
             self.app.push_screen(DivergenceScreen(turn, self.app.model_name, self.battle.content,
-                                                  self.run_state.tally.changed + self.battle.tally.changed),
+                                                  self.run_state.mistakes),
                                  self.after_divergence)
         else:
             self.next_step()

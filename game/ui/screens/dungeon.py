@@ -149,7 +149,7 @@ class RunState:
         return cls(
             run.depth, run.floors, run.hp, hero.max_hp, run.mp, hero.max_mp, run.level, run.xp, run.next_level_xp, hero.atk,
             hero.defence, run.moves, run.seed, run.carrying(), run.kills,
-            run.battles, str(run.tally), run.tally.changed,
+            run.battles, str(run.tally), run.mistakes,
             tuple(sorted({(m.kind, run.content.monsters[m.kind].glyph) for m in floor.monsters if m.pos in floor.visible})),
             tuple(sorted({run.content.items[i.kind].title for i in floor.items if i.pos in floor.visible})),
         )

@@ -28,8 +28,8 @@ def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Te
     t.append(f"Floor {run.depth} of {run.floors}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
     t.append(f"Battles {run.battles}\n")
     t.append(f"The model ({model_name}) agreed with the rules\non {run.tally} of the turns it was asked\n")
-    if run.tally.changed:
-        t.append(f"Model mistakes that changed the run: {run.tally.changed}\n", "magenta")
+    if run.mistakes:
+        t.append(f"Model mistakes that changed the run: {run.mistakes}\n", "magenta")
     t.append(f"Seed {run.seed}\n", "dim")
     if morgue:
         t.append(f"Morgue file {morgue}\n(pico-rogue replay it to step through the battles)\n", "dim")
