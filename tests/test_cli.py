@@ -94,7 +94,6 @@ def test_missing_out_folder(capsys, tmp_path):
     ["generate", "--n", "many"],
     ["resolve"],
     ["frobnicate"],
-    [],
 ])
 def test_bad_flags(capsys, argv):
     with pytest.raises(SystemExit) as exit_:
