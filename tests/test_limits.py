@@ -56,11 +56,13 @@ def test_lines_are_capped_and_numbered():
 def test_an_endless_line_costs_a_fixed_amount_of_memory():
     # /dev/zero has no newline: the first None comes after the cap, and the reader never grows
     # VmHWM, this process's own peak (ru_maxrss would carry the forking parent's across exec)
-    code = ("from game import limits\n"
+    code = ("from game.combat import limits\n"
             "it = limits.lines(open('/dev/zero', 'rb'), cap=1 << 20)\n"
             "print(next(it))\n"
             "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout.split()
     assert out[:2] == ["(1,", "None)"] and int(out[2]) < 150_000  # KB
 
 

@@ -67,7 +67,7 @@ def test_selfplay_replay_rerun_and_eval_run_without_torch(no_torch, tmp_path):
     (save,) = tmp_path.glob("*.json")
     done = run(no_torch, "-m", "cli", "replay", str(save), "--rerun", "--plain")
     assert done.returncode == 0, done.stderr
-    done = run(no_torch, "-m", "cli", "eval", "--json", "--n", "20", "--battles", "1")
+    done = run(no_torch, "-m", "cli", "eval", "--json", "--n", "20", "--battles", "1", "--runs", "0", "--edges", "2")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["valid"] == 1.0
 
