@@ -17,8 +17,7 @@ from stand_in import stand_in
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.divergence import DivergenceScreen
 
-# a plain `pytest` draws each screen at 120x40; the narrow and the wide sizes are slow (`make test` draws all)
-SIZES = [pytest.param((80, 24), marks=pytest.mark.slow), (120, 40), pytest.param((160, 50), marks=pytest.mark.slow)]
+SIZES = [(80, 24), (120, 40), (160, 50)]
 IDS = ["80x24", "120x40", "160x50"]
 
 
