@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 play: $(STAMP)
 	$(VENV)/bin/pico-rogue play
 
+# everything, the slow tests too (a plain `pytest` leaves them out: see pyproject.toml)
 test: $(STAMP)
 	$(PY) -m ruff check cli game model tests
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "slow or not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ import os
 # OpenBLAS thread, as the command line runs them (see model/__init__.py)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import pytest  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from game.combat.content import default
@@ -113,4 +114,15 @@ def outcomes(draw) -> Outcome:
 
 # The model's fixtures (a tiny trained model, one torch thread) live in
 # model_fixtures.py; importing them here shares them with every test file.
-from model_fixtures import one_thread, tiny_model  # noqa: E402, F401
+from model_fixtures import few_range_samples, one_thread, tiny_model  # noqa: E402, F401
+
+# fixtures that cost a plain `pytest` too much: a test asking for one is slow
+# (`make test` runs it). tiny_model is a training run (20-30 s on two busy
+# cores, most of it sampling the training distribution for the guard's ranges).
+SLOW_FIXTURES = {"tiny_model"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -96,3 +96,18 @@ def tiny_model(tmp_path_factory) -> Trained:
     finally:
         torch.set_num_threads(before)
     return Trained(path, metrics, json.loads(path.with_suffix(".json").read_text()))
+
+
+@pytest.fixture
+def few_range_samples(monkeypatch):
+    """Every training run first samples RANGE_SAMPLE (20,000) transitions of
+    its distribution for the guard's ranges: seconds per recipe. Tests of the
+    command's plumbing (flags, data, checkpoints, stages) sample 500; their
+    ranges are narrower, and none of them reads the ranges. The cache is
+    emptied on both sides so no other test sees a small sample's ranges."""
+    from model.training import train
+
+    train._stream_ranges.cache_clear()
+    monkeypatch.setattr(train, "RANGE_SAMPLE", 500)
+    yield
+    train._stream_ranges.cache_clear()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 from pilot import SIZE, banner, bump_a_monster, fight_to_the_end, make_app, settle
+from rich.console import Console
 
 from game.records.run import find_run
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import ContinueScreen, GameOverScreen
+from game.ui.screens.fighters import Roster
 from game.ui.screens.help import HelpScreen
+from game.ui.screens.widgets import MessageLog
 from game.world.model_side import ModelSide
 
 
@@ -25,24 +30,25 @@ async def test_walk_into_a_monster_and_fight_a_whole_battle(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, DungeonScreen)
         assert "seed 3" in banner(app) and "RULES" in banner(app)
-        before = app.game.pos
-        await pilot.press("l", "h")
+        x, y = app.game.pos
+        await pilot.press("l")
         await settle(pilot)
+        assert app.game.pos == (x + 1, y) and app.game.moves == 1
+        await pilot.press("h")
+        await settle(pilot)
+        assert app.game.pos == (x, y) and app.game.moves == 2
         await bump_a_monster(pilot)
         assert isinstance(app.screen, BattleScreen)
         battle = app.screen.battle
-        assert 1 <= len(battle.start.monsters) <= 3
+        assert [m.kind for m in battle.start.monsters] == ["bat"]  # seed 3: the first monster is a bat
         await fight_to_the_end(pilot)
         assert battle.turns and battle.tally.agreed == battle.tally.asked == len(battle.turns)
+        assert battle.won and app.game.kills == 0  # counted when the player leaves the battle
         assert app.screen.saved_to and list(tmp_path.glob("battle-s3-*.json"))
         await pilot.press("enter")
         await settle(pilot)
-        if battle.won:
-            assert isinstance(app.screen, DungeonScreen)
-            assert app.game.kills == len(battle.start.monsters)
-        else:
-            assert isinstance(app.screen, GameOverScreen)
-        assert before is not None
+        assert isinstance(app.screen, DungeonScreen)
+        assert app.game.kills == 1
 
 
 async def test_trust_toggle_changes_the_header(tmp_path):
@@ -122,25 +128,61 @@ async def test_quit_suspends_and_play_offers_to_continue(tmp_path):
         assert suspended(tmp_path) is None  # a save only suspends
 
 
+def roster_text(app) -> str:
+    """The fighters panel as the player reads it."""
+    roster = app.screen.query_one(Roster)
+    console = Console(file=StringIO(), width=roster.size.width, color_system=None)
+    console.print(roster.render())
+    return console.file.getvalue()
+
+
+async def start_a_battle_and_guard(pilot) -> None:
+    """Seed 3: walk into the bat, and guard (the bat, 5 hp, would die of a strike)."""
+    await settle(pilot)
+    await bump_a_monster(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+
+
 async def test_quit_mid_battle_resumes_the_battle(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await bump_a_monster(pilot)
-        await pilot.press("1")
-        await settle(pilot)
-        if app.screen.battle.over:
-            return
-        turns = len(app.screen.battle.turns)
+        await start_a_battle_and_guard(pilot)
+        battle = app.screen.battle
+        assert not battle.over and battle.hero_to_act
+        assert [t.lines for t in battle.turns] == [("You raise your guard; you are on guard (2).",),
+                                                   ("The bat hits you for 2.",)]
+        encounter, prompts, fighters = battle.encounter, [t.prompt for t in battle.turns], roster_text(app)
+        assert encounter.turn == 3 and [(c.kind, c.hp, c.max_hp) for c in encounter.combatants] == [
+            ("knight", 28, 30), ("bat", 5, 5)]
+        assert "28/30" in fighters and "bat" in fighters and "5/5" in fighters and "on guard (2)" in fighters
+        log = app.screen.query_one(MessageLog).lines
         await pilot.press("q")
         await pilot.pause()
-    again = make_app(tmp_path)
+    assert suspended(tmp_path) is not None and not list(tmp_path.glob("battle-*.json"))  # suspended, not finished
+
+    again = make_app(tmp_path, seed=99)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert isinstance(again.screen, ContinueScreen)
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(again.screen, BattleScreen)
-        assert len(again.screen.battle.turns) == turns
+        resumed = again.screen.battle
+        assert resumed.encounter == encounter and [t.prompt for t in resumed.turns] == prompts
+        assert roster_text(again) == fighters and again.screen.query_one(MessageLog).lines == log
+        assert "seed 3" in banner(again)
+        await pilot.press("1")  # and the battle goes on with the dice it would have rolled
+        await settle(pilot)
+        after_resuming = [t.prompt for t in resumed.turns]
+
+    straight = make_app(tmp_path / "straight")
+    async with straight.run_test(size=SIZE) as pilot:
+        await start_a_battle_and_guard(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert [t.prompt for t in straight.screen.battle.turns] == after_resuming
+    assert len(after_resuming) > len(prompts)
 
 
 async def test_death_shows_game_over_and_new_run(tmp_path):
@@ -154,10 +196,9 @@ async def test_death_shows_game_over_and_new_run(tmp_path):
         for _ in range(60):
             if battle.over:
                 break
-            await pilot.press("5")  # guard, and hope
+            await pilot.press("5")  # guard: 1 hp and no attack, the hero falls
             await settle(pilot)
-        if battle.won:
-            return
+        assert battle.over and not battle.won
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, GameOverScreen)

@@ -52,6 +52,7 @@ def fidelity(resolver) -> dict:
     return score(items, predict(resolver, [i.prompt for i in items]))
 
 
+@pytest.mark.slow  # 300 transitions decoded: what the 99 % needs (seconds)
 def test_agrees_with_the_rules_engine_on_fresh_transitions(fidelity):
     assert fidelity["valid"] == 1.0
     assert fidelity["exact_match"] >= MIN_EXACT, {k: v for k, v in fidelity["fields"].items() if v < 1}

@@ -8,9 +8,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from model.weights import load
 
 
+@pytest.mark.slow  # two processes importing torch and training: half a minute
 def test_two_cpu_processes_train_under_torchrun(tmp_path):
     out = tmp_path / "d.safetensors"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",

@@ -231,7 +231,8 @@ def test_eval_data_refuses_garbage_and_eos_targets_and_reports_what_it_kept(tmp_
     from cli import main
 
     data = _poisoned(tmp_path)
-    code = main(["eval", "--data", str(data), "--battles", "0", "--json", "--weights", str(tiny_model.path)])
+    code = main(["eval", "--data", str(data), "--battles", "0", "--runs", "0", "--edges", "0", "--json",
+                 "--weights", str(tiny_model.path)])
     out, err = capsys.readouterr()
     assert code == 0, err
     _summary_of_poison(err, data)

@@ -60,7 +60,9 @@ def test_an_endless_line_costs_a_fixed_amount_of_memory():
             "it = limits.lines(open('/dev/zero', 'rb'), cap=1 << 20)\n"
             "print(next(it))\n"
             "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout.split()
     assert out[:2] == ["(1,", "None)"] and int(out[2]) < 150_000  # KB
 
 

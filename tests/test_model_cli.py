@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_snapshots import key_lines, matches_snapshot
 from model_fixtures import fresh_records
 
 from cli import main
@@ -63,16 +64,20 @@ def test_resolve_answers_the_same_on_either_runtime(tiny_model, capsys, monkeypa
 
 def test_eval_json(tiny_model, capsys, monkeypatch):
     code, out, err = _run(capsys, monkeypatch,
-                          ["eval", "--json", "--n", "50", "--battles", "2", "--weights", str(tiny_model.path)])
+                          ["eval", "--json", "--n", "50", "--battles", "2", "--runs", "0", "--edges", "2",
+                           "--weights", str(tiny_model.path)])
     assert code == 0, err
     result = json.loads(out)
     assert result["n"] == 50
     assert 0.0 <= result["exact_match"] <= 1.0
     assert result["valid"] == 1.0  # the grammar: every output parses, even from a weak model
     assert result["rollout"]["battles"] == 2
+    assert {k: v["n"] for k, v in result["edges"].items()} == {"kill": 2, "tick": 2, "full": 2, "statuses": 2}
+    assert "whole_runs" not in result  # --runs 0 (whole runs: tests/test_cli_surface.py, slow)
     assert result["weights"]["name"] == tiny_model.path.stem
 
 
+@pytest.mark.slow  # a minute: 512 batched transitions and fresh processes, on each runtime
 def test_bench_json(tiny_model, capsys, monkeypatch):
     from model.evaluation import bench
 
@@ -90,6 +95,7 @@ def test_bench_json(tiny_model, capsys, monkeypatch):
         assert figures["network_calls_per_transition"] <= figures["no_drafter"]["network_calls_per_transition"]
     # resolve --model in a fresh process: numpy's stays far below torch's memory
     assert 0 < result["runtimes"]["numpy"]["peak_rss_mb"] < result["runtimes"]["torch"]["peak_rss_mb"]
+    matches_snapshot("json-bench.txt", key_lines(result))  # the keys, as tests/test_cli_surface.py pins the others
 
 
 @pytest.mark.parametrize("argv", [

@@ -153,7 +153,7 @@ def same_decisions(model: PicoModel, tok: Tokenizer, records: list[dict], module
             assert theirs.ids == module_decode(model, tok, ids, grammar_for(tok, record["prompt"])), f"prompt {k}"
 
 
-@pytest.mark.parametrize(("which", "n"), [("random", 100), ("bundled", 60)])
+@pytest.mark.parametrize(("which", "n"), [("random", 40), ("bundled", 25)])
 def test_numpy_decodes_as_torch_and_the_module_token_for_token(which, n):
     """The torch runtime against the module on a sample, numpy against torch on every prompt."""
     model, tok = MODELS[which]()

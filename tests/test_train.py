@@ -29,6 +29,8 @@ from model.training.train import exact_match, held_out, train
 from model.weights import load, read_metadata, read_tensors
 
 pytestmark = pytest.mark.usefixtures("one_thread")
+# the quick preset's network made tiny (`--set`): the held-out check decodes fast
+SMALL = ["n_layer=1", "n_head=2", "d_model=32", "d_ff=64"]
 
 
 def test_a_short_quick_run_lowers_the_loss(tiny_model):
@@ -61,6 +63,7 @@ def _checkpoint(out: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     return meta, {k: torch.from_numpy(v) for k, v in read_tensors(path).items()}
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):
     out = tmp_path / "new-folder" / "c.safetensors"  # a folder that does not exist yet
     recipe = tiny_recipe(steps=10_000)
@@ -109,6 +112,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resume_continues(tmp_path, capsys):
     assert any(not torch.equal(moved[n], tensors[f"model.{n}"]) for n in moved)
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
     import os
 
@@ -136,6 +140,7 @@ def test_sigterm_stops_training_like_ctrl_c(tmp_path, capsys):
     assert meta["partial"] is True and sum(p.numel() for p in model.parameters()) > 0
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_a_checkpoint_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     from game.records import atomic
     from model.training.train import save_checkpoint
@@ -222,6 +227,7 @@ def test_a_damaged_checkpoint_is_one_clear_line(tmp_path, capsys, inside):
     assert code == 2 and f"{named}: not a checkpoint" in err and "Traceback" not in err
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_a_time_limit_stops_early_and_resume_finishes(tmp_path):
     out = tmp_path / "m.safetensors"
     recipe = tiny_recipe(steps=10_000, eval_every=10_000)
@@ -267,12 +273,13 @@ def test_saved_battles_jsonl_and_folders_are_read(tmp_path):
     assert 0.15 < share < 0.35
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_train_with_data_from_the_command_line(tmp_path, capsys):
     battle = _battle_file(tmp_path)
     jsonl = _jsonl_file(tmp_path / "extra.jsonl")
     out = tmp_path / "d.safetensors"
     code = main(["train", "--preset", "quick", "--steps", "1", "--data", str(battle), str(jsonl),
-                 "--out", str(out), "--quiet"])
+                 "--out", str(out), "--quiet", "--set", *SMALL])
     assert code == 0, capsys.readouterr().err
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["data"] == [str(battle), str(jsonl)]
@@ -322,12 +329,13 @@ def test_worker_processes_make_the_same_batches_for_the_same_seed():
     assert a[0].shape != a[1].shape or not torch.equal(a[0], a[1])
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_set_changes_recipe_fields_and_refuses_unknown_ones(tmp_path, capsys):
     out = tmp_path / "w.safetensors"
     assert main(["train", "--preset", "quick", "--steps", "2", "--set", "batch=4", "eval_every=2", "wide_share=0.5",
-                 "--out", str(out), "--quiet"]) == 0
+                 *SMALL, "--out", str(out), "--quiet"]) == 0
     recipe = json.loads(out.with_suffix(".json").read_text())["recipe"]
-    assert (recipe["batch"], recipe["wide_share"]) == (4, 0.5)
+    assert (recipe["batch"], recipe["wide_share"], recipe["d_model"]) == (4, 0.5, 32)
     assert main(["train", "--preset", "quick", "--set", "nope=1"]) == 2
     assert "nope=1" in capsys.readouterr().err
 

@@ -60,6 +60,7 @@ def test_asking_for_the_torch_runtime_without_torch_is_one_line(no_torch):
     assert done.stderr.count("\n") == 1 and "pico-rogue[train]" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # three fresh processes
 def test_selfplay_replay_rerun_and_eval_run_without_torch(no_torch, tmp_path):
     done = run(no_torch, "-m", "cli", "selfplay", "--battles", "1", "--seed", "5", "--saves", str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -67,7 +68,7 @@ def test_selfplay_replay_rerun_and_eval_run_without_torch(no_torch, tmp_path):
     (save,) = tmp_path.glob("*.json")
     done = run(no_torch, "-m", "cli", "replay", str(save), "--rerun", "--plain")
     assert done.returncode == 0, done.stderr
-    done = run(no_torch, "-m", "cli", "eval", "--json", "--n", "20", "--battles", "1")
+    done = run(no_torch, "-m", "cli", "eval", "--json", "--n", "20", "--battles", "1", "--runs", "0", "--edges", "2")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["valid"] == 1.0
 
@@ -94,6 +95,7 @@ PLAY = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # the app in a fresh process, a whole battle
 def test_play_fights_a_battle_with_the_model_without_torch(no_torch, tmp_path):
     done = run(no_torch, "-c", PLAY, str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
