@@ -41,9 +41,11 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from cli.packs import apply, done
     from game.records.formats import RecordError
 
     try:
+        apply(args)  # --pack: the content every part of the command reads
         module, function = COMMANDS[args.command].split(":")
         code = getattr(importlib.import_module(module), function)(args) or 0
         try:
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _say(args.command, f"internal error: {type(exc).__name__}: {exc} (PICO_DEBUG=1 shows the traceback)")
         return 1
+    finally:
+        done(args)
 
 
 def _say(command: str, text: str) -> None:

@@ -23,6 +23,11 @@ def _runtime(p: argparse.ArgumentParser) -> None:
                    help="what runs the network: numpy (default) or torch (for checking; needs pico-rogue[train])")
 
 
+def _pack(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pack", type=Path, action="append", default=[], metavar="DIR",
+                   help="a content pack: a folder of asset files laid over assets/ (repeatable, applied in order)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pico-rogue", description="A roguelike whose combat a tiny model resolves beside the rules.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -33,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
     _runtime(play)
+    _pack(play)
 
     serve = sub.add_parser("serve", help="play the game in a browser (textual-serve)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
@@ -42,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
     _runtime(serve)
+    _pack(serve)
 
     replay = sub.add_parser("replay", help="replay a saved battle, or a run's battles (its record or morgue file)")
     replay.add_argument("file", type=Path)
@@ -50,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--plain", action="store_true", help="print every turn instead of the viewer")
     replay.add_argument("--width", type=int, help="columns for --plain (default: the terminal's)")
     _runtime(replay)
+    _pack(replay)
 
     selfplay = sub.add_parser("selfplay", help="play battles or whole runs with a scripted hero, no screen")
     selfplay.add_argument("--battles", type=limits.count("selfplay --battles"),
@@ -64,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
     selfplay.add_argument("--json", action="store_true", help="runs: one JSON object instead of the table")
     _runtime(selfplay)
+    _pack(selfplay)
 
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
     runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
@@ -75,6 +84,7 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", type=Path, help="file to write (default: stdout)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    _pack(gen)
 
     res = sub.add_parser("resolve", help="resolve JSONL prompts from stdin")
     who = res.add_mutually_exclusive_group(required=True)
@@ -84,6 +94,7 @@ def parser() -> argparse.ArgumentParser:
     res.add_argument("--threads", type=limits.count("--threads"), default=1,
                      help="torch's threads (the numpy runtime runs on one)")
     _runtime(res)
+    _pack(res)
 
     train = sub.add_parser("train", help="train or fine-tune the pico model")
     train.add_argument("--preset", default="bundled", help="bundled (the shipped model), quick; with --init: finetune")
@@ -99,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--set", nargs="*", metavar="FIELD=VALUE", help="change recipe fields, e.g. batch=256 lr=3e-3")
     train.add_argument("--workers", type=limits.count("train --workers"), default=0,
                        help="processes that generate examples (0: in the trainer)")
+    _pack(train)
 
     quant = sub.add_parser("quantize", help="write smaller weights: int8 with scales, or fp16")
     quant.add_argument("--weights", type=Path, help="weights to read (default: the bundled model)")
@@ -121,9 +133,11 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--suite", choices=("clean", "perturb"), default="clean")
     ev.add_argument("--json", action="store_true")
     _runtime(ev)
+    _pack(ev)
 
     bench = sub.add_parser("bench", help="time the model and the engine")
     bench.add_argument("--weights", type=Path)
     bench.add_argument("--n", type=limits.count("bench --n"), default=200)
     bench.add_argument("--json", action="store_true")
+    _pack(bench)
     return p
