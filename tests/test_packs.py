@@ -147,3 +147,36 @@ def test_generate_follows_the_pack(capsys):
 def test_replay_takes_pack_only_with_rerun(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "x.json"), "--pack", str(FROST)]) == 2
     assert "--pack goes with --rerun" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_hostile_pack_costs_a_second_and_little_memory(tmp_path):
+    """The issue's target: exit 2, one line, at most 300 MB and 5 s, for each
+    hostile pack. Memory by /usr/bin/time, a small process between: a child
+    forked from this large one would count this one's pages as its own."""
+    import shutil
+    import subprocess
+    import sys
+
+    timer = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    bomb = "a0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    bomb += "".join(f"a{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    hostile = {
+        "bomb": {"abilities.yaml": bomb + "strike:\n  target: enemy\n  describe: *l9\n"},
+        "big": {"monsters.yaml": "rat:\n  describe: '" + "x" * (10 * 2**20) + "'\n"},
+        "twice": {"monsters.yaml": RAT + RAT},
+        "misspelt": {"monsters.yaml": RAT.replace("  xp: 2\n", "  xp: 2\n  descibe: a rat\n")},
+    }
+    for name, files in hostile.items():
+        pack = _pack(tmp_path, files, name)
+        peak = tmp_path / f"{name}.kb"
+        command = [sys.executable, "-m", "cli", "selfplay", "--runs", "1", "--engine-only", "--pack", str(pack)]
+        start = time.perf_counter()
+        done = subprocess.run([timer, "-f", "%M", "-o", str(peak), *command] if timer else command,
+                              capture_output=True, timeout=60)
+        seconds = time.perf_counter() - start
+        assert done.returncode == 2 and done.stdout == b"" and done.stderr.count(b"\n") == 1, (name, done.stderr)
+        assert str(pack).encode() in done.stderr, (name, done.stderr)
+        assert seconds < 5, (name, seconds)
+        if timer:
+            assert int(peak.read_text().split()[-1]) < 300 * 1024, (name, peak.read_text())  # KiB

@@ -123,3 +123,18 @@ def test_eval_counts_refusals_apart(balance, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["refused"] > 0 and result["silently_wrong"] == 0.0
     assert result["exact_of_answered"] == 1.0 and result["content"]["packs"] == [str(balance)]
+
+
+def test_the_game_is_told_what_the_model_refuses():
+    from game.world.model_side import model_side
+
+    class Refusing:
+        name, weights_name, weights_sha256 = "pico", "pico", "0" * 64
+        refusing = "the content differs from the model's: it refuses turns that meet chill (a new status)"
+
+    assert model_side(Refusing()).note == Refusing.refusing
+
+
+@pytest.mark.slow
+def test_training_records_the_content_it_trained_on(tiny_model):
+    assert tiny_model.meta["content"] == record(bundled())
