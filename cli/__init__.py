@@ -43,9 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:  # the bare command plays, with play's defaults
         args = parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "play"])
+    from cli.packs import apply, done
     from game.records.files import RecordError
 
     try:
+        apply(args)  # --pack: the content every part of the command reads
         module, function = COMMANDS[args.command].split(":")
         code = getattr(importlib.import_module(module), function)(args) or 0
         try:
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _say(args.command, f"internal error: {type(exc).__name__}: {exc} (PICO_DEBUG=1 shows the traceback)")
         return 1
+    finally:
+        done(args)
 
 
 def _say(command: str, text: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from cli.packs import say_refusing
 from model.evaluation import evaluate
 from model.evaluation.perturb import runner as perturb
 from model.evaluation.perturb.report import table as perturb_table
@@ -18,6 +19,7 @@ def main(args: argparse.Namespace) -> int:
     # bad data is refused before the model is loaded
     items = evaluate.from_file(args.data) if args.data else evaluate.fresh(evaluate.N if args.n is None else args.n, args.seed)
     resolver = load_resolver(args.weights, runtime=args.runtime)
+    say_refusing("eval", resolver)
     result = evaluate.evaluate(resolver, items, evaluate.BATTLES if args.battles is None else args.battles, args.seed,
                                args.edges, args.runs)
     if args.json:

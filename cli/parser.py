@@ -33,6 +33,11 @@ def _runtime(p: argparse.ArgumentParser) -> None:
                    help="what runs the network: numpy (default) or torch (for checking; needs pico-rogue[train])")
 
 
+def _pack(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pack", type=Path, action="append", default=[], metavar="DIR",
+                   help="a content pack: a folder of asset files laid over assets/ (repeatable, applied in order)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pico-rogue", description="A roguelike whose combat a tiny model resolves beside the rules.")
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -45,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
     _runtime(play)
+    _pack(play)
 
     serve = sub.add_parser("serve", help="play the game in a browser (textual-serve)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
@@ -54,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
     _runtime(serve)
+    _pack(serve)
 
     replay = sub.add_parser("replay", help="replay a saved battle, or a run's battles (its record or morgue file)")
     replay.add_argument("file", type=Path, help="a battle's save (saves/battle-*.json), or a run's record or morgue file")
@@ -62,6 +69,7 @@ def parser() -> argparse.ArgumentParser:
     replay.add_argument("--plain", action="store_true", help="print every turn instead of the viewer")
     replay.add_argument("--width", type=int, help="columns for --plain (default: the terminal's)")
     _runtime(replay)
+    _pack(replay)
 
     selfplay = sub.add_parser("selfplay", help="play battles or whole runs with a scripted hero, no screen")
     selfplay.add_argument("--battles", type=limits.count("selfplay --battles"),
@@ -76,6 +84,7 @@ def parser() -> argparse.ArgumentParser:
     selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
     selfplay.add_argument("--json", action="store_true", help="with --runs: one JSON object instead of the table")
     _runtime(selfplay)
+    _pack(selfplay)
 
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
     runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
@@ -87,6 +96,7 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0, help="the draw's seed: the same seed writes the same bytes (default 0)")
     gen.add_argument("--out", type=Path, help="file to write (default: stdout)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    _pack(gen)
 
     res = sub.add_parser("resolve", help="resolve JSONL prompts from stdin")
     who = res.add_mutually_exclusive_group(required=True)
@@ -96,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
     res.add_argument("--threads", type=limits.count("--threads"), default=1,
                      help="torch's threads (the numpy runtime runs on one)")
     _runtime(res)
+    _pack(res)
 
     train = sub.add_parser("train", help="train or fine-tune the pico model")
     train.add_argument("--preset", default="bundled", help="bundled (the shipped model), quick; with --init: finetune")
@@ -111,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--set", nargs="*", metavar="FIELD=VALUE", help="change recipe fields, e.g. batch=256 lr=3e-3")
     train.add_argument("--workers", type=limits.count("train --workers"), default=0,
                        help="processes that generate examples (0: in the trainer)")
+    _pack(train)
 
     quant = sub.add_parser("quantize", help="write smaller weights: int8 with scales, or fp16")
     quant.add_argument("--weights", type=Path, help="weights to read (default: the bundled model)")
@@ -134,9 +146,11 @@ def parser() -> argparse.ArgumentParser:
                     help="clean: fidelity on the game's own states (default); perturb: the failure-mode lab")
     ev.add_argument("--json", action="store_true", help="one JSON object instead of the tables")
     _runtime(ev)
+    _pack(ev)
 
     bench = sub.add_parser("bench", help="time the model and the engine")
     bench.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     bench.add_argument("--n", type=limits.count("bench --n"), default=200, help="transitions timed (default 200)")
     bench.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    _pack(bench)
     return p

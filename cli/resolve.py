@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from cli.packs import say_refusing
 from game.combat import limits
 from game.combat.resolver import EngineResolver
 
@@ -16,6 +17,7 @@ def main(args: argparse.Namespace) -> int:
         from model.resolver import load_resolver  # numpy and the weights only when asked for
 
         resolver = load_resolver(args.weights, threads=args.threads, runtime=args.runtime)
+        say_refusing("resolve", resolver)
     else:
         resolver = EngineResolver()
     stdin = sys.stdin.buffer  # bytes: decoded per line, so one line of bad UTF-8 is one error line

@@ -26,6 +26,8 @@ def play_command(args: argparse.Namespace) -> list[str]:
         command += ["--weights", str(args.weights.resolve())]
     if getattr(args, "runtime", "numpy") != "numpy":
         command += ["--runtime", args.runtime]
+    for pack in getattr(args, "pack", None) or []:  # checked here already (cli.packs), read again by each tab
+        command += ["--pack", str(pack.resolve())]
     return command
 
 

@@ -8,8 +8,11 @@ decoding, the prompt must be one the model can be trusted with:
 1. it parses (`parse_prompt`: the template's fields, names and ranges);
 2. it is canonical: `serialize_prompt(parse) == text` byte for byte, and each
    combatant has exactly its kind's cooldown slots, in order;
-3. every word and number is in the model's vocabulary (content added after
-   the model was trained is not);
+3. its content is the content the model was trained on (model/trained.py):
+   the acting ability, each status present and each combatant's kind are
+   entries whose rules the weights' record holds unchanged (a pack's new
+   status or a balance patch's new numbers are refused, naming the entry);
+   then every word and number is in the model's vocabulary;
 4. the action is legal (`check_action`): the engine would answer it;
 5. every value is inside the ranges the model was trained on (the weights'
    `ranges` metadata when it has one, else the template's ranges);
@@ -30,12 +33,13 @@ from game.combat.rules import IllegalAction, check_action
 from game.combat.template import VERSION, Prompt, TemplateError, parse_prompt, serialize_prompt
 from model.grammar import longest
 from model.tokenizer import Tokenizer
+from model.trained import Trained, applied_words, fits
 
 # The template's ranges (game/schema.py): what the guard allows when the weights carry none.
 TEMPLATE_RANGES: dict[str, tuple[int, int]] = {n.name: (n.lo, n.hi) for n in schema.PROMPT_NUMBERS.values()}
 
 # Refusal kinds, in the order the checks run.
-KINDS = ("template", "canonical", "vocabulary", "action", "range", "length")
+KINDS = ("template", "canonical", "content", "vocabulary", "action", "range", "length")
 
 
 class Refusal(TemplateError):
@@ -82,9 +86,13 @@ def observed_ranges(prompts: Iterable[str], content: Content | None = None) -> d
 
 class Guard:
     def __init__(self, tok: Tokenizer, content: Content | None = None,
-                 ranges: dict[str, tuple[int, int]] | None = None, max_len: int | None = None):
+                 ranges: dict[str, tuple[int, int]] | None = None, max_len: int | None = None,
+                 learned: Trained | None = None):
         self.tok = tok
         self.content = content or default()
+        # the entries of the content in play that differ from what the model learned (none: no check)
+        self.learned = learned
+        self.changes = learned.changes(self.content) if learned is not None else {}
         self.ranges = {**TEMPLATE_RANGES, **{k: (int(v[0]), int(v[1])) for k, v in (ranges or {}).items()}}
         self.trained = bool(ranges)
         self.max_len = max_len
@@ -92,7 +100,7 @@ class Guard:
     @classmethod
     def for_model(cls, tok: Tokenizer, meta: dict, content: Content | None = None) -> Guard:
         """The guard for a model, from its weights' config and metadata."""
-        return cls(tok, content, meta.get("ranges"), meta.get("config", {}).get("max_len"))
+        return cls(tok, content, meta.get("ranges"), meta.get("config", {}).get("max_len"), Trained.of(meta))
 
     def check(self, prompt: str) -> tuple[Prompt, list[int]]:
         """The parsed prompt and its token ids, or Refusal naming the field."""
@@ -103,6 +111,8 @@ class Guard:
         if parsed.version != VERSION:
             raise Refusal(f"line 1 (head): template version {parsed.version!r}, the model reads {VERSION!r}", "template")
         self._canonical(prompt, parsed)
+        if self.changes:
+            self._content(parsed)
         ids = self.tok.encode(prompt)
         if self.tok.unk in ids:
             self._vocabulary(prompt)
@@ -145,6 +155,39 @@ class Guard:
                     where = "line 1 (head)" if n == 0 else _where(n - 1, p.encounter.combatants[n - 1].label)
                     raise Refusal(f"{where}: not canonical: {got!r}, expected {want!r}", "canonical")
             raise Refusal("prompt: not canonical (line count)", "canonical")
+
+    def _content(self, p: Prompt) -> None:
+        """Refuse a turn that meets an entry the model learned otherwise, or never."""
+
+        def refuse(where: str, what: str, name: str) -> None:
+            why = self.changes.get((what, name))
+            if why is not None:
+                noun = {"ability": "ability", "status": "status", "kind": "kind"}[what]
+                raise Refusal(f"{where}: {noun} '{name}' is not the content the model was trained on ({why})", "content")
+
+        order = self.changes.get(("order", "statuses"))
+        if order is not None:
+            raise Refusal(f"prompt: {order}: the model was trained on another order", "content")
+        act = p.action.ability
+        refuse("line 1 (head)", "ability", act)
+        applies = self.content.abilities[act].applies
+        if applies is not None:
+            refuse(f"line 1 (head): {act} applies", "status", applies.status)
+        learned = self.learned.record
+        for n, c in enumerate(p.encounter.combatants):
+            where = _where(n, c.label)
+            refuse(where, "kind", c.kind)
+            for s in c.statuses:
+                refuse(where, "status", s.name)
+                pairs = learned["statuses"][s.name].get("applied")
+                if (("applied", s.name) in self.changes) and not fits(pairs, s.turns, s.power):
+                    raise Refusal(f"{where}: status '{s.name}' {s.turns} turns power {s.power} is not the content the "
+                                  f"model was trained on (it saw {s.name} at {applied_words(pairs)})", "content")
+            for slot, left in c.cooldowns:
+                was = learned["abilities"].get(slot, {}).get("cooldown")
+                if ("ability", slot) in self.changes and (not isinstance(was, int) or left > was):
+                    raise Refusal(f"{where}: cooldown {slot} {left} is not the content the model was trained on "
+                                  f"({self.changes[('ability', slot)]})", "content")
 
     def _vocabulary(self, text: str) -> None:
         for n, line in enumerate(text.split("\n")):

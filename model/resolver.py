@@ -15,6 +15,7 @@ from model.draft import Drafter as TemplateDrafter
 from model.errors import UsageError
 from model.grammar import target_grammar
 from model.guard import Guard, Refusal
+from model.trained import Trained, summary
 
 RUNTIMES = ("numpy", "torch")
 
@@ -36,7 +37,16 @@ class ModelResolver:
         self.weights_sha256 = w.sha256
         self.path = w.path
         self.guard = Guard.for_model(w.tok, w.meta, self.content)
+        self.learned = Trained.of(w.meta, str(weights.config_path(w.path)))
+        # the statuses' order the network learned: a status new to it is refused, so never written
+        self.status_order = tuple(s for s in self.content.status_order if s in self.learned.record["order"])
         self.last: Decoded | None = None  # the last answer's decoding (network calls, tokens)
+
+    @property
+    def refusing(self) -> str | None:
+        """One line on the entries of the content in play the model refuses
+        (a pack's new or changed ones), or None when it knows them all."""
+        return summary(self.guard.changes)
 
     @property
     def runtime(self) -> str:
@@ -51,7 +61,7 @@ class ModelResolver:
         """The decoding of a prompt the guard let through (Refusal otherwise),
         with `drafter`, else the resolver's own (`drafts`), if any."""
         parsed, ids = self.check(prompt)
-        grammar = target_grammar(parsed, self.tok, self.content.status_order)
+        grammar = target_grammar(parsed, self.tok, self.status_order)
         if drafter is None and self.drafts is not None:
             drafter = self.drafts(parsed, ids)
         return decode_one(self.net, self.tok, ids, grammar, drafter)
@@ -86,6 +96,6 @@ def network(w: weights.Weights, runtime: str = "numpy", threads: int = 1):
 def load_resolver(path: Path | None = None, threads: int = 1, runtime: str = "numpy") -> ModelResolver:
     """The bundled model (or `path`) on `runtime`; WeightsError if missing or corrupt."""
     w = weights.read(path)
-    content = default()
+    content = default()  # the content in play: the bundled content, or what --pack made
     return ModelResolver(w, network(w, runtime, threads), content,
                          drafts=lambda parsed, _ids: TemplateDrafter(parsed, w.tok, content))

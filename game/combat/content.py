@@ -1,20 +1,25 @@
-"""Game content from the YAML files in assets/, validated at load.
+"""Game content from the YAML files in assets/ (and any packs laid over
+them, game/combat/packs.py), validated at load.
 
 A broken file never surfaces as a traceback: every problem becomes one
-ContentError naming the file, the entry and what is wrong.
+ContentError naming the file, the entry and what is wrong. Each file names
+the fields its entries may have, so a misspelt field is refused (with the
+nearest known one) instead of silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from game.combat import schema
+from game.combat.content_file import ContentError, shown
+from game.combat.packs import gather
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -27,9 +32,17 @@ STATS = ("max_hp", "max_mp", "atk", "def")
 GROWS = {"hp": schema.MAX_HP.hi, "mp": schema.MAX_MP.hi, "atk": schema.ATK.hi, "def": schema.DEF.hi}
 NAME = re.compile(r"[a-z][a-z0-9_]*(\.applies)?")
 
-
-class ContentError(Exception):
-    """A game-content file is missing, unreadable or wrong."""
+# The fields an entry of each file may have: anything else is a misspelling
+FIELDS = {
+    "statuses.yaml": ("tick", "describe", "adjective", "noun", "short"),
+    "abilities.yaml": ("target", "damage", "uses_atk", "pierce", "heal", "cost", "cooldown", "applies", "item",
+                       "describe", "verbs"),
+    "applies": ("status", "turns", "power"),
+    "monsters.yaml": ("glyph", "depth", "hp", "mp", "atk", "def", "xp", "abilities", "style", "boss", "grow"),
+    "items.yaml": ("glyph", "title", "plural", "ability", "raises", "find", "describe"),
+    "hero.yaml": ("hp", "mp", "atk", "def", "abilities", "per_level", "xp_per_level", "carries"),
+    "dungeon.yaml": ("floors", "groups", "groups_per_floor", "items"),
+}
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,7 @@ class Content:
     items: dict[str, ItemKind]
     hero: HeroKind
     descent: Descent
+    packs: tuple[str, ...] = ()  # the pack folders laid over assets/, in order
 
     @property
     def boss(self) -> MonsterKind:
@@ -158,7 +172,7 @@ class Content:
 class _Entry:
     """Reads one YAML entry, turning every problem into a ContentError."""
 
-    def __init__(self, file: str, name: str, raw: Any, word: bool = True):
+    def __init__(self, file: str, name: str, raw: Any, fields: tuple[str, ...], word: bool = True):
         self.file, self.name = file, name
         # names are words of the combat template: one token, no spaces, none
         # of the template's own words (a sub-entry such as `ignite.applies`
@@ -169,6 +183,11 @@ class _Entry:
             self.fail(f"'{name}' is a word of the combat template itself; choose another name")
         if not isinstance(raw, dict):
             self.fail(f"expected a mapping of fields, got {type(raw).__name__}")
+        for key in raw:
+            if key not in fields:
+                near = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.6)
+                hint = f" (did you mean '{near[0]}'?)" if near else f" (known: {', '.join(fields)})"
+                self.fail(f"unknown field {shown(key)}{hint}")
         self.raw = raw
 
     def fail(self, what: str) -> None:
@@ -185,7 +204,7 @@ class _Entry:
             return default
         value = self.raw[key]
         if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            self.fail(f"field '{key}' must be {kind.__name__}, got {value!r}")
+            self.fail(f"field '{key}' must be {kind.__name__}, got {shown(value)}")
         if lo is not None and value < lo or hi is not None and value > hi:
             self.fail(f"field '{key}' = {value} is outside {lo}..{hi}")
         return value
@@ -193,39 +212,24 @@ class _Entry:
     def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> str:
         value = self.get(key, str, default)
         if value not in options:
-            self.fail(f"field '{key}' = {value!r} is not one of {', '.join(options)}")
+            self.fail(f"field '{key}' = {shown(value)} is not one of {', '.join(options)}")
         return value
 
 
-def _read(folder: Path, file: str) -> dict[str, Any]:
-    from game.combat import limits
+def load(folder: Path | str = ASSETS, packs: Sequence[Path | str] = ()) -> Content:
+    """Load and validate all content, `folder`'s with each of `packs` laid
+    over it in order; raises ContentError on the first problem."""
+    files = gather(Path(folder), [Path(p) for p in packs])
 
-    path = folder / file
-    try:
-        raw = yaml.safe_load(limits.read_text(path, limits.CONTENT_BYTES, "content file"))
-    except FileNotFoundError:
-        raise ContentError(f"{file}: file not found in {folder}") from None
-    except (limits.LimitError, OSError) as exc:
-        raise ContentError(f"{file}: {exc}") from None
-    except RecursionError:
-        raise ContentError(f"{file}: not valid YAML: nested too deeply") from None
-    except ValueError as exc:  # a number of thousands of digits: int() refuses it
-        raise ContentError(f"{file}: not valid YAML: {str(exc).split(';')[0]}") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where else ""
-        raise ContentError(f"{file}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(raw, dict) or not raw:
-        raise ContentError(f"{file}: expected a mapping of named entries")
-    return raw
+    def entries(file: str, word: bool = True):
+        """(_Entry, raw) for each entry of `file`, named after the file it came from."""
+        got = files[file]
+        for name, raw in got.raw.items():
+            yield _Entry(got.came_from[name], name, raw, FIELDS[file], word), raw
 
-
-def load(folder: Path | str = ASSETS) -> Content:
-    """Load and validate all content; raises ContentError on the first problem."""
-    folder = Path(folder)
     statuses = {}
-    for name, raw in _read(folder, "statuses.yaml").items():
-        e = _Entry("statuses.yaml", name, raw)
+    for e, _ in entries("statuses.yaml"):
+        name = e.name
         statuses[name] = StatusKind(name, e.choice("tick", TICKS), e.get("describe", str, ""),
                                     e.get("adjective", str, name), e.get("noun", str, name), e.get("short", str, name[:3]))
 
@@ -236,14 +240,14 @@ def load(folder: Path | str = ASSETS) -> Content:
         return (words[0], words[1])
 
     abilities = {}
-    for name, raw in _read(folder, "abilities.yaml").items():
-        e = _Entry("abilities.yaml", name, raw)
+    for e, _ in entries("abilities.yaml"):
+        name = e.name
         applies = None
         if "applies" in e.raw:
-            a = _Entry("abilities.yaml", f"{name}.applies", e.raw["applies"])
+            a = _Entry(e.file, f"{name}.applies", e.raw["applies"], FIELDS["applies"])
             status = a.get("status", str)
             if status not in statuses:
-                a.fail(f"unknown status {status!r}")
+                a.fail(f"unknown status {shown(status)}")
             applies = Applies(status, a.get("turns", int, within=schema.STATUS_TURNS),
                               a.get("power", int, 0, within=schema.STATUS_POWER))
         abilities[name] = Ability(
@@ -265,14 +269,14 @@ def load(folder: Path | str = ASSETS) -> Content:
         names = e.get("abilities", list)
         for a in names:
             if not isinstance(a, str) or a not in abilities:
-                e.fail(f"unknown ability {a!r}")
+                e.fail(f"unknown ability {shown(a)}")
         return tuple(names)
 
-    descent_entry = _Entry("dungeon.yaml", "dungeon", _read(folder, "dungeon.yaml"))
+    descent_entry, _ = next(entries("dungeon.yaml"))
     items_range = descent_entry.get("items", list)
     if len(items_range) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 20
                                         for n in items_range) or items_range[0] > items_range[1]:
-        descent_entry.fail(f"'items' must be [least, most], whole numbers 0..20, got {items_range!r}")
+        descent_entry.fail(f"'items' must be [least, most], whole numbers 0..20, got {shown(items_range)}")
     descent = Descent(
         floors=descent_entry.get("floors", int, lo=1, hi=20),
         groups=descent_entry.get("groups", int, lo=0, hi=20),
@@ -281,12 +285,12 @@ def load(folder: Path | str = ASSETS) -> Content:
     )
 
     monsters = {}
-    for name, raw in _read(folder, "monsters.yaml").items():
-        e = _Entry("monsters.yaml", name, raw)
+    for e, _ in entries("monsters.yaml"):
+        name = e.name
         grow = e.get("grow", dict, {})
         for stat, amount in grow.items():
             if stat not in GROWS or isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 <= amount <= 10:
-                e.fail(f"'grow' must map {', '.join(GROWS)} to numbers 0..10, got {stat}: {amount!r}")
+                e.fail(f"'grow' must map {', '.join(GROWS)} to numbers 0..10, got {shown(stat)}: {shown(amount)}")
         kind = MonsterKind(
             name=name,
             glyph=e.get("glyph", str),
@@ -308,27 +312,29 @@ def load(folder: Path | str = ASSETS) -> Content:
         monsters[name] = kind
     bosses = [m.name for m in monsters.values() if m.boss]
     if len(bosses) != 1:
-        raise ContentError(f"monsters.yaml: exactly one monster must be the boss (boss: true), found {len(bosses)}")
+        which = "; ".join(f"{name} in {files['monsters.yaml'].came_from[name]}" for name in bosses[:4])
+        raise ContentError(f"monsters.yaml: exactly one monster must be the boss (boss: true), found {len(bosses)}"
+                           + (f" ({which})" if bosses else ""))
 
     items = {}
-    for name, raw in _read(folder, "items.yaml").items():
-        e = _Entry("items.yaml", name, raw)
+    for e, _ in entries("items.yaml"):
+        name = e.name
         ability = e.get("ability", str, None)
         if ability is not None and ability not in abilities:
-            e.fail(f"unknown ability {ability!r}")
+            e.fail(f"unknown ability {shown(ability)}")
         raises = e.get("raises", dict, {})
         for stat, amount in raises.items():
             if stat not in STATS or not isinstance(amount, int):
-                e.fail(f"'raises' must map {', '.join(STATS)} to whole numbers, got {stat}: {amount!r}")
+                e.fail(f"'raises' must map {', '.join(STATS)} to whole numbers, got {shown(stat)}: {shown(amount)}")
         title = e.get("title", str)
         items[name] = ItemKind(name, e.get("glyph", str), e.get("describe", str, ""), ability, dict(raises),
                                title, e.get("plural", str, title + "s"), e.get("find", int, 0, lo=0, hi=100))
 
-    e = _Entry("hero.yaml", "hero", _read(folder, "hero.yaml"), word=False)  # the file, not a word of the template
+    e, _ = next(entries("hero.yaml", word=False))  # the file, not a word of the template
     per_level = e.get("per_level", dict)
     for stat, amount in per_level.items():
         if stat not in STATS or not isinstance(amount, (int, float)) or isinstance(amount, bool):
-            e.fail(f"per_level must map {', '.join(STATS)} to numbers, got {stat}: {amount!r}")
+            e.fail(f"per_level must map {', '.join(STATS)} to numbers, got {shown(stat)}: {shown(amount)}")
     hero = HeroKind(
         hp=e.get("hp", int, within=schema.MAX_HP),
         mp=e.get("mp", int, within=schema.MAX_MP),
@@ -342,14 +348,32 @@ def load(folder: Path | str = ASSETS) -> Content:
     for item, count in hero.carries.items():
         if item not in items or not items[item].ability or isinstance(count, bool) or not isinstance(count, int) \
                 or not 0 <= count <= 9:
-            e.fail(f"'carries' must map potions to counts 0..9, got {item}: {count!r}")
+            e.fail(f"'carries' must map potions to counts 0..9, got {shown(item)}: {shown(count)}")
     for ability in abilities.values():
         if ability.item is not None and ability.item not in items:
-            raise ContentError(f"abilities.yaml: entry '{ability.name}': unknown item {ability.item!r}")
-    return Content(statuses, abilities, monsters, items, hero, descent)
+            where = files["abilities.yaml"].came_from[ability.name]
+            raise ContentError(f"{where}: entry '{ability.name}': unknown item {shown(ability.item)}")
+    return Content(statuses, abilities, monsters, items, hero, descent, tuple(str(p) for p in packs))
 
 
 @lru_cache(maxsize=1)
-def default() -> Content:
-    """The bundled content, loaded once."""
+def bundled() -> Content:
+    """The bundled content (assets/ alone), loaded once."""
     return load(ASSETS)
+
+
+# The content this process plays: the bundled content unless a command's --pack set another
+_active: Content | None = None
+
+
+def use(content: Content | None) -> None:
+    """Make `content` what `default()` returns from now on (None: the bundled
+    content again). The command line calls it once, before any work, with the
+    content its --pack folders make; everything that reads default() follows."""
+    global _active
+    _active = content
+
+
+def default() -> Content:
+    """The content in play: the bundled content, or what `use` set."""
+    return _active if _active is not None else bundled()

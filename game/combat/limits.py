@@ -26,7 +26,7 @@ KIB, MIB = 1 << 10, 1 << 20
 BATTLE_SAVE_BYTES = 32 * MIB  # a save of SAVE_TURNS turns of the longest texts
 RUN_BYTES = 8 * MIB  # a suspended run: one floor, one battle, the log
 DATA_BYTES = 64 * MIB  # one --data JSONL file (read a line at a time; ~130,000 examples)
-CONTENT_BYTES = 1 * MIB  # one content YAML file
+CONTENT_BYTES = 1 * MIB  # one content YAML file (assets/ or a pack's; the largest bundled one is ~3 KB)
 CHECKPOINT_META_BYTES = 16 * MIB  # a training checkpoint's JSON metadata
 
 # --- inside records and streams ----------------------------------------------
@@ -37,6 +37,10 @@ DIGITS = 32  # the longest number in a JSON text (the template's longest has 3 d
 SAVE_TURNS = 10_000  # turns in one battle save (a real battle has fewer than 150)
 EXAMPLES = 50_000  # training or evaluation examples read from --data, all files together (300 battles: ~3,000)
 DATA_FILES = 100_000  # files read from --data folders
+CONTENT_NODES = 20_000  # values (scalars, lists, mappings) in one content file (monsters.yaml holds ~250)
+CONTENT_DEPTH = 16  # lists and mappings nested in one content file (the bundled files nest 3 deep)
+PACKS = 16  # --pack folders on one command line
+PACK_ENTRIES = 1_000  # files and folders looked at in one pack folder (for a misspelt asset file's name)
 
 # --- counts a user passes on the command line (inclusive ranges) -------------
 COUNTS = {

@@ -129,6 +129,9 @@ class PicoRogueApp(App):
     def model_loaded(self, side: ModelSide) -> None:
         self.model = side
         self.model_name = inert(side.name, lines=False)  # a weights config names it: anyone's words
+        if side.note:  # a pack's content the model was not trained on: it refuses those turns
+            self.notify(inert(f"The model: {side.note}. The rules resolve those turns.", lines=False),
+                        severity="warning", timeout=8, markup=False)
         if not side.ready:
             self.notify(inert(f"The model could not be loaded: {side.detail}. The rules play alone."),
                         severity="warning", timeout=6, markup=False)

@@ -17,6 +17,7 @@ class ModelSide:
     status: str = "loading"  # loading, ready, unavailable
     detail: str = ""
     weights: dict | None = field(default=None)
+    note: str = ""  # what the model will refuse of the content in play (a pack's new or changed entries)
 
     @property
     def ready(self) -> bool:
@@ -35,4 +36,5 @@ def model_side(resolver: Resolver) -> ModelSide:
     """A ready ModelSide for any resolver (tests pass an EngineResolver)."""
     name = getattr(resolver, "weights_name", None) or resolver.name
     sha = getattr(resolver, "weights_sha256", None) or ""
-    return ModelSide(resolver, "ready", name, {"name": name, "sha256": sha})
+    note = getattr(resolver, "refusing", None) or ""
+    return ModelSide(resolver, "ready", name, {"name": name, "sha256": sha}, note)

@@ -22,7 +22,7 @@ def guarded(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
             parsed, ids = resolver.check(p)
         except TemplateError:
             continue
-        work.append((ids, target_grammar(parsed, resolver.tok, resolver.content.status_order)))
+        work.append((ids, target_grammar(parsed, resolver.tok, resolver.status_order)))
         where.append(i)
     for i, ids in zip(where, decode_all(resolver.net, resolver.tok, work), strict=True):
         out[i] = resolver.tok.decode(ids)

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from game.combat.content import default
 from game.combat.resolver import EngineResolver
 from game.world import generate
 from model.decode import Uncached
@@ -83,6 +84,8 @@ def cold_start(weights_path: Path | None, runtime: str, prompt: str) -> tuple[fl
     argv = [sys.executable, "-m", "cli", "resolve", "--model", "--runtime", runtime]
     if weights_path:
         argv += ["--weights", str(weights_path)]
+    for pack in default().packs:  # the child reads the content this process plays
+        argv += ["--pack", pack]
     line = (json.dumps({"prompt": prompt}) + "\n").encode()
     walls, peaks = [], []
     for _ in range(COLD_RUNS):

@@ -132,6 +132,10 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
         "work_exact": worked / with_work if with_work else None,
         "valid": valid / n if n else 0.0,
         "refused": refused,
+        # a refusal is never right and never wrong: the figures an honest reading needs
+        "refused_share": refused / n if n else 0.0,
+        "exact_of_answered": exact / (n - refused) if n - refused else None,
+        "silently_wrong": (n - refused - exact) / n if n else 0.0,
         "fields": {k: field_right[k] / field_seen[k] for k in field_seen},
         "by": {g: {k: {"n": v[0], "exact_match": v[1] / v[0]} for k, v in sorted(d.items())} for g, d in by.items()},
     }
@@ -184,6 +188,7 @@ def evaluate(resolver: ModelResolver, items: list[Item], battles: int, seed: int
     if runs:
         result["whole_runs"] = whole_runs(resolver, runs, seed)
     result["weights"] = {"name": resolver.weights_name, "sha256": resolver.weights_sha256}
+    result["content"] = {"packs": list(resolver.content.packs), "refusing": getattr(resolver, "refusing", None)}
     return result
 
 
@@ -198,7 +203,13 @@ def table(result: dict) -> None:
     if result.get("work_exact") is not None:
         head.add_row("work and block exact", f"{result['work_exact']:.2%}")
     head.add_row("valid (output parses)", f"{result['valid']:.2%}")
-    head.add_row("refused prompts", str(result["refused"]))
+    head.add_row("refused prompts (counted apart: never right, never wrong)",
+                 f"{result['refused']} ({result.get('refused_share', 0.0):.2%})")
+    if result.get("exact_of_answered") is not None:
+        head.add_row("exact match of the answered prompts", f"{result['exact_of_answered']:.2%}")
+    head.add_row("silently wrong (answered, not the rules' block)", f"{result.get('silently_wrong', 0.0):.2%}")
+    if result.get("content", {}).get("packs"):
+        head.add_row("packs", ", ".join(result["content"]["packs"]))
     if "rollout" in result:
         r = result["rollout"]
         head.add_row("rollout: battles identical to the end", f"{r['identical_to_end']:.0%} of {r['battles']}")

@@ -32,7 +32,7 @@ from game.combat import limits
 from game.combat.content import default
 from game.combat.template import VERSION
 from game.records import atomic
-from model import weights
+from model import trained, weights
 from model.errors import UsageError
 from model.guard import observed_ranges
 from model.network import PicoModel
@@ -354,7 +354,8 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     def meta(step: int, metrics: dict, partial: bool) -> dict:
         return {"name": out.stem, "partial": partial, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
                 "template": VERSION, "init": str(init) if init else None, "data": [str(d) for d in data],
-                "metrics": metrics, "history": history, "ranges": ranges}
+                "metrics": metrics, "history": history, "ranges": ranges,
+                "content": trained.record(default())}  # what the guard compares a pack's content with
 
     def finish(step: int) -> None:
         """Checkpoint (to resume) and usable weights marked partial (to try)."""
