@@ -5,6 +5,7 @@ a user's mistake became an internal error.)"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,15 @@ def test_version_names_the_package(capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("pico-rogue ")
+
+
+@pytest.mark.slow
+def test_every_hostile_input_gets_the_same_answer_from_python_m_cli(tmp_path):
+    """The whole hostile-input file again, every command run as `python -m cli`."""
+    tests = Path(__file__).resolve().parent
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                        "-m", "slow or not slow", str(tests / "test_hostile_inputs.py")],
+                       capture_output=True, text=True, timeout=900, cwd=tests.parent,
+                       env={**os.environ, "PICO_CLI_FORM": "module"})
+    assert p.returncode == 0, p.stdout[-3000:]
+    assert " passed" in p.stdout and "failed" not in p.stdout

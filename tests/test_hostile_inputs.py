@@ -25,7 +25,10 @@ from game.world.battle import Battle, battle_record
 from game.world.generate import transitions
 
 BIN = Path(sys.executable).parent / "pico-rogue"
-CLI = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "cli"]
+# the installed script; PICO_CLI_FORM=module runs every case as `python -m cli`
+# (tests/test_command_forms.py runs this whole file that way too)
+MODULE = [sys.executable, "-m", "cli"]
+CLI = MODULE if os.environ.get("PICO_CLI_FORM") == "module" or not BIN.exists() else [str(BIN)]
 PEAK_MB = 300
 
 
