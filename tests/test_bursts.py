@@ -232,9 +232,11 @@ async def test_a_few_battles_in_bursts(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-async def test_two_hundred_battles_in_bursts(tmp_path, monkeypatch):
-    # the 200; an 80x24 terminal, as drawing is most of the time (same screens, same keys)
-    await play_battles_in_bursts(tmp_path, monkeypatch, battles=200, seed=2026, size=(80, 24))
+@pytest.mark.parametrize("seed", [2026, 2027, 2028, 2029])
+async def test_two_hundred_battles_in_bursts(tmp_path, monkeypatch, seed):
+    # the 200, as four games of 50 (so the test run spreads them over its processes);
+    # an 80x24 terminal, as drawing is most of the time (same screens, same keys)
+    await play_battles_in_bursts(tmp_path, monkeypatch, battles=50, seed=seed, size=(80, 24))
 
 
 async def test_continue_and_new_run_in_bursts(tmp_path):

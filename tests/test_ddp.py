@@ -25,5 +25,5 @@ def test_two_cpu_processes_train_under_torchrun(tmp_path):
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["metrics"]["world_size"] == 2 and meta["metrics"]["steps"] == 4
     load(out)
-    # only rank 0 writes: one weights file, one checkpoint, nothing else
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d-ckpt.json", "d-ckpt.safetensors", "d.json", "d.safetensors"]
+    # only rank 0 writes: one weights file (and its card's copy), one checkpoint (its card inside), nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d-ckpt.safetensors", "d.json", "d.safetensors"]
