@@ -150,7 +150,10 @@ class Run:
         for kind, n in [*self.potions.items(), *self.charms.items()]:
             if n > 0:
                 item = self.content.items[kind]
-                out.append(Carried(kind, n, item.called(n), item.describe, kind in self.potions))
+                # the description is of one item ("sharpens your blade (+1 atk)"):
+                # beside a count it is each one's, or it reads as the pile's
+                describe = item.describe if n == 1 else f"each {item.describe}"
+                out.append(Carried(kind, n, item.called(n), describe, kind in self.potions))
         return out
 
     def carrying(self) -> str:
@@ -395,11 +398,15 @@ class Run:
         encounter = encounter.replacing(*wounded)
         self.battle = Battle(encounter, model=model, seed=self.rng.randrange(2**31), potions=self.potions, content=self.content)
         self.foes = [m.id for m in met.monsters]
-        names = ", ".join(name(c, encounter) for c in encounter.monsters)
+        first, *others = encounter.monsters
         if met.ambush:
-            self.say(f"{name(encounter.monsters[0], encounter, capital=True)} attacks! You face {names}.")
+            self.say(f"{name(first, encounter, capital=True)} attacks!")
         else:
-            self.say(f"You attack! You face {names}.")
+            self.say(f"You attack {name(first, encounter)}!")
+        # each monster drawn in beside the first gets its own line: a list of
+        # names on the first line read as one foe, and the arrival went unseen
+        for c in others:
+            self.say(f"{name(c, encounter, capital=True)} joins the fight.")
         return self.battle
 
     def flee(self) -> bool:
