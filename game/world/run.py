@@ -320,10 +320,11 @@ class Run:
         return True
 
     def _new_in_sight(self, seen: set[int]) -> bool:
-        new = [m for m in self.in_sight() if m.id not in seen]
+        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (_distance(m.pos, self.pos), m.id))
         if new:
-            kinds = sorted({m.kind for m in new})
-            self.say(f"You see {', '.join(_article(k) for k in kinds)}.")
+            # where each one is: on a small terminal the map shows only the
+            # hero's surroundings, and what stopped `x` may lie beyond them
+            self.say(f"You see {', '.join(f'{_article(m.kind)} ({_where(self.pos, m.pos)})' for m in new)}.")
         return bool(new)
 
     def _rest(self) -> None:
@@ -564,6 +565,15 @@ forget = forget_run  # the suspended run is gone once continued, or given up for
 
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+
+
+def _where(here: tuple[int, int], there: tuple[int, int]) -> str:
+    """'4 steps north-east' (north is up the map)."""
+    dx, dy = there[0] - here[0], there[1] - here[1]
+    way = "-".join(w for w in ("north" if dy < 0 else "south" if dy > 0 else "",
+                                "east" if dx > 0 else "west" if dx < 0 else "") if w)
+    steps = _distance(here, there)
+    return f"{steps} step{'s' if steps != 1 else ''} {way}"
 
 
 def _article(kind: str) -> str:
