@@ -44,4 +44,6 @@ def main(args: argparse.Namespace) -> int:
         lock.release()
     if app.crashed is not None:
         print(f"pico-rogue play: {app.crashed.line()}", file=sys.stderr)
+    elif app.farewell:  # once the terminal is restored: the screen that said it is gone
+        print(f"pico-rogue play: {app.farewell}", file=sys.stderr)
     return app.return_code or 0  # 70 after a crash, 129 on a hang-up, 1 if Textual's own handler ran

@@ -113,7 +113,7 @@ async def test_quit_suspends_and_play_offers_to_continue(tmp_path):
         await pilot.press("l", "j", "h")
         await settle(pilot)
         pos, moves = app.game.pos, app.game.moves
-        await pilot.press("q")
+        await pilot.press("q", "q")
         await pilot.pause()
     assert suspended(tmp_path)["pos"] == list(pos)
 
@@ -157,7 +157,7 @@ async def test_quit_mid_battle_resumes_the_battle(tmp_path):
             ("knight", 28, 30), ("bat", 5, 5)]
         assert "28/30" in fighters and "bat" in fighters and "5/5" in fighters and "on guard (2)" in fighters
         log = app.screen.query_one(MessageLog).lines
-        await pilot.press("q")
+        await pilot.press("q", "q")
         await pilot.pause()
     assert suspended(tmp_path) is not None and not list(tmp_path.glob("battle-*.json"))  # suspended, not finished
 
@@ -226,3 +226,28 @@ async def test_a_played_battle_replays(tmp_path):
     async with viewer.run_test(size=SIZE) as pilot:
         await pilot.press("end")
         assert viewer.index == len(played) - 1
+
+
+def test_a_monster_joining_the_battle_is_logged():
+    """A second monster drawn into the fight has its own line in the log."""
+    from game.world.dungeon import Monster
+    from game.world.run import Fight, Run
+
+    run = Run.new(3)
+    first, second = Monster(901, "goblin", 1, 1), Monster(902, "rat", 1, 2)
+    run.floor.monsters += [first, second]
+    run.begin_battle(Fight([first, second]))
+    assert run.log[-2:] == ["You attack the goblin!", "The rat joins the fight."]
+
+
+def test_counted_items_say_what_each_one_does():
+    """'2 whetstones: sharpens your blade (+1 atk)' read as the pile's."""
+    from game.world.run import Run
+
+    run = Run.new(3)
+    run.charms = {"whetstone": 2, "iron_skin": 1}
+    run.potions = {"healing_potion": 3}
+    said = {c.kind: f"{c.text}: {c.describe}" for c in run.inventory()}
+    assert said["whetstone"] == "2 whetstones: each sharpens your blade (+1 atk)"
+    assert said["iron_skin"] == "an iron skin charm: hardens your skin (+1 def)"
+    assert said["healing_potion"] == "3 healing potions: each heals 10 hp and a d4"

@@ -133,7 +133,9 @@ def test_the_inventory_names_and_counts_what_is_carried():
     assert run.carrying() == "3 healing potions, a regeneration potion"
     items = {c.kind: c for c in run.inventory()}
     assert items["whetstone"].text == "2 whetstones" and not items["whetstone"].drinkable
-    assert items["healing_potion"].describe == default().items["healing_potion"].describe
+    # three of them: the description is each one's (test_app checks the words)
+    assert items["healing_potion"].describe == "each " + default().items["healing_potion"].describe
+    assert items["regen_potion"].describe == default().items["regen_potion"].describe
 
 
 def test_picking_up_names_the_item():
@@ -210,7 +212,7 @@ def test_explore_stops_when_a_monster_comes_into_sight():
     far = unseen[len(unseen) // 2]
     run.floor.monsters.append(Monster(50, "rat", *far))
     assert run.explore() is None
-    assert far in run.floor.visible and run.log[-1] == "You see a rat."
+    assert far in run.floor.visible and run.log[-1].startswith("You see a rat (")
     assert dungeon.frontier(run.floor)  # it stopped before the floor was done
     assert run.explore() is None and run.log[-1] == "Not with monsters in sight."
 
@@ -264,3 +266,22 @@ def test_model_as_engine_in_a_run_counts_every_turn(tmp_path):
     f = run.fights[-1]
     assert f["asked"] == f["agreed"] == f["driven"] == f["turns"] == len(battle.turns)
     assert f["divergent"] == [] and f["file"] == "somewhere.json"
+
+
+def test_a_monster_that_stops_explore_is_placed_in_words():
+    """At 80x24 the map shows only the hero's surroundings: `x` stopped on a
+    monster off the screen, and the log did not say where it was."""
+    from game.world.run import _where
+
+    assert _where((10, 10), (14, 7)) == "4 steps north-east"
+    assert _where((10, 10), (9, 10)) == "1 step west"
+    assert _where((10, 10), (10, 16)) == "6 steps south"
+    run = quiet_run(5)
+    unseen = sorted(
+        (x, y) for y in range(run.floor.height) for x in range(run.floor.width)
+        if run.floor.walkable((x, y)) and (x, y) not in run.floor.explored)
+    far = unseen[len(unseen) // 2]
+    rat = Monster(50, "rat", *far)
+    run.floor.monsters.append(rat)
+    assert run.explore() is None
+    assert run.log[-1] == f"You see a rat ({_where(run.pos, rat.pos)})."  # where it is now: it may have moved

@@ -414,5 +414,5 @@ async def test_the_game_starts_anew_and_says_where_the_damaged_run_is(tmp_path):
         assert isinstance(app.screen, DungeonScreen) and app.game.seed == 3
         shown = [n.message for n in app._notifications]
         assert any("cannot be continued" in m and "run-damaged-001.json" in m for m in shown), shown
-        await pilot.press("q")
+        await pilot.press("q", "q")
     assert (tmp_path / "run-damaged-001.json").exists() and not path.read_text().count('"tiles": []')

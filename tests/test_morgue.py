@@ -11,8 +11,10 @@ from test_autoplay import LateByOne
 from cli import main
 from game.records import finished, scores
 from game.records.battle import load_battle, save_battle
+from game.records.morgue import differed, morgue_text
+from game.ui.screens.end import render_game_over
 from game.world import autoplay, finish
-from game.world.battle import battle_record
+from game.world.battle import Tally, battle_record
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,34 @@ def test_the_record_and_the_morgue_file(played):
     assert f"seed {run.seed}" in text
     assert (run.cause[1:] in text) if run.cause else "Slew the dragon" in text
     assert f"Deepest floor {result.depth} of 6" in text and f"{run.kills} kills" in text
-    assert "Battles where the model and the rules differed: " + ", ".join(map(str, rec["diverged"])) in text
+    numbers = ", ".join(map(str, rec["diverged"]))
+    assert (f"Battles where the model and the rules differed: {len(rec['diverged'])} of {len(rec['battles'])} "
+            f"(battle{'s' if len(rec['diverged']) > 1 else ''} {numbers}).") in text
     assert run.log[-1] in text
+
+
+def test_the_death_screen_and_the_morgue_give_one_agreement_figure(played):
+    """199 of 200 read 100 % on the death screen and 99.5 % in the morgue:
+    one definition now, over the same turns (the run's tally, as recorded)."""
+    _, _, run, _ = played
+    kept = run.tally  # the fixture's run is shared: its tally is put back
+    run.tally = Tally(agreed=199, asked=200)
+    rec = finish.record(run, weights={"name": "late", "sha256": ""})
+    morgue = morgue_text(rec, run.log)
+    screen = render_game_over(run, "late").plain.replace("\n", " ")
+    assert "199/200 (99.5%)" in morgue and "199/200 (99.5%)" in screen
+    assert "100%" not in screen
+    run.tally = Tally(agreed=0, asked=0)
+    rec = finish.record(run, weights=None)
+    assert "it was never asked" in morgue_text(rec, run.log) and "was never asked" in render_game_over(run, "x").plain
+    run.tally = kept
+
+
+def test_the_morgue_counts_the_battles_that_differed_and_names_them():
+    """'differed: 40' was battle number 40, read as a count of 40."""
+    assert differed([40], 40) == "Battles where the model and the rules differed: 1 of 40 (battle 40)."
+    assert differed([3, 7], 9) == "Battles where the model and the rules differed: 2 of 9 (battles 3, 7)."
+    assert differed([], 5) == "Battles where the model and the rules differed: none of 5."
 
 
 def test_record_names_are_never_reused_and_scores_stay_sorted(played, tmp_path):

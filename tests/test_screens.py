@@ -77,7 +77,7 @@ async def test_trusting_a_wrong_model_applies_its_state_and_counts_the_mistake(t
         assert any("— the model's state was applied." in line for line in log)
         # the narration tells the state the game went on from: the monster's lost hp
         assert battle.tally.changed == 1
-        await pilot.press("q")
+        await pilot.press("q", "q")
         await pilot.pause()
     assert suspended(tmp_path)["trust_model"] is True
     assert suspended(tmp_path)["battle"]["turns"][1]["applied"] == MODEL
@@ -90,7 +90,7 @@ async def test_trust_survives_suspend_and_continue(tmp_path):
         await pilot.press("t")
         await pilot.pause()
         assert app.trust_model
-        await pilot.press("q")
+        await pilot.press("q", "q")
         await pilot.pause()
     again = make_app(tmp_path)
     async with again.run_test(size=SIZE) as pilot:
@@ -262,3 +262,94 @@ async def test_z_zooms_the_comparison_and_back(tmp_path):
         await pilot.press("z")
         await pilot.pause()
         assert app.screen.maximized is None
+
+
+async def test_after_a_failed_flee_the_header_and_the_turn_counter_agree(tmp_path, monkeypatch):
+    """A failed try to flee spends a turn: the header said 'Turn 3/3' beside 'turn 4'."""
+    from game.ui.screens.compare import turn_of
+    from game.world import fight
+
+    monkeypatch.setattr(fight, "flee_chance", lambda *_: 1e-12)  # the try fails
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        await pilot.press("5")  # guard: the bat lives to act
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        battle = app.game.battle
+        assert battle.flights and not battle.flights[-1][1] and not battle.over
+        counter = turn_of(battle.turns[-1].prompt)
+        title = str(app.screen.query_one("#compare").border_title)
+        assert title.startswith(f"Turn {counter}: rules vs model"), title
+        assert f"turn {counter}" in visible(app)
+        assert f"({len(battle.turns)} of {len(battle.turns)})" in title
+
+
+async def test_a_notice_repeated_does_not_stack(tmp_path):
+    """Ctrl-C five times (or a greyed key): one notice on screen, not five piled up."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(5):
+            await pilot.press("ctrl+c")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert sum("Press q to save the run" in m for m in shown) == 1, shown
+
+
+async def test_q_asks_once_and_the_exit_says_where_the_run_went(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        assert app.is_running and "Save the run and quit?" in visible(app)
+        await pilot.press("l")  # anything else: back to the game, and that key does nothing else
+        await pilot.pause()
+        assert isinstance(app.screen, DungeonScreen) and app.game.moves == 0
+        assert suspended(tmp_path) is None and app.farewell is None
+        await pilot.press("q", "y")
+        await pilot.pause()
+    assert not app.is_running and suspended(tmp_path) is not None
+    assert "run.json" in app.farewell and "pico-rogue play" in app.farewell
+
+
+def test_play_says_on_stderr_where_the_run_went(tmp_path, monkeypatch, capsys):
+    """The line comes once the screen is gone (the app's run returns)."""
+    from cli import main
+    from game.ui.app import PicoRogueApp
+    from game.world.run import Run
+
+    def quit_at_once(app):
+        app.game = Run.new(3)
+        app.keep_run()
+
+    monkeypatch.setattr(PicoRogueApp, "run", quit_at_once)
+    assert main(["play", "--saves", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "Your run was saved to" in err and "run.json" in err
+
+
+async def test_healing_at_full_health_is_greyed_in_battle_as_outside(tmp_path):
+    """'You drink a healing potion and heal 0 hp': outside battle the potion is
+    refused at full health; in battle its option is greyed and says why."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        run = app.game
+        assert run.hp == run.hero_template().max_hp and not run.drink("healing_potion")
+        await bump_a_monster(pilot)
+        battle = app.game.battle
+        hero = battle.encounter.hero
+        assert hero.hp == hero.max_hp and battle.potions.get("healing_potion", 0) > 0
+        option = next(o for o in battle.options() if o.ability == "quaff_heal")
+        assert option.why == "at full health"
+        turns = len(battle.turns)
+        await pilot.press(option.key)
+        await settle(pilot)
+        assert len(battle.turns) == turns  # nothing drunk
+        assert "at full health" in visible(app)
+        # wounded, it is ready again
+        battle.encounter = battle.encounter.replacing(hero.with_(hp=hero.max_hp - 5))
+        assert next(o for o in battle.options() if o.ability == "quaff_heal").ready

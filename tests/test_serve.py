@@ -78,7 +78,7 @@ def test_the_game_plays_in_a_browser(tmp_path):
         time.sleep(1.5)
         after = tmp_path / "after.png"
         browser.save_screenshot(str(after))
-        keys.send_keys("q")  # save and quit: the saved run says where the hero stands
+        keys.send_keys("qq")  # save and quit (q asks once): the saved run says where the hero stands
         run_file = wait_for(lambda: (saves / "run.json").exists() and saves / "run.json", 30, "the run to be saved")
     finally:
         if browser is not None:

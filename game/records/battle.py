@@ -60,6 +60,17 @@ class Agreement(Record):
     asked: Count
 
 
+def agreement_words(agreed: int, asked: int) -> str:
+    """The agreement figure, one definition for every place that shows it
+    (the death screen, the morgue, the battle and dungeon screens):
+    '199/200 (99.5%)', or '-' when the model was never asked. The share is
+    rounded down to a tenth, so only a model that agreed on every turn reads
+    100% (rounded to the nearest, 199 of 200 once showed as 100%)."""
+    if not asked:
+        return "-"
+    return f"{agreed}/{asked} ({1000 * agreed // asked / 10:.1f}%)"
+
+
 class Flight(Record):
     turn: Int
     got_away: Bool

@@ -3,7 +3,18 @@ with the run's last messages (runs/run-s<seed>-NNN.txt beside the record)."""
 
 from __future__ import annotations
 
+from game.records.battle import agreement_words
+
 LAST_MESSAGES = 30
+
+
+def differed(numbers: list[int], battles: int) -> str:
+    """How many battles the model and the rules parted in, and which: a bare
+    list of battle numbers ('40') once read as a count."""
+    if not numbers:
+        return f"Battles where the model and the rules differed: none of {battles}."
+    which = f"battle {numbers[0]}" if len(numbers) == 1 else f"battles {', '.join(map(str, numbers))}"
+    return f"Battles where the model and the rules differed: {len(numbers)} of {battles} ({which})."
 
 
 def morgue_text(rec: dict, log: list[str]) -> str:
@@ -11,7 +22,6 @@ def morgue_text(rec: dict, log: list[str]) -> str:
     agreement = rec["agreement"]
     asked = agreement["asked"]
     model = rec["weights"]["name"] if rec.get("weights") else "none"
-    share = f" ({100 * agreement['agreed'] / asked:.1f}%)" if asked else ""
     end = ("Slew the dragon and conquered the dungeon." if rec["result"] == "won"
            else f"{rec['cause'][0].upper()}{rec['cause'][1:]}." if rec["cause"] else "The run did not end.")
     lines = [
@@ -20,7 +30,9 @@ def morgue_text(rec: dict, log: list[str]) -> str:
         end,
         f"Deepest floor {rec['deepest']} of {rec['floors']}; level {rec['level']} ({rec['xp']} xp); "
         f"{rec['kills']} kills; {rec['moves']} moves; score {rec['score']}.",
-        f"Model: {model}; it agreed with the rules on {agreement['agreed']} of {asked} turns{share}; "
+        f"Model: {model}; "
+        + (f"it agreed with the rules on {agreement_words(agreement['agreed'], asked)} of the turns it was asked; "
+           if asked else "it was never asked; ") +
         f"its state drove {rec['driven']} of {rec['turns']} turns.",
         "",
         "Floors:",
@@ -36,7 +48,6 @@ def morgue_text(rec: dict, log: list[str]) -> str:
                      f"{', '.join(b['monsters'])}")
         if b.get("file"):
             lines.append(f"       {b['file']}")
-    diverged = ", ".join(map(str, rec["diverged"])) or "none"
-    lines += ["", f"Battles where the model and the rules differed: {diverged}", "", "Last messages:"]
+    lines += ["", differed(rec["diverged"], len(rec["battles"])), "", "Last messages:"]
     lines += [f"  {line}" for line in log[-LAST_MESSAGES:]]
     return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import WorkerFailed
@@ -42,7 +43,7 @@ from game.records.run import Suspended, find_run, run_path
 from game.ui import crash
 from game.ui.screens.battle import TURN_PAUSE, BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
-from game.ui.screens.end import CONTINUE, NEW, ContinueScreen, GameOverScreen
+from game.ui.screens.end import CONTINUE, NEW, ConfirmQuitScreen, ContinueScreen, GameOverScreen
 from game.ui.screens.help import HelpScreen
 from game.ui.screens.history import HistoryScreen
 from game.world import finish
@@ -81,6 +82,7 @@ class PicoRogueApp(App):
         self.game: Run | None = None
         self.battle_file: str | None = None  # where the last battle was saved, for the run's record
         self.kept = False  # the run was saved on the way out
+        self.farewell: str | None = None  # where it was saved: the command line says so once the screen is gone
         self.waiting: Suspended | None = None  # the suspended run offered at start
         self.crashed: crash.Crash | None = None  # the game's own error that ended the app, if one did
         self.set_reactive(PicoRogueApp.trust_model, trust_model)
@@ -267,6 +269,31 @@ class PicoRogueApp(App):
         self.notify("Press q to save the run and quit (Ctrl-Q too); `pico-rogue play` continues it.",
                     title="Leaving?", timeout=5)
 
+    def action_ask_quit(self) -> None:
+        """`q`: one keypress from losing the screen is too easy, so it asks
+        first (Ctrl-Q and the palette's quit do not: they are asked for by name)."""
+        if isinstance(self.screen, ConfirmQuitScreen):
+            # a second q of a burst, routed to the screen beneath before the
+            # question had focus: it is the confirming q all the same
+            self.screen.dismiss(True)
+            return
+        self.push_screen(ConfirmQuitScreen(), self.quit_answered)
+
+    def quit_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.action_suspend()
+
+    def on_notify(self, event: Notify) -> None:
+        """The same notice again replaces the one still shown instead of
+        stacking another over the screen (a greyed key pressed five times
+        once piled five toasts over the action list). Runs before Textual's
+        own handler adds the new one; `_notifications` and `_unnotify` are
+        Textual's (pinned ~=8.2), the tests read the former too."""
+        new = event.notification
+        for shown in list(self._notifications):
+            if (shown.message, shown.title, shown.severity) == (new.message, new.title, new.severity):
+                self._unnotify(shown, refresh=False)
+
     def action_suspend(self) -> None:
         """Save a run still going (for the next `play`) and quit."""
         if not self.keep_run():
@@ -288,10 +315,11 @@ class PicoRogueApp(App):
         """Suspend the run if it is still going; False (and says why) if it could not be saved."""
         if self.game and not self.game.over:
             try:
-                suspend(self.game, self.saves)
+                path = suspend(self.game, self.saves)
             except OSError as exc:
                 self.say_error(f"could not save the run: {exc}")
                 return False
+            self.farewell = f"Your run was saved to {shown_path(path)}; `pico-rogue play` continues it."
         self.kept = True
         return True
 
@@ -368,3 +396,11 @@ class PicoRogueApp(App):
         """The terminal is gone (or we were told to stop): keep the run, end the process."""
         self.keep_run()
         self.exit(return_code=129)
+
+
+def shown_path(path: Path) -> str:
+    """A path as the player reads it: relative to where they are, when it is below."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -38,6 +38,7 @@ from game.records.battle import (
     BattleTurnRecord,
     Flight,
     TurnRecord,
+    agreement_words,
 )
 from game.records.fields import written
 from game.records.rng import rng_from, rng_state
@@ -143,9 +144,7 @@ class Tally:
         self.changed += other.changed
 
     def __str__(self) -> str:
-        if not self.asked:
-            return "-"
-        return f"{self.agreed}/{self.asked} ({100 * self.agreed / self.asked:.0f}%)"
+        return agreement_words(self.agreed, self.asked)
 
 
 def unusable(resolution: Resolution, before: Encounter, content: Content) -> tuple[str | None, Target | None, Encounter | None]:
@@ -286,8 +285,20 @@ class Battle:
         for n, name in enumerate(self.content.hero.abilities, 1):
             ability = self.content.abilities[name]
             action = Action(name, HERO if ability.target == "self" else target)
-            out.append(Option(str(n), name, action, self.why_not(action), ability.describe))
+            out.append(Option(str(n), name, action, self.why_not(action) or self.wasted(action), ability.describe))
         return out
+
+    def wasted(self, action: Action) -> str | None:
+        """Why the hero is spared an action the rules allow but that would do
+        nothing, else None: healing at full health (outside battle the same
+        potion is refused: Run.drink). Only the player's options are greyed
+        by it; `prepare` still takes what the rules allow, so the scripted
+        heroes (autoplay, selfplay, training data) play as they always have."""
+        ability = self.content.abilities.get(action.ability)
+        hero = self.encounter.hero
+        if ability is not None and ability.heal and not ability.applies and hero.alive and hero.hp >= hero.max_hp:
+            return "at full health"
+        return None
 
     def why_not(self, action: Action) -> str | None:
         """None if the hero may take `action` now, else the reason."""

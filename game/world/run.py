@@ -150,7 +150,10 @@ class Run:
         for kind, n in [*self.potions.items(), *self.charms.items()]:
             if n > 0:
                 item = self.content.items[kind]
-                out.append(Carried(kind, n, item.called(n), item.describe, kind in self.potions))
+                # the description is of one item ("sharpens your blade (+1 atk)"):
+                # beside a count it is each one's, or it reads as the pile's
+                describe = item.describe if n == 1 else f"each {item.describe}"
+                out.append(Carried(kind, n, item.called(n), describe, kind in self.potions))
         return out
 
     def carrying(self) -> str:
@@ -317,10 +320,11 @@ class Run:
         return True
 
     def _new_in_sight(self, seen: set[int]) -> bool:
-        new = [m for m in self.in_sight() if m.id not in seen]
+        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (_distance(m.pos, self.pos), m.id))
         if new:
-            kinds = sorted({m.kind for m in new})
-            self.say(f"You see {', '.join(_article(k) for k in kinds)}.")
+            # where each one is: on a small terminal the map shows only the
+            # hero's surroundings, and what stopped `x` may lie beyond them
+            self.say(f"You see {', '.join(f'{_article(m.kind)} ({_where(self.pos, m.pos)})' for m in new)}.")
         return bool(new)
 
     def _rest(self) -> None:
@@ -395,11 +399,15 @@ class Run:
         encounter = encounter.replacing(*wounded)
         self.battle = Battle(encounter, model=model, seed=self.rng.randrange(2**31), potions=self.potions, content=self.content)
         self.foes = [m.id for m in met.monsters]
-        names = ", ".join(name(c, encounter) for c in encounter.monsters)
+        first, *others = encounter.monsters
         if met.ambush:
-            self.say(f"{name(encounter.monsters[0], encounter, capital=True)} attacks! You face {names}.")
+            self.say(f"{name(first, encounter, capital=True)} attacks!")
         else:
-            self.say(f"You attack! You face {names}.")
+            self.say(f"You attack {name(first, encounter)}!")
+        # each monster drawn in beside the first gets its own line: a list of
+        # names on the first line read as one foe, and the arrival went unseen
+        for c in others:
+            self.say(f"{name(c, encounter, capital=True)} joins the fight.")
         return self.battle
 
     def flee(self) -> bool:
@@ -557,6 +565,15 @@ forget = forget_run  # the suspended run is gone once continued, or given up for
 
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+
+
+def _where(here: tuple[int, int], there: tuple[int, int]) -> str:
+    """'4 steps north-east' (north is up the map)."""
+    dx, dy = there[0] - here[0], there[1] - here[1]
+    way = "-".join(w for w in ("north" if dy < 0 else "south" if dy > 0 else "",
+                                "east" if dx > 0 else "west" if dx < 0 else "") if w)
+    steps = _distance(here, there)
+    return f"{steps} step{'s' if steps != 1 else ''} {way}"
 
 
 def _article(kind: str) -> str:

@@ -22,7 +22,8 @@ from textual.widgets import Footer, Static
 
 from game.combat.encounter import Action
 from game.combat.rules import IllegalAction
-from game.ui.screens.compare import Answer, render_comparison
+from game.records.battle import agreement_words
+from game.ui.screens.compare import Answer, render_comparison, turn_of
 from game.ui.screens.divergence import QUIT, DivergenceScreen
 from game.ui.screens.fighters import Actions, Choices, Roster
 from game.ui.screens.widgets import Banner, DismissOnce, MessageLog
@@ -84,7 +85,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         Binding("t", "app.toggle_trust", "Trust"),
         Binding("m", "app.messages", "Messages", show=False),
         Binding("question_mark", "app.help", "Help"),
-        Binding("q", "app.suspend", "Save & quit"),
+        Binding("q", "app.ask_quit", "Save & quit"),
     ]
 
     busy = reactive(False)
@@ -200,8 +201,12 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             return
         i = len(turns) - 1 if self.shown < 0 else self.shown
         comparison.turn, comparison.raw = turns[i], self.raw
-        compare.border_title = (f"Turn {i + 1}/{len(turns)}: rules vs model" + ("  (raw)" if self.raw else "")
-                                + ("  [ ] other turns" if len(turns) > 1 else ""))
+        # numbered by the encounter's turn counter, as the comparison's own line
+        # is: a failed try to flee spends a turn no answer was asked for, so
+        # the n-th answer is not always turn n ('Turn 3/3' beside 'turn 4')
+        number = turn_of(turns[i].prompt) or i + 1
+        compare.border_title = (f"Turn {number}: rules vs model" + ("  (raw)" if self.raw else "")
+                                + (f"  [ ] other turns ({i + 1} of {len(turns)})" if len(turns) > 1 else ""))
 
     def watch_busy(self) -> None:
         if self.is_mounted:
@@ -223,8 +228,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
 
     def run_tally(self) -> str:
         run, b = self.run_state.tally, self.battle.tally
-        asked = run.asked + b.asked
-        return f"{run.agreed + b.agreed}/{asked} ({100 * (run.agreed + b.agreed) / asked:.0f}%)" if asked else "-"
+        return agreement_words(run.agreed + b.agreed, run.asked + b.asked)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         b = self.battle

@@ -106,6 +106,14 @@ def head(prompt: str) -> Text:
     return t
 
 
+def turn_of(prompt: str) -> int | None:
+    """The encounter's turn counter in a prompt (what `head` shows), or None."""
+    try:
+        return parse_prompt(prompt).encounter.turn
+    except TemplateError:
+        return None
+
+
 def kinds_of(prompt: str) -> dict[str, str]:
     try:
         return {c.label: c.kind for c in parse_prompt(prompt).encounter.combatants}

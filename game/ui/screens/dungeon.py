@@ -247,7 +247,7 @@ class DungeonScreen(Screen):
         Binding("m", "app.messages", "Messages", show=False),
         Binding("t", "app.toggle_trust", "Trust"),
         Binding("question_mark", "app.help", "Help"),
-        Binding("q", "app.suspend", "Save & quit"),
+        Binding("q", "app.ask_quit", "Save & quit"),
     ]
 
     # the keys that act on the run (the app's keys, help and quit, always work)

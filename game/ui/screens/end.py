@@ -5,10 +5,11 @@ acts on."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from game.ui.screens.widgets import Banner, DismissOnce
@@ -27,7 +28,10 @@ def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Te
         t.append(f"{run.cause[0].upper()}{run.cause[1:]}.\n\n")
     t.append(f"Floor {run.depth} of {run.floors}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
     t.append(f"Battles {run.battles}\n")
-    t.append(f"The model ({model_name}) agreed with the rules\non {run.tally} of the turns it was asked\n")
+    if run.tally.asked:  # the morgue's figure too (Tally's words): the same turns, the same rounding
+        t.append(f"The model ({model_name}) agreed with the rules\non {run.tally} of the turns it was asked\n")
+    else:
+        t.append(f"The model ({model_name}) was never asked\n")
     if run.mistakes:
         t.append(f"Model mistakes that changed the run: {run.mistakes}\n", "magenta")
     t.append(f"Seed {run.seed}\n", "dim")
@@ -83,3 +87,31 @@ class ContinueScreen(DismissOnce, Screen[str]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+
+class ConfirmQuitScreen(DismissOnce, ModalScreen[bool]):
+    """`q` asks once before the run is saved and the game ends: `q` again
+    (held, it quits at the second press) or `y` says yes; any other key or a
+    click goes back to the game."""
+
+    # as bindings too, not only on_key: a burst's second q can arrive before
+    # anything on this screen has focus, and bindings are checked on the screen itself
+    BINDINGS = [Binding("q,y", "answer(True)", "Save & quit", show=False)]
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    def compose(self) -> ComposeResult:
+        t = Text(justify="center")
+        t.append("Save the run and quit?\n\n", "bold")
+        t.append("`pico-rogue play` continues it.\n\n")
+        t.append("q or y: save and quit    any other key: back to the game", "bold")
+        yield Static(t, id="confirm-quit")
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(event.key in ("q", "y"))
+
+    def on_click(self) -> None:
+        self.dismiss(False)

@@ -51,8 +51,9 @@ HELP = """\
   model is loaded.
 
 [b]Saving[/b]
-  q        save the run and quit; the next `pico-rogue play`
-           offers to continue. Closing the terminal saves too.
+  q        save the run and quit (asks: q or y again); the next
+           `pico-rogue play` offers to continue. Closing the
+           terminal saves too.
   Ctrl-C   says how to leave (q)
   Every battle is written to saves/ when it ends; replay it with
   `pico-rogue replay saves/<file>.json`. Death is permanent.
