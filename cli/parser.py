@@ -59,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+    serve.add_argument("--max-games", type=limits.count("serve --max-games"), default=4,
+                       help="games (browser tabs) running at once; a tab past that is told why (default 4)")
+    serve.add_argument("--saves-per-tab", action="store_true",
+                       help="give each game its own folder under --saves (tab-1, tab-2, ...) so tabs do not "
+                            "lock each other out")
     _runtime(serve)
     _pack(serve)
 

@@ -315,6 +315,7 @@ COUNTS = {
     "bench --n 1e8": (["bench", "--n", "1e8"], "'1e8'"),
     "eval --n 100000000": (["eval", "--n", "100000000"], "from 1 to 100,000"),
     "selfplay --battles -1": (["selfplay", "--battles", "-1"], "--battles"),
+    "serve --max-games 0": (["serve", "--max-games", "0"], "--max-games: expected a whole number from 1 to 64"),
 }
 
 

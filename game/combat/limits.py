@@ -56,6 +56,7 @@ COUNTS = {
     "train --workers": (0, 64),
     "resolve --threads": (1, 256),
     "--threads": (1, 256),
+    "serve --max-games": (1, 64),  # each game a process of ~50 MB
 }
 TRAIN_MINUTES = 7 * 24 * 60.0  # a week
 BATCH = 4_096  # examples in one training batch (--set batch=...)
