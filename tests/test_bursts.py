@@ -228,7 +228,7 @@ async def play_battles_in_bursts(tmp_path, monkeypatch, battles: int, seed: int,
 
 
 async def test_a_few_battles_in_bursts(tmp_path, monkeypatch):
-    await play_battles_in_bursts(tmp_path, monkeypatch, battles=6, seed=7)
+    await play_battles_in_bursts(tmp_path, monkeypatch, battles=3, seed=7)  # 200 more in the slow test
 
 
 @pytest.mark.slow

@@ -180,6 +180,7 @@ def _as_older_pair(out: Path) -> tuple[Path, Path]:
     return tensor_file, card
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_an_older_checkpoint_pair_still_resumes(tmp_path):
     out = tmp_path / "o.safetensors"
     train(tiny_recipe(steps=2), out, quiet=True)
@@ -188,6 +189,7 @@ def test_an_older_checkpoint_pair_still_resumes(tmp_path):
     assert not card.exists() and _checkpoint(out)[0]["step"] == 4  # rewritten as one file
 
 
+@pytest.mark.usefixtures("few_range_samples")
 def test_an_older_checkpoint_pair_cut_between_its_renames_is_refused(tmp_path, capsys):
     """The bug this replaces: step-N tensors beside an older card, resumed
     without a word. An older version's pair whose card predates its tensors
