@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 play: $(STAMP)
 	$(VENV)/bin/pico-rogue play
 
-# everything, the slow tests too (a plain `pytest` leaves them out: see pyproject.toml)
+# everything, the slow tests too, and every property test's examples (a plain
+# `pytest` leaves the slow ones out and draws a quarter of the examples: see tests/conftest.py)
 test: $(STAMP)
 	$(PY) -m ruff check cli game model tests
-	$(PY) -m pytest -q -m "slow or not slow"
+	PICO_EXAMPLES=1 $(PY) -m pytest -q -m "slow or not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

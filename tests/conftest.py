@@ -40,6 +40,15 @@ from game.combat.rules import legal_actions
 
 CONTENT = default()
 
+# property tests draw a quarter of their examples in a plain `pytest` (between
+# edits) and all of them under `make test` (CI), which sets PICO_EXAMPLES=1
+EXAMPLES = float(os.environ.get("PICO_EXAMPLES", "0.25"))
+
+
+def examples(n: int) -> int:
+    """`n` examples scaled for this run, never fewer than 20."""
+    return max(20, round(n * EXAMPLES))
+
 
 def rolls() -> st.SearchStrategy[Rolls]:
     return st.builds(Rolls, st.integers(1, 20), st.integers(1, 4))

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,7 +54,7 @@ JSON = st.recursive(SCALARS,
 
 
 @given(st.binary(max_size=400))
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 def test_any_bytes_on_a_resolve_line_get_an_answer_naming_the_line(raw):
     answer = _answer(7, raw, EngineResolver(), False)
     assert set(answer) in ({"next"}, {"error", "line"})
@@ -67,7 +68,7 @@ TURN_FIELDS = ["prompt", "engine", "model", "model_valid", "model_error", "appli
 
 
 @given(st.sampled_from(FIELDS + TURN_FIELDS), JSON)
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))  # slow on a busy machine
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))  # slow on a busy machine
 def test_any_value_in_any_field_of_a_save_loads_or_is_refused_naming_it(tmp_path, field, value):
     turn = {"prompt": "p", "engine": "e", "model": None, "model_valid": False, "model_error": None,
             "applied": "engine", "divergences": []}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CONTENT, turns
+from conftest import CONTENT, examples, turns
 from hypothesis import given, settings
 
 from game.combat.encounter import END, HERO, MAX_MP, MAX_TURN, MAX_TURNS, Action, Encounter, Rolls
@@ -11,7 +11,7 @@ from game.combat.resolver import EngineResolver
 from game.combat.rules import IllegalAction, check_action, legal_actions, resolve
 from game.combat.template import Target, parse_prompt, serialize_prompt, serialize_target
 
-INVARIANTS = settings(max_examples=200, deadline=None)
+INVARIANTS = settings(max_examples=examples(200), deadline=None)
 
 
 def _side_dead(e: Encounter) -> bool:

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import outcomes, prompts, turns
+from conftest import examples, outcomes, prompts, turns
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +52,7 @@ TARGET = WORK + BLOCK
 # --- round trips -------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(prompts())
 def test_prompt_round_trip(p):
     encounter, action, rolls = p
@@ -62,7 +62,7 @@ def test_prompt_round_trip(p):
     assert serialize_prompt(parsed.encounter, parsed.action, parsed.rolls) == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(prompts(), outcomes(), st.data())
 def test_target_round_trip(p, outcome, data):
     encounter = p[0]
@@ -81,7 +81,7 @@ def test_target_round_trip(p, outcome, data):
     assert text.endswith(v1) and parse_target(v1).outcome.work == ()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(turns())
 def test_target_of_applies_back(t):
     encounter, action, rolls = t

@@ -5,7 +5,7 @@ are <unk> (never an exception), and `Structure` tells each token its place."""
 from __future__ import annotations
 
 import pytest
-from conftest import CONTENT, prompts
+from conftest import CONTENT, examples, prompts
 from hypothesis import given, settings
 from model_fixtures import fresh_records
 
@@ -28,7 +28,7 @@ def test_fresh_prompts_and_targets_round_trip():
             assert TOK.decode(ids) == text
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(prompts())
 def test_any_prompt_the_template_admits_round_trips(p):
     text = serialize_prompt(*p)
