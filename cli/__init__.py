@@ -40,9 +40,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["play", *argv]  # like crawl and nethack, the bare command plays: `pico-rogue --seed 7`
     args = parser().parse_args(argv)
-    if args.command is None:  # the bare command plays, with play's defaults
-        args = parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "play"])
     from cli.packs import apply, done
     from game.records.files import RecordError
 

@@ -63,6 +63,8 @@ def test_the_bare_command_plays(monkeypatch):
     monkeypatch.setitem(cli.COMMANDS, "play", "stand_in_play:main")
     assert cli.main([]) == 0
     assert [a.command for a in seen] == ["play"] and seen[0].seed is None and seen[0].saves is None
+    assert cli.main(["--seed", "7", "--trust-model"]) == 0  # play's flags without the word
+    assert seen[1].command == "play" and seen[1].seed == 7 and seen[1].trust_model
 
 
 def test_version_names_the_package(capsys):
