@@ -25,18 +25,24 @@ field, in the parser's words: `line 2 (hero): unknown status 'regn'`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from game.combat import schema
-from game.combat.content import Content, default
-from game.combat.encounter import HERO
+from game.combat.content import Ability, Content, default
+from game.combat.encounter import HERO, Action, Encounter, Rolls
 from game.combat.rules import IllegalAction, check_action
 from game.combat.template import VERSION, Prompt, TemplateError, parse_prompt, serialize_prompt
 from model.grammar import longest
+from model.slots import VERSION as SLOTTED
+from model.slots import Binding, TooManyNames
 from model.tokenizer import Tokenizer
 from model.trained import Trained, applied_words, fits
 
 # The template's ranges (game/schema.py): what the guard allows when the weights carry none.
-TEMPLATE_RANGES: dict[str, tuple[int, int]] = {n.name: (n.lo, n.hi) for n in schema.PROMPT_NUMBERS.values()}
+# v4 prompts add the acting ability's numbers (its cooldown and status share the names above).
+TEMPLATE_RANGES: dict[str, tuple[int, int]] = {n.name: (n.lo, n.hi) for n in (*schema.PROMPT_NUMBERS.values(),
+                                                                               schema.BASE_DAMAGE, schema.BASE_HEAL,
+                                                                               schema.COST)}
 
 # Refusal kinds, in the order the checks run.
 KINDS = ("template", "canonical", "content", "vocabulary", "action", "range", "length")
@@ -52,6 +58,40 @@ class Refusal(TemplateError):
 
 def _where(n: int, label: str) -> str:
     return f"line {n + 2} ({label})"
+
+
+def rule_values(ability: Ability) -> Iterable[tuple[str, int]]:
+    """(range name, value) for each number of a v4 rule line."""
+    yield "base_damage", ability.damage
+    yield "base_heal", ability.heal
+    yield "cost", ability.cost
+    yield "cooldown", ability.cooldown
+    if ability.applies:
+        yield "status_turns", ability.applies.turns
+        yield "status_power", ability.applies.power
+
+
+def outside_rules(content: Content, ranges: dict[str, tuple[int, int]]) -> str | None:
+    """One line on the abilities whose rules a v4 model refuses (a number
+    outside the ranges it was trained on), or None when it reads them all."""
+    out = []
+    for name, ability in content.abilities.items():
+        for field, value in rule_values(ability):
+            lo, hi = ranges.get(field, (value, value))
+            if not lo <= value <= hi:
+                out.append(f"{name} ({field.replace('_', ' ')} {value}, trained {lo}..{hi})")
+                break
+    if not out:
+        return None
+    more = f" and {len(out) - 3} more" if len(out) > 3 else ""
+    return f"the model refuses turns of {', '.join(out[:3])}{more}: rules outside what it was trained on"
+
+
+def prompt_values(encounter: Encounter, action: Action, rolls: Rolls, content: Content) -> Iterable[tuple[str, int]]:
+    """(range name, value) for every number of a v4 prompt."""
+    for _, name, value in _values(Prompt(encounter, action, rolls)):
+        yield name, value
+    yield from rule_values(content.abilities[action.ability])
 
 
 def _values(p: Prompt) -> Iterable[tuple[str, str, int]]:
@@ -84,11 +124,28 @@ def observed_ranges(prompts: Iterable[str], content: Content | None = None) -> d
     return seen
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A prompt the guard let through, as the network reads it: the parse
+    (v4: names as slots), its token ids, and the binding that puts the
+    names back into the answer (None for a v3 model, which reads names)."""
+
+    parsed: Prompt
+    ids: list[int]
+    status_order: tuple[str, ...]
+    binding: Binding | None = None
+
+    def answer(self, text: str) -> str:
+        """The network's target text in the game's names; TemplateError if it does not read."""
+        return self.binding.answer(text) if self.binding is not None else text
+
+
 class Guard:
     def __init__(self, tok: Tokenizer, content: Content | None = None,
                  ranges: dict[str, tuple[int, int]] | None = None, max_len: int | None = None,
-                 learned: Trained | None = None):
+                 learned: Trained | None = None, template: str = VERSION):
         self.tok = tok
+        self.template = template  # what the model reads: v3 (names), or v4 (rules and slots)
         self.content = content or default()
         # the entries of the content in play that differ from what the model learned (none: no check)
         self.learned = learned
@@ -100,37 +157,61 @@ class Guard:
     @classmethod
     def for_model(cls, tok: Tokenizer, meta: dict, content: Content | None = None) -> Guard:
         """The guard for a model, from its weights' config and metadata."""
-        return cls(tok, content, meta.get("ranges"), meta.get("config", {}).get("max_len"), Trained.of(meta))
+        template = meta.get("template", VERSION)
+        learned = Trained.of(meta) if template == VERSION else None  # a v4 model reads the rules: no table to match
+        return cls(tok, content, meta.get("ranges"), meta.get("config", {}).get("max_len"), learned, template)
 
     def check(self, prompt: str) -> tuple[Prompt, list[int]]:
         """The parsed prompt and its token ids, or Refusal naming the field."""
+        r = self.read(prompt)
+        return r.parsed, r.ids
+
+    def read(self, prompt: str) -> Reading:
+        """The prompt as the network reads it, or Refusal naming the field."""
         try:
             parsed = parse_prompt(prompt, self.content)
         except TemplateError as exc:
             raise Refusal(str(exc), "template") from None
-        if parsed.version != VERSION:
-            raise Refusal(f"line 1 (head): template version {parsed.version!r}, the model reads {VERSION!r}", "template")
+        slotted = self.template == SLOTTED
+        if parsed.version != VERSION and not (slotted and parsed.version == SLOTTED):
+            raise Refusal(f"line 1 (head): template version {parsed.version!r}, the model reads {self.template!r}",
+                          "template")
         self._canonical(prompt, parsed)
         if self.changes:
             self._content(parsed)
-        ids = self.tok.encode(prompt)
+        binding, view, order = None, parsed, self.content.status_order
+        if slotted:  # names to slots, the rules written in: what the network reads (model/slots.py)
+            try:
+                binding = Binding.of(parsed.encounter, parsed.action, self.content)
+            except TooManyNames as exc:
+                raise Refusal(str(exc), "vocabulary") from None
+            text = binding.prompt(parsed.encounter, parsed.action, parsed.rolls)
+            view = parse_prompt(text, binding.content)
+            order = binding.content.status_order
+        else:
+            text = prompt
+        ids = self.tok.encode(text)
         if self.tok.unk in ids:
-            self._vocabulary(prompt)
+            self._vocabulary(text)
         try:
             check_action(parsed.encounter, parsed.action, self.content)
         except IllegalAction as exc:
             raise Refusal(f"line 1 (head): action: {exc}", "action") from None
         source = "the model was trained on" if self.trained else "of the template"
-        for where, name, value in _values(parsed):
+        values = list(_values(parsed))
+        if slotted:
+            rule = f"the rule of {parsed.action.ability}"
+            values += [(rule, name, v) for name, v in rule_values(self.content.abilities[parsed.action.ability])]
+        for where, name, value in values:
             lo, hi = self.ranges[name]
             if not lo <= value <= hi:
                 raise Refusal(f"{where}: {name.replace('_', ' ')} {value} is outside the {lo}..{hi} {source}", "range")
         if self.max_len is not None:
-            need = len(ids) + 1 + longest(parsed, self.content.status_order)
+            need = len(ids) + 1 + longest(view, order)
             if need > self.max_len:
                 raise Refusal(f"prompt: {len(ids)} tokens; with its answer that is {need}, "
                               f"the model reads at most {self.max_len}", "length")
-        return parsed, ids
+        return Reading(view, ids, order, binding)
 
     def reason(self, prompt: str) -> str | None:
         """None if the guard lets `prompt` through, else why not."""
@@ -148,7 +229,7 @@ class Guard:
             if have != want:
                 raise Refusal(f"{_where(n, c.label)}: cd: slots '{' '.join(have)}', a {c.kind} has "
                               f"'{' '.join(want)}' in that order", "canonical")
-        canonical = serialize_prompt(p.encounter, p.action, p.rolls)
+        canonical = serialize_prompt(p.encounter, p.action, p.rolls, p.version, self.content)
         if canonical != text:  # the parser is strict, so this is a belt to its braces
             for n, (got, want) in enumerate(zip(text.split("\n"), canonical.split("\n"), strict=False)):
                 if got != want:

@@ -25,13 +25,27 @@ from game.combat import schema
 from game.combat.content import Content, default
 from game.combat.encounter import END, HERO_KIND, LABELS, RESULTS
 from game.combat.template import VERSION
+from model.slots import ABILITY_SLOTS, STATUS_SLOTS
 
 PAD, UNK, SEP, EOS = "<pad>", "<unk>", "<sep>", "<eos>"
 SPECIALS = (PAD, UNK, SEP, EOS)
 PLACES = ("u", "t", "h")  # units, tens, hundreds
 KEYWORDS = schema.keywords()
+# every version's keywords: field words wherever a vocabulary has them (a v3 model's has none of v4's)
+ALL_KEYWORDS = tuple(dict.fromkeys(w for v in schema.VERSIONS.values() for w in schema.keywords(v)))
 PUNCT = ("\n", "/", "+", "-")
-WIDTHS = schema.widths()
+
+
+def _widths() -> dict[str, int]:
+    """Every version's widths in one table (a word has one width in all)."""
+    out: dict[str, int] = {}
+    for v in schema.VERSIONS.values():
+        for key, width in schema.widths(v).items():
+            out[key] = max(out.get(key, 0), width)
+    return out
+
+
+WIDTHS = _widths()
 
 _SPLIT = re.compile(r"\n|[+\-/]|[^\s/+\-]+| ")
 
@@ -125,7 +139,10 @@ class Tokenizer:
 # block, so rows align), then the work lines of the template's schema.
 HEAD, OUTCOME, CLOCK, FIRST_COMBATANT = 0, 1, 2, 3
 WORK_ROLES = tuple(line.lead for line in schema.CURRENT.work if line.lead != "label")
-N_ROLES = FIRST_COMBATANT + len(LABELS) + len(WORK_ROLES)
+# v4's prompt lines after the head (the turn's rules), roles after v3's, so v3 weights keep theirs
+RULE_ROLES = tuple(line.lead for line in schema.V4.prompt[1:-1])
+N_ROLES_V3 = FIRST_COMBATANT + len(LABELS) + len(WORK_ROLES)
+N_ROLES = N_ROLES_V3 + len(RULE_ROLES)
 N_ARGS = 4
 # Segments: the prompt, the next-state block, and the work written before it
 # (a v1 target is all block: its tokens are placed as v1 models learned).
@@ -142,11 +159,14 @@ class Structure:
     def __init__(self, tok: Tokenizer, content: Content | None = None):
         content = content or default()
         self.tok = tok
-        fields = {*KEYWORDS, *RESULTS, *content.abilities, *content.statuses}
+        # a v4 vocabulary's names are slots (model/slots.py): they are fields as names are
+        fields = {*ALL_KEYWORDS, *RESULTS, *content.abilities, *content.statuses, *ABILITY_SLOTS, *STATUS_SLOTS}
         self.field_ids = {i for i, w in enumerate(tok.vocab) if w in fields}
         self.units = {tok.index[f"u{d}"] for d in range(10)}
         self.newline = tok.index["\n"]
         self.labels = {tok.index[w]: FIRST_COMBATANT + k for k, w in enumerate(LABELS)}
+        self.prompt_leads = {**self.labels, **{tok.index[w]: N_ROLES_V3 + k for k, w in enumerate(RULE_ROLES)
+                                               if w in tok.index}}
         leads = {"tick": OUTCOME, "turn": CLOCK, **{w: FIRST_COMBATANT + len(LABELS) + k for k, w in enumerate(WORK_ROLES)}}
         self.leads = {**self.labels, **{tok.index[w]: r for w, r in leads.items() if w in tok.index}}
         self.block_lead = tok.index.get("tick")
@@ -176,7 +196,7 @@ class Structure:
         if self.fresh:  # a line's first word says which line it is
             self.fresh = False
             if self.segment == PROMPT:
-                self.role = self.labels.get(i, HEAD)
+                self.role = self.prompt_leads.get(i, HEAD)
             else:
                 # work lines come before the block, whose first line is the outcome ("tick ...")
                 self.in_block = self.in_block or i == self.block_lead

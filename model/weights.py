@@ -47,7 +47,8 @@ from game.combat.template import VERSION
 from game.records import atomic
 from model.config import Config, ConfigError
 from model.errors import ModelError
-from model.tokenizer import N_ARGS, N_ROLES, N_SEGMENTS, Tokenizer
+from model.slots import VERSION as SLOTTED
+from model.tokenizer import N_ARGS, N_ROLES, N_ROLES_V3, N_SEGMENTS, Tokenizer
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED = ASSETS / "pico.safetensors"
@@ -232,7 +233,8 @@ def check_card(meta: object, where: Path) -> tuple[Config, Tokenizer, dict]:
         raise WeightsError(f"{cfg_file}: vocab: its layout differs from this tokenizer's")
     if len(tok) != config.vocab_size:
         raise WeightsError(f"{cfg_file}: vocab: {len(tok)} words for a model of config.vocab_size {config.vocab_size}")
-    for field, need in (("n_segments", N_SEGMENTS), ("n_roles", N_ROLES), ("n_args", N_ARGS)):
+    roles = N_ROLES if meta.get("template") == SLOTTED else N_ROLES_V3  # v4's rule lines have roles of their own
+    for field, need in (("n_segments", N_SEGMENTS), ("n_roles", roles), ("n_args", N_ARGS)):
         if getattr(config, field) < need:
             raise WeightsError(f"{cfg_file}: config.{field}: {getattr(config, field)}, this template's structure "
                                f"has {need} (a model for another template)")
@@ -245,9 +247,9 @@ def check_card(meta: object, where: Path) -> tuple[Config, Tokenizer, dict]:
     for field in ("name", "template"):
         if field in meta and not isinstance(meta[field], str):
             raise WeightsError(f"{cfg_file}: {field}: expected a text")
-    if meta.get("template", VERSION) != VERSION:
+    if meta.get("template", VERSION) not in (VERSION, SLOTTED):
         raise WeightsError(f"{cfg_file}: template: the model was trained on template {meta['template']}, this game "
-                           f"writes {VERSION}: retrain it (pico-rogue train)")
+                           f"reads {VERSION} and {SLOTTED}: retrain it (pico-rogue train)")
     return config, tok, meta
 
 

@@ -60,6 +60,9 @@ AMOUNT = Number("amount", 0, 99)
 BASE_DAMAGE = Number("base_damage", -5, 9, signed=True)
 BASE_HEAL = Number("base_heal", 0, 20, signed=True)
 COST = Number("cost", 0, 9)  # mp an ability costs (content only: the row shows mp after)
+# v4's rule lines: how the acting ability works, and what each status present does
+FLAG = Number("flag", 0, 1)  # a yes/no of an ability's rule: the actor's atk adds, the hit pierces def
+TICK_SIGN = Number("tick_sign", -1, 1, signed=True)  # a status's power each turn: -1 damage, +1 heal, +0 none
 # v2's work lines: a step's running total, and a change of hp
 TOTAL = Number("total", -99, 99, signed=True)
 DELTA = Number("delta", -99, 99, signed=True)
@@ -82,6 +85,7 @@ RESULTS = ("hit", "crit", "miss", "heal", "buff", "stunned", "down")
 # Statuses the rules read by name (a guard blunts hits, a stun costs the
 # action): content words that content must define, not the template's own.
 RULE_STATUSES = ("guard", "stun")
+AIMS = ("foe", "self")  # v4: whom an ability is aimed at (content says enemy or self)
 
 # Word classes (a `Word` item's `cls`): label, next (a label or end),
 # version, result, and the content's kind, ability, status and slot (an
@@ -184,6 +188,15 @@ COMBATANT = Line("combatant", (
     Lit("st"), Each("statuses", "status", (STATUS_TURNS, STATUS_POWER), changes=True),
     Lit("cd"), Each("cooldowns", "slot", (COOLDOWN,), changes=True),
 ))
+# v4: the rules the turn uses, in the prompt, so the network reads them
+# instead of recalling them per name (docs/template.md, "v4"). The statuses
+# line lists every status present or applied, in content order, each with
+# its tick's sign; the rule line is the acting ability's numbers.
+STATUSES = Line("statuses", (Lit("statuses"), Each("kinds", "status", (TICK_SIGN,))))
+RULE = Line("rule", (Lit("rule"), Word("ability", "ability"), Word("aim", "aim"), Lit("base"), Num(BASE_DAMAGE),
+                     Lit("withatk"), Num(FLAG), Lit("pierce"), Num(FLAG), Lit("mend"), Num(BASE_HEAL),
+                     Lit("cost"), Num(COST), Lit("cool"), Num(COOLDOWN), Lit("puts"),
+                     Each("puts", "status", (STATUS_TURNS, STATUS_POWER))))
 OUTCOME = Line("outcome", (Lit("tick"), Num(TICK), Word("result", "result"), Num(AMOUNT)))
 CLOCK = Line("clock", (Lit("turn"), Num(TURN), Lit("next"), Word("next", "next")))
 
@@ -223,7 +236,7 @@ class Version:
     """One version of the template: its tag and the lines of its texts."""
 
     tag: str
-    prompt: tuple[Line, ...] = (HEAD, COMBATANT)
+    prompt: tuple[Line, ...] = (HEAD, COMBATANT)  # v4: HEAD, STATUSES, RULE, COMBATANT
     block: tuple[Line, ...] = (OUTCOME, CLOCK, ROW)  # the canonical next-state block
     work: tuple[Line, ...] = ()  # the steps written before the block
     lines: tuple[Line, ...] = field(init=False)
@@ -235,12 +248,19 @@ class Version:
         """The work line called `name` (`hp change`, `damage`...)."""
         return next(line for line in self.work if line.name == name)
 
+    @property
+    def rules(self) -> bool:
+        """Whether its prompts carry the turn's rules (v4 on)."""
+        return STATUSES in self.prompt
+
 
 V1 = Version("v1")
 V2 = Version("v2", work=WORK_V2)
 V3 = Version("v3", work=WORK)  # v2 with the max beside each hp line's hp
-VERSIONS = {v.tag: v for v in (V1, V2, V3)}
-CURRENT = V3
+V4 = Version("v4", prompt=(HEAD, STATUSES, RULE, COMBATANT), work=WORK)  # v3 with the turn's rules in the prompt
+VERSIONS = {v.tag: v for v in (V1, V2, V3, V4)}
+CURRENT = V3  # what the game writes: the bundled model reads v3 (a v4 model is given v4: model/slots.py)
+
 
 
 # --- what is derived -------------------------------------------------------------

@@ -135,7 +135,9 @@ def _write(line: Line, values: list) -> str:
         elif isinstance(item, Word):
             piece = next(given)
         elif isinstance(item, Each):
-            piece = " ".join(" ".join(map(str, group)) for group in next(given))
+            piece = " ".join(" ".join([group[0], *(f"{v:+d}" if spec.signed else str(v)
+                                                   for v, spec in zip(group[1:], item.numbers, strict=True))])
+                             for group in next(given))
         else:  # Terms: `part ±v`, then `= ±total` after every term but the first
             terms, totals = next(given)
             piece = " ".join(f"{part} {value:+d}" + (f" = {total:+d}" if n else "")
@@ -153,9 +155,32 @@ def _combatant_values(c: Combatant) -> list:
             [(s.name, s.turns, s.power) for s in c.statuses], c.cooldowns]
 
 
-def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls, version: str = VERSION) -> str:
+def _tick_sign(kind: str) -> int:
+    return {"damage": -1, "heal": 1}.get(kind, 0)
+
+
+def rule_lines(encounter: Encounter, action: Action, content: Content) -> list[str]:
+    """v4's statuses and rule lines: what each status present or applied
+    does, in content order, and the acting ability's numbers."""
+    ability = content.abilities[action.ability]
+    present = {s.name for c in encounter.combatants for s in c.statuses}
+    if ability.applies:
+        present.add(ability.applies.status)
+    kinds = [(name, _tick_sign(content.statuses[name].tick)) for name in content.status_order if name in present]
+    puts = [(ability.applies.status, ability.applies.turns, ability.applies.power)] if ability.applies else []
+    aim = "foe" if ability.attacks else "self"
+    return [_write(schema.STATUSES, [kinds]),
+            _write(schema.RULE, [ability.name, aim, ability.damage, int(ability.uses_atk), int(ability.pierce),
+                                 ability.heal, ability.cost, ability.cooldown, puts])]
+
+
+def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls, version: str = VERSION,
+                     content: Content | None = None) -> str:
+    """The prompt text; v4's carries the turn's rules, from `content` (the
+    bundled content if none is given)."""
     head = _write(schema.HEAD, [version, encounter.turn, encounter.actor, action.ability, action.target, rolls.d20, rolls.d4])
-    return "\n".join([head, *(_write(schema.COMBATANT, _combatant_values(c)) for c in encounter.combatants)])
+    rules = rule_lines(encounter, action, content or default()) if schema.VERSIONS[version].rules else []
+    return "\n".join([head, *rules, *(_write(schema.COMBATANT, _combatant_values(c)) for c in encounter.combatants)])
 
 
 def _step_line(step: Step, version: schema.Version) -> str:
@@ -352,7 +377,7 @@ def _lines(text: str, what: str, least: int) -> list[str]:
 def _classes(content: Content) -> dict[str, Collection[str]]:
     return {
         "version": schema.VERSIONS, "label": LABELS, "next": (*LABELS, END), "result": schema.RESULTS,
-        "kind": content.monsters, "ability": content.abilities, "status": content.status_order,
+        "kind": content.monsters, "ability": content.abilities, "status": content.status_order, "aim": schema.AIMS,
         "slot": [a for a, ab in content.abilities.items() if ab.cooldown],
     }
 
@@ -362,17 +387,23 @@ def parse_prompt(text: str, content: Content | None = None) -> Prompt:
     naming the line and field at fault."""
     content = content or default()
     classes = _classes(content)
-    lines = _lines(text, "prompt", 3)
+    tag = text.split(" ", 1)[0] if isinstance(text, str) else None
+    has_rules = tag in schema.VERSIONS and schema.VERSIONS[tag].rules
+    lines = _lines(text, "prompt", 5 if has_rules else 3)  # v4: the statuses and rule lines after the head
     w = _Words(lines[0], "line 1 (head)")
-    tag = w.peek()
     if tag not in schema.VERSIONS:
         w.fail(f"template version {tag!r}, this game reads {' and '.join(map(repr, schema.VERSIONS))}")
     version, turn, actor, ability, target, d20, d4 = w.read(schema.HEAD, classes)
+    rules = lines[1:3] if has_rules else []
+    if rules:
+        lines = [lines[0], *lines[3:]]
+        for n, (line, layout) in enumerate(zip(rules, (schema.STATUSES, schema.RULE), strict=True)):
+            _Words(line, f"line {n + 2} ({layout.name})").read(layout, classes)
 
     combatants = []
     for n, line in enumerate(lines[1:]):
         label = LABELS[n]
-        w = _Words(line, f"line {n + 2} ({label})")
+        w = _Words(line, f"line {n + 2 + len(rules)} ({label})")
         fixed = {"label": label, "kind": HERO_KIND} if label == HERO else {"label": label}
         _, kind, hp, max_hp, mp, max_mp, atk, defence, statuses, cooldowns = w.read(schema.COMBATANT, classes, fixed)
         if hp > max_hp or mp > max_mp or max_hp == 0:
@@ -386,7 +417,17 @@ def parse_prompt(text: str, content: Content | None = None) -> Prompt:
     for field, label in (("actor", actor), ("target", target)):
         if label not in labels:
             raise TemplateError(f"line 1 (head): {field}: no combatant {label!r}")
-    return Prompt(Encounter(turn, actor, tuple(combatants)), Action(ability, target), Rolls(d20, d4), version)
+    encounter, action = Encounter(turn, actor, tuple(combatants)), Action(ability, target)
+    if rules:  # the rules written must be the content's: a prompt from other rules is not this game's
+        for n, (got, want) in enumerate(zip(rules, rule_lines(encounter, action, content), strict=True)):
+            if got != want:
+                raise TemplateError(f"line {n + 2} ({('statuses', 'rule')[n]}): {_shown(got)} is not the content "
+                                    f"in play, which has {_shown(want)} (played with another pack?)")
+    return Prompt(encounter, action, Rolls(d20, d4), version)
+
+
+def _shown(text: str, most: int = 80) -> str:
+    return repr(text if len(text) <= most else text[:most] + "...")
 
 
 # The order work lines come in (v2 on): the actor's tick and its hp; then a hit's

@@ -35,8 +35,8 @@ class Transition:
     rolls: Rolls
     target: Target
 
-    def record(self, source: str) -> dict:
-        return example_record(source, serialize_prompt(self.before, self.action, self.rolls),
+    def record(self, source: str, content: Content | None = None) -> dict:
+        return example_record(source, serialize_prompt(self.before, self.action, self.rolls, content=content),
                               serialize_target(self.target))
 
 
@@ -136,6 +136,7 @@ def broad(rng: random.Random, content: Content | None = None, wide: bool = False
 
 
 EDGES = ("kill", "tick", "full", "statuses")
+EDGE_TRIES = 500
 
 
 def edge(rng: random.Random, content: Content | None = None, kind: str | None = None) -> Transition:
@@ -145,7 +146,7 @@ def edge(rng: random.Random, content: Content | None = None, kind: str | None = 
     hp; `statuses`, an actor with every status at once."""
     content = content or default()
     kind = kind or rng.choice(EDGES)
-    while True:
+    for _ in range(EDGE_TRIES):
         t = broad(rng, content)
         before, actor = t.before, t.before.get(t.before.actor)
         if kind == "statuses":
@@ -165,10 +166,18 @@ def edge(rng: random.Random, content: Content | None = None, kind: str | None = 
             return step_of(before, t.action, t.rolls, content)
         except IllegalAction:
             continue
+    return broad(rng, content)  # content with no such edge (no heal, no ticking status): a plain state
 
 
 def step_of(encounter: Encounter, action: Action, rolls: Rolls, content: Content) -> Transition:
     return step(encounter, action, rolls, content)[0]
+
+
+def transitions_of(n: int, seed: int, content: Content | None = None, wide_share: float = 0.0,
+                   edge_share: float = 0.0) -> Iterator[Transition]:
+    """`n` transitions, as `transitions` draws them."""
+    for _, t in _drawn(n, seed, content, wide_share, edge_share):
+        yield t
 
 
 def transitions(n: int, seed: int, content: Content | None = None, wide_share: float = 0.0,
@@ -176,21 +185,27 @@ def transitions(n: int, seed: int, content: Content | None = None, wide_share: f
     """`n` records, half from battles and half broad, interleaved by the seed;
     with `wide_share`, that share of all records are wide (robust training);
     with `edge_share`, that share are moved to an edge (`edge`)."""
+    for source, t in _drawn(n, seed, content, wide_share, edge_share):
+        yield t.record(source, content)
+
+
+def _drawn(n: int, seed: int, content: Content | None, wide_share: float,
+           edge_share: float) -> Iterator[tuple[str, Transition]]:
     content = content or default()
     rng = random.Random(seed)
     fight: Iterator[Transition] = iter(())
     for _ in range(n):
         if wide_share and rng.random() < wide_share:
-            yield broad(rng, content, wide=True).record("wide")
+            yield "wide", broad(rng, content, wide=True)
             continue
         if edge_share and rng.random() < edge_share:
-            yield edge(rng, content).record("edge")
+            yield "edge", edge(rng, content)
             continue
         if rng.random() < 0.5:
-            yield broad(rng, content).record("broad")
+            yield "broad", broad(rng, content)
             continue
         t = next(fight, None)
         while t is None:
             fight = battle(rng, content)
             t = next(fight, None)
-        yield t.record("battle")
+        yield "battle", t

@@ -9,6 +9,8 @@ from game.combat.template import Prompt, TemplateError, parse_prompt
 from model.decode import Grammar, decode_all
 from model.grammar import target_grammar
 from model.resolver import ModelResolver
+from model.slots import VERSION as SLOTTED
+from model.slots import Binding
 
 FREE_LIMIT = 200  # tokens of ungrammatical decoding; a block is at most ~150
 
@@ -19,13 +21,16 @@ def guarded(resolver: ModelResolver, prompts: list[str]) -> list[str | None]:
     work, where = [], []
     for i, p in enumerate(prompts):
         try:
-            parsed, ids = resolver.check(p)
+            reading = resolver.check(p)
         except TemplateError:
             continue
-        work.append((ids, target_grammar(parsed, resolver.tok, resolver.status_order)))
-        where.append(i)
-    for i, ids in zip(where, decode_all(resolver.net, resolver.tok, work), strict=True):
-        out[i] = resolver.tok.decode(ids)
+        work.append((reading.ids, resolver.grammar(reading)))
+        where.append((i, reading))
+    for (i, reading), ids in zip(where, decode_all(resolver.net, resolver.tok, work), strict=True):
+        try:
+            out[i] = resolver.answer(reading, ids)
+        except TemplateError:  # a v4 answer cut off before its end: what the network wrote, slots and all
+            out[i] = resolver.tok.decode(ids)
     return out
 
 
@@ -55,14 +60,29 @@ def raw(resolver: ModelResolver, prompts: list[tuple[str, str | None]], free: bo
     out: list[str | None] = [None] * len(prompts)
     work, where = [], []
     for i, (text, nearest) in enumerate(prompts):
+        shape = None if free else _shape(text, nearest, content)
+        binding = None
+        if shape is not None and resolver.template == SLOTTED:  # a v4 model reads names as slots, rules written in
+            try:
+                binding = Binding.of(shape.encounter, shape.action, content)
+            except (TemplateError, KeyError):  # too many names, or a name the content lacks: read as it is
+                shape = None
+            else:
+                text = binding.prompt(shape.encounter, shape.action, shape.rolls)
+                shape = parse_prompt(text, binding.content)
         ids = tok.encode(text)
         if len(ids) + 2 > max_len:
             continue
-        shape = None if free else _shape(text, nearest, content)
-        grammar = (target_grammar(shape, tok, content.status_order) if shape is not None
+        order = binding.content.status_order if binding else content.status_order
+        grammar = (target_grammar(shape, tok, order) if shape is not None
                    else _free_grammar(tok, min(FREE_LIMIT, max_len - len(ids) - 2)))
         work.append((ids, grammar))
-        where.append(i)
-    for i, ids in zip(where, decode_all(resolver.net, tok, work), strict=True):
+        where.append((i, binding))
+    for (i, binding), ids in zip(where, decode_all(resolver.net, tok, work), strict=True):
         out[i] = tok.decode(ids)
+        if binding is not None:
+            try:
+                out[i] = binding.answer(out[i])
+            except TemplateError:
+                pass  # left in slots: it reads as no target of this prompt
     return out

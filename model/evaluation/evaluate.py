@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.combat.content import Content, default
+from game.combat.content import Content, bundled, default
 from game.combat.divergence import fields
 from game.combat.template import Prompt, Target, TemplateError, block, parse_prompt, parse_target
 from game.world import generate
@@ -86,6 +86,34 @@ def edges(p: Prompt, want: Target, content: Content) -> list[str]:
     return out
 
 
+def pack_entries(content: Content) -> tuple[set[str], set[str]]:
+    """(new, changed): the names of the abilities, statuses and monster kinds
+    the packs in play add to the bundled content, and those they change."""
+    if not content.packs:
+        return set(), set()
+    base = bundled()
+    new, changed = set(), set()
+    for mine, theirs in ((content.abilities, base.abilities), (content.statuses, base.statuses),
+                         (content.monsters, base.monsters)):
+        for name, entry in mine.items():
+            if name not in theirs:
+                new.add(name)
+            elif entry != theirs[name]:
+                changed.add(name)
+    return new, changed
+
+
+def touches(p: Prompt, content: Content, new: set[str], changed: set[str]) -> str:
+    """Whether a turn meets a pack's entries: `new` (a name the bundled
+    content lacks), `changed` (an entry the pack changed), or `bundled`."""
+    ability = content.abilities[p.action.ability]
+    names = {p.action.ability, *(c.kind for c in p.encounter.monsters),
+             *(s.name for c in p.encounter.combatants for s in c.statuses)}
+    if ability.applies:
+        names.add(ability.applies.status)
+    return "new" if names & new else "changed" if names & changed else "bundled"
+
+
 def _kind(path: str) -> str:
     return path.split(".", 1)[1] if path.split(".")[0] in ("hero", "m1", "m2", "m3") else path
 
@@ -97,7 +125,8 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
     field_right: dict[str, int] = defaultdict(int)
     field_seen: dict[str, int] = defaultdict(int)
     by: dict[str, dict[str, list[int]]] = {g: defaultdict(lambda: [0, 0])
-                                           for g in ("action", "status", "source", "monsters", "edge")}
+                                           for g in ("action", "status", "source", "monsters", "edge", "content", "pack edge")}
+    new, changed = pack_entries(content)
     for item, out in zip(items, outputs, strict=False):
         want = parse_target(item.target, content)
         p = parse_prompt(item.prompt, content)
@@ -121,7 +150,9 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
             field_right[_kind(key)] += have.get(key) == value
         keys = {"action": [p.action.ability], "source": [item.source], "monsters": [str(len(p.encounter.monsters))],
                 "status": sorted({s.name for c in p.encounter.combatants for s in c.statuses}) or ["none"],
-                "edge": edges(p, want, content) or ["none"]}
+                "edge": edges(p, want, content) or ["none"], "content": [touches(p, content, new, changed)]}
+        if keys["content"][0] != "bundled":  # a pack's turns at the rules' edges, apart from the bundled ones
+            keys["pack edge"] = [f"{keys['content'][0]}: {e}" for e in keys["edge"]]
         for group, names in keys.items():
             for name in names:
                 by[group][name][0] += 1
@@ -137,7 +168,8 @@ def score(items: list[Item], outputs: list[str | None]) -> dict:
         "exact_of_answered": exact / (n - refused) if n - refused else None,
         "silently_wrong": (n - refused - exact) / n if n else 0.0,
         "fields": {k: field_right[k] / field_seen[k] for k in field_seen},
-        "by": {g: {k: {"n": v[0], "exact_match": v[1] / v[0]} for k, v in sorted(d.items())} for g, d in by.items()},
+        "by": {g: {k: {"n": v[0], "exact_match": v[1] / v[0]} for k, v in sorted(d.items())} for g, d in by.items()
+               if d or g != "pack edge"},
     }
 
 

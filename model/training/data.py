@@ -19,6 +19,7 @@ import torch
 from game.combat import schema
 from game.world.generate import transitions
 from model.tokenizer import Structure, Tokenizer
+from model.training.drawn import v4_stream
 from model.training.examples import TOO_LONG, DataError, Vetted, read_examples, vet  # noqa: F401 - training's view of them
 
 STREAM = 1 << 62  # "forever" for the generator
@@ -36,12 +37,12 @@ def saved_pairs(paths: list[Path]) -> list[tuple[str, str]]:
 
 def mixed_stream(seed: int, saved: list[tuple[str, str]], saved_share: float,
                  wide_share: float = 0.0, focus: frozenset[str] = frozenset(),
-                 focus_share: float = 0.0, edge_share: float = 0.0) -> Iterator[tuple[str, str]]:
+                 focus_share: float = 0.0, edge_share: float = 0.0, template: str = "v3") -> Iterator[tuple[str, str]]:
     """The engine stream, with `saved_share` of examples drawn from `saved`,
     and `focus_share` of them turns whose action is in `focus` (the actions
     `eval` finds hardest get more practice)."""
     rng = random.Random(seed ^ 0x5A5A)
-    engine = engine_stream(seed, wide_share, edge_share)
+    engine = v4_stream(seed, edge_share) if template == "v4" else engine_stream(seed, wide_share, edge_share)
     while True:
         if saved and rng.random() < saved_share:
             yield rng.choice(saved)
@@ -112,8 +113,9 @@ class BatchStream(torch.utils.data.IterableDataset):
 
     def __init__(self, seed: int, saved: list[tuple[str, str]], saved_share: float, wide_share: float,
                  tok: Tokenizer, batch: int, max_len: int, focus: frozenset[str] = frozenset(),
-                 focus_share: float = 0.0, edge_share: float = 0.0):
+                 focus_share: float = 0.0, edge_share: float = 0.0, template: str = "v3"):
         super().__init__()
+        self.template = template
         self.seed, self.saved, self.saved_share, self.wide_share = seed, saved, saved_share, wide_share
         self.tok, self.batch, self.max_len = tok, batch, max_len
         self.focus, self.focus_share, self.edge_share = focus, focus_share, edge_share
@@ -122,7 +124,7 @@ class BatchStream(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         seed = self.seed + (info.id * 104_729 if info else 0)
         stream = mixed_stream(seed, self.saved, self.saved_share, self.wide_share, self.focus, self.focus_share,
-                              self.edge_share)
+                              self.edge_share, self.template)
         return batches(stream, self.tok, self.batch, self.max_len)
 
 

@@ -36,6 +36,7 @@ class Recipe:
     focus_share: float = 0.0
     edge_share: float = 0.0  # share of states moved to an edge (game.world.generate.edge): kills, heals to full, every status
     optimizer: str = "adamw"  # or "muon": Muon on the hidden matrices, AdamW on the rest
+    template: str = "v3"  # or "v4": the rules in the prompt, names as slots, trained on drawn rules (model/slots.py)
 
     @property
     def focus_actions(self) -> frozenset[str]:
@@ -60,6 +61,10 @@ PRESETS = {
     # the bundled model, from scratch in about 45 minutes on 2 CPU cores. Muon reached 82 % held-out exact
     # at 1,000 steps where AdamW had 53 % (same data, same lr); a tenth of the states at the rules' edges
     "bundled": Recipe("bundled", n_layer=4, steps=5500, lr=2e-3, warmup=300, optimizer="muon", edge_share=0.1),
+    # template v4, from the bundled v3 weights (--init assets/pico.safetensors): rules drawn afresh for every
+    # 64 transitions, so what is learnt is reading the rule lines
+    "rules": Recipe("rules", n_layer=4, steps=3000, lr=1e-3, warmup=150, optimizer="muon", edge_share=0.1,
+                    template="v4"),
     "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200, optimizer="muon"),
     # with --init: a gentle pass that mixes saved battles half and half with fresh engine data
     "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5,

@@ -34,6 +34,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "edge_share": (0.0, 1.0),
 }
 OPTIMIZERS = ("adamw", "muon")
+TEMPLATES = ("v3", "v4")  # v4: model/slots.py
 
 
 class SettingsError(ValueError):
@@ -72,6 +73,8 @@ def check_recipe(r: Recipe, vocab_size: int | None = None) -> Recipe:
             raise SettingsError(f"{name}={value}: must be from {_number(lo)} to {_number(hi)}")
     if r.optimizer not in OPTIMIZERS:
         raise SettingsError(f"optimizer={r.optimizer}: must be one of {', '.join(OPTIMIZERS)}")
+    if r.template not in TEMPLATES:
+        raise SettingsError(f"template={r.template}: must be one of {', '.join(TEMPLATES)}")
     _check_sizes(r, vocab_size)
     if r.min_lr > r.lr:
         raise SettingsError(f"min_lr={r.min_lr}: must not be above lr ({r.lr})")

@@ -32,16 +32,18 @@ from game.combat import limits
 from game.combat.content import default
 from game.combat.template import VERSION
 from game.records import atomic
-from model import trained, weights
+from model import slots, trained, weights
 from model.errors import UsageError
 from model.guard import observed_ranges
 from model.network import PicoModel
 from model.tokenizer import Tokenizer
 from model.training.data import BatchStream, collate, encode, engine_stream, loader, mixed_stream
+from model.training.drawn import drawn_ranges, v4_stream
 from model.training.examples import TOO_LONG, DataError, read_examples
 from model.training.recipe import Recipe
 from model.training.settings import SettingsError, check_minutes, check_recipe, check_workers
 from model.training.settings import overrides as _overrides
+from model.training.widen import widen
 
 HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
 HELD_OUT = 256
@@ -57,8 +59,8 @@ def lr_at(step: int, r: Recipe, time_used: float = 0.0) -> float:
     return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * progress))
 
 
-def held_out(tok: Tokenizer, n: int = HELD_OUT) -> list[tuple[list[int], int]]:
-    stream = engine_stream(HELD_OUT_SEED)
+def held_out(tok: Tokenizer, n: int = HELD_OUT, template: str = VERSION) -> list[tuple[list[int], int]]:
+    stream = v4_stream(HELD_OUT_SEED) if template == slots.VERSION else engine_stream(HELD_OUT_SEED)
     return [encode(tok, *next(stream)) for _ in range(n)]
 
 
@@ -90,7 +92,10 @@ def trained_ranges(saved: list[tuple[str, str]], r: Recipe, init_ranges: dict | 
     """The value ranges of the run's training distribution (a sample of its
     engine stream, and every saved prompt), joined with the starting
     weights': the guard refuses prompts outside them, since the model never
-    saw such numbers."""
+    saw such numbers. A v4 model's are its drawn rules' and states' alone:
+    the v3 weights it starts from read other numbers."""
+    if r.template == slots.VERSION:
+        return {name: [lo, hi] for name, (lo, hi) in sorted(drawn_ranges(RANGE_SAMPLE, RANGE_SEED).items())}
     seen = dict(_stream_ranges(r.wide_share, r.focus_actions, r.focus_share, r.edge_share))
     extra = [observed_ranges(p for p, _ in saved)] if saved else []
     for more in [*extra, {k: tuple(v) for k, v in (init_ranges or {}).items()}]:
@@ -308,12 +313,20 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
         torch.cuda.set_device(device)
     torch.manual_seed(recipe.seed)
-    tok = Tokenizer.for_content()
+    v4 = recipe.template == slots.VERSION
+    tok = Tokenizer(slots.words()) if v4 else Tokenizer.for_content()
+    if v4 and data:
+        raise UsageError("--data: saved battles are v3 texts; a v4 recipe trains on drawn rules alone (for now)")
     if init:
         model, init_tok, init_meta = weights.load(init)
-        if init_tok.vocab != tok.vocab:
-            raise UsageError(f"{init}: its vocabulary differs from this game's content")
         recipe = recipe.sized_as(model.config)
+        if v4 and init_meta.get("template") != slots.VERSION:  # a v3 model: widened to read slots and rules
+            old = model
+            model = PicoModel(recipe.config(len(tok)))
+            widen(old, init_tok, model, tok)
+            init_meta = {}
+        elif init_tok.vocab != tok.vocab:
+            raise UsageError(f"{init}: its vocabulary differs from this game's content")
     else:
         model = PicoModel(recipe.config(len(tok)))
     model.to(device).train()
@@ -337,9 +350,9 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
     stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
                                 tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share,
-                                recipe.edge_share),
+                                recipe.edge_share, recipe.template),
                     workers, device.startswith("cuda"))
-    check = held_out(tok) if rank == 0 else []
+    check = held_out(tok, template=recipe.template) if rank == 0 else []
     ranges = trained_ranges(saved, recipe, init_meta.get("ranges") if init else None) if rank == 0 else {}
     t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
     progress = None
@@ -353,9 +366,10 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
 
     def meta(step: int, metrics: dict, partial: bool) -> dict:
         return {"name": out.stem, "partial": partial, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
-                "template": VERSION, "init": str(init) if init else None, "data": [str(d) for d in data],
+                "template": recipe.template, "init": str(init) if init else None, "data": [str(d) for d in data],
                 "metrics": metrics, "history": history, "ranges": ranges,
-                "content": trained.record(default())}  # what the guard compares a pack's content with
+                # what the guard compares a pack's content with (v3: names that mean one rule each)
+                **({} if v4 else {"content": trained.record(default())})}
 
     def finish(step: int) -> None:
         """Checkpoint (to resume) and usable weights marked partial (to try)."""
