@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 from game.combat.content import Content, default
+from game.combat.describe import damage_range
 from game.combat.encounter import HERO, Action, Combatant, Encounter
 from game.world import roster
 
@@ -20,6 +21,7 @@ BOSS_SHARE = 0.3  # of the fights drawn on the last floor: the boss alone
 FLEE = 0.6  # the chance to get away from one monster
 FLEE_CROWD = 0.15  # less for each other monster that blocks the way (a stunned one does not)
 FLEE_LEAST = 0.15
+PARTING_BLOW = "strike"  # what the monster in the way does as the hero runs: its plain blow
 
 
 def kinds(depth: int, rng: random.Random, content: Content | None = None) -> list[str]:
@@ -48,17 +50,47 @@ def used_up(action: Action, actor: str, result: str, content: Content | None = N
     return None
 
 
-def flee_chance(encounter: Encounter, content: Content | None = None) -> float:
-    """The hero's chance to get away this turn: none from the boss, less
-    with every monster standing in the way."""
+@dataclass(frozen=True)
+class FleeOdds:
+    """What a try to flee would bring, as the flee key's label says it: the
+    chance, and who gets the parting blow on a success and for how much."""
+
+    chance: float
+    striker: Combatant | None  # None: nobody blocks the way, no blow
+    blow: tuple[int, int] = (0, 0)  # the hp it takes off, lowest and highest (a crit aside)
+
+
+def flee_odds(encounter: Encounter, content: Content | None = None) -> FleeOdds:
+    """The hero's chance to get away this turn (none from the boss, less
+    with every monster standing in the way) and its price: the monster in
+    the way that hits hardest strikes once as the hero turns its back."""
     content = content or default()
     living = [m for m in encounter.monsters if m.alive]
     if any(content.monsters[m.kind].boss for m in living):
-        return 0.0
+        return FleeOdds(0.0, None)
     blocking = [m for m in living if m.status("stun") is None]
     if not blocking:
-        return 1.0
-    return max(FLEE_LEAST, FLEE - FLEE_CROWD * (len(blocking) - 1))
+        return FleeOdds(1.0, None)
+    chance = max(FLEE_LEAST, FLEE - FLEE_CROWD * (len(blocking) - 1))
+    blow = content.abilities[PARTING_BLOW]
+    striker = max(blocking, key=lambda m: (damage_range(blow, m, encounter.hero)[1], -blocking.index(m)))
+    return FleeOdds(chance, striker, damage_range(blow, striker, encounter.hero))
+
+
+def flee_chance(encounter: Encounter, content: Content | None = None) -> float:
+    return flee_odds(encounter, content).chance
+
+
+def flee_words(odds: FleeOdds, short: bool = False) -> str:
+    """The flee key's label: 'flee 45%: then the orc's parting blow, 3-7 hp'."""
+    chance = f"{round(odds.chance * 100)}%"
+    if odds.striker is None:
+        return f"flee {chance}" + ("" if short else ": nobody blocks the way")
+    lo, hi = odds.blow
+    if short:
+        return f"flee {chance}, blow {lo}-{hi}"
+    return (f"flee {chance}: on a success the {odds.striker.kind} strikes you once ({lo}-{hi} hp), "
+            f"on a failure the monsters act")
 
 
 def no_escape(encounter: Encounter, content: Content | None = None) -> str:
