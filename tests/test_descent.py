@@ -315,11 +315,11 @@ def test_model_as_engine_in_a_run_counts_every_turn(tmp_path):
 def test_a_monster_that_stops_explore_is_placed_in_words():
     """At 80x24 the map shows only the hero's surroundings: `x` stopped on a
     monster off the screen, and the log did not say where it was."""
-    from game.world.run import _where
+    from game.world.run import where
 
-    assert _where((10, 10), (14, 7)) == "4 steps north-east"
-    assert _where((10, 10), (9, 10)) == "1 step west"
-    assert _where((10, 10), (10, 16)) == "6 steps south"
+    assert where((10, 10), (14, 7)) == "4 steps north-east"
+    assert where((10, 10), (9, 10)) == "1 step west"
+    assert where((10, 10), (10, 16)) == "6 steps south"
     run = quiet_run(5)
     unseen = sorted(
         (x, y) for y in range(run.floor.height) for x in range(run.floor.width)
@@ -328,7 +328,7 @@ def test_a_monster_that_stops_explore_is_placed_in_words():
     rat = Monster(50, "rat", *far)
     run.floor.monsters.append(rat)
     assert run.explore() is None
-    assert run.log[-1] == f"You see a rat ({_where(run.pos, rat.pos)})."  # where it is now: it may have moved
+    assert run.log[-1] == f"You see a rat ({where(run.pos, rat.pos)})."  # where it is now: it may have moved
 
 
 # --- statuses that outlast a battle ----------------------------------------------

@@ -78,8 +78,8 @@ def play_battle(run: Run, battle: Battle, policy: str, trust: bool) -> None:
             battle.play_monster(trust)
             continue
         if policy == "careful":
-            chance = fight.flee_chance(battle.encounter, content)
-            action = tactics.careful_action(battle.encounter, battle.potions, content, chance)
+            odds = fight.flee_odds(battle.encounter, content)
+            action = tactics.careful_action(battle.encounter, battle.potions, content, odds.chance, odds.blow[1])
             if action == tactics.FLEE:
                 run.flee()
                 continue

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 from game.combat.content import Content, default
+from game.combat.describe import ability_words
 from game.combat.dice import roll
 from game.combat.divergence import text_divergences
 from game.combat.encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls
@@ -117,7 +118,8 @@ class Option:
     ability: str
     action: Action
     why: str | None
-    describe: str
+    describe: str  # the content's words for it ("sets the foe alight, ignoring armour")
+    effect: str = ""  # its numbers, short, against the target ("3-6 +brn 2/3": describe.ability_words)
 
     @property
     def ready(self) -> bool:
@@ -283,12 +285,19 @@ class Battle:
     def options(self, target: str | None = None) -> list[Option]:
         """The hero's abilities on keys 1..n, each ready or greyed with why."""
         target = target or next((m.label for m in self.living_monsters()), "m1")
+        hero, foe = self.encounter.hero, self.encounter.get(target)
         out = []
         for n, name in enumerate(self.content.hero.abilities, 1):
             ability = self.content.abilities[name]
             action = Action(name, HERO if ability.target == "self" else target)
-            out.append(Option(str(n), name, action, self.why_not(action) or self.wasted(action), ability.describe))
+            effect = ability_words(name, self.content, user=hero, target=foe, short=True)
+            out.append(Option(str(n), name, action, self.why_not(action) or self.wasted(action), ability.describe,
+                              effect))
         return out
+
+    def flee_odds(self) -> fight.FleeOdds:
+        """What the flee key would bring now (its label says it)."""
+        return fight.flee_odds(self.encounter, self.content)
 
     def wasted(self, action: Action) -> str | None:
         """Why the hero is spared an action the rules allow but that would do

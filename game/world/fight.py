@@ -82,22 +82,24 @@ def flee_chance(encounter: Encounter, content: Content | None = None) -> float:
 
 
 def flee_words(odds: FleeOdds, short: bool = False) -> str:
-    """The flee key's label: 'flee 45%: then the orc's parting blow, 3-7 hp'."""
-    chance = f"{round(odds.chance * 100)}%"
+    """The flee key's label and price: 'flee 45%: on a success the orc
+    strikes you once (3-7 hp), on a failure the monsters act'."""
+    return flee_label(odds) + (", " if short else ": ") + flee_cost(odds, short)
+
+
+def flee_label(odds: FleeOdds) -> str:
+    return f"flee {round(odds.chance * 100)}%"
+
+
+def flee_cost(odds: FleeOdds, short: bool = False) -> str:
+    """What a try costs: the parting blow on a success, the monsters' turns on a failure."""
     if odds.striker is None:
-        return f"flee {chance}" + ("" if short else ": nobody blocks the way")
+        return "free" if short else "nobody blocks the way"
     lo, hi = odds.blow
     if short:
-        return f"flee {chance}, blow {lo}-{hi}"
-    return (f"flee {chance}: on a success the {odds.striker.kind} strikes you once ({lo}-{hi} hp), "
+        return f"blow {lo}-{hi}"
+    return (f"on a success the {odds.striker.kind} strikes you once ({lo}-{hi} hp), "
             f"on a failure the monsters act")
-
-
-def no_escape(encounter: Encounter, content: Content | None = None) -> str:
-    """Why the hero cannot flee at all (the boss bars the way)."""
-    content = content or default()
-    boss = next((m.kind for m in encounter.monsters if m.alive and content.monsters[m.kind].boss), None)
-    return f"the {boss} bars the way: there is no fleeing this fight" if boss else "there is nothing to flee"
 
 
 @dataclass(frozen=True)

@@ -326,11 +326,11 @@ class Run:
         return True
 
     def _new_in_sight(self, seen: set[int]) -> bool:
-        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (_distance(m.pos, self.pos), m.id))
+        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (distance(m.pos, self.pos), m.id))
         if new:
             # where each one is: on a small terminal the map shows only the
             # hero's surroundings, and what stopped `x` may lie beyond them
-            self.say(f"You see {', '.join(f'{_article(m.kind)} ({_where(self.pos, m.pos)})' for m in new)}.")
+            self.say(f"You see {', '.join(f'{_article(m.kind)} ({where(self.pos, m.pos)})' for m in new)}.")
         return bool(new)
 
     def _rest(self) -> None:
@@ -373,17 +373,17 @@ class Run:
         floor = self.floor
         for m in floor.monsters:
             if m.statuses or any(n for _, n in m.cooldowns):  # a fled battle's, wearing off as the hero's do
-                later = linger.step(self._as_met(m, "m1"), self.content)
+                later = linger.step(self.as_met(m, "m1"), self.content)
                 m.hp, m.statuses, m.cooldowns = later.hp, later.statuses, later.cooldowns
-            if not m.awake and m.pos in floor.visible and _distance(m.pos, self.pos) <= 6:
+            if not m.awake and m.pos in floor.visible and distance(m.pos, self.pos) <= 6:
                 m.awake = True
-        for m in sorted(floor.monsters, key=lambda m: _distance(m.pos, self.pos)):
+        for m in sorted(floor.monsters, key=lambda m: distance(m.pos, self.pos)):
             if m.lost > 0:
                 m.lost -= 1
                 continue
             if not m.awake:
                 continue
-            if _distance(m.pos, self.pos) == 1:
+            if distance(m.pos, self.pos) == 1:
                 return self.begin_battle(self._gather(m, ambush=True))
             blocked = {o.pos for o in floor.monsters if o is not m} | {self.pos}
             to = dungeon.step_towards(floor, m, self.pos, blocked)
@@ -393,11 +393,11 @@ class Run:
     def _gather(self, foe: Monster, ambush: bool) -> Fight:
         """The foe and the monsters beside it (or beside the hero): 1-3."""
         near = [m for m in self.floor.monsters if m is not foe and m.lost == 0 and (
-            _distance(m.pos, foe.pos) == 1 or (m.awake and _distance(m.pos, self.pos) == 1))]
-        near.sort(key=lambda m: (_distance(m.pos, foe.pos), m.id))
+            distance(m.pos, foe.pos) == 1 or (m.awake and distance(m.pos, self.pos) == 1))]
+        near.sort(key=lambda m: (distance(m.pos, foe.pos), m.id))
         return Fight([foe, *near[:2]], ambush)
 
-    def _as_met(self, m: Monster, label: str) -> Combatant:
+    def as_met(self, m: Monster, label: str) -> Combatant:
         """The monster as a battle meets it: grown for this floor, with what
         a fled battle left it (wounds, mp, statuses, cooldowns)."""
         fresh = roster.monster(m.kind, label, self.content, self.depth)
@@ -413,7 +413,7 @@ class Run:
         free = [p for p in away if self.floor.walkable(p) and p not in taken]
         if foes and free:
             def gap(p: tuple[int, int]) -> int:
-                return min(_distance(p, m.pos) for m in foes)
+                return min(distance(p, m.pos) for m in foes)
             best = max(free, key=lambda p: (gap(p), -abs(p[0] - self.pos[0]) - abs(p[1] - self.pos[1])))
             if gap(best) > gap(self.pos):
                 self.pos = best
@@ -429,7 +429,7 @@ class Run:
         if self.battle is not None:
             raise RuntimeError("a battle is already being fought")
         encounter = fight.encounter(self.hero(), [m.kind for m in met.monsters], self.depth, self.content)
-        encounter = encounter.replacing(*(self._as_met(m, c.label) for m, c in zip(met.monsters, encounter.monsters,
+        encounter = encounter.replacing(*(self.as_met(m, c.label) for m, c in zip(met.monsters, encounter.monsters,
                                                                                    strict=True)))
         self.battle = Battle(encounter, model=model, seed=self.rng.randrange(2**31), potions=self.potions, content=self.content)
         self.foes = [m.id for m in met.monsters]
@@ -609,16 +609,16 @@ def suspend(run: Run, folder: Path | None = None) -> Path:
 forget = forget_run  # the suspended run is gone once continued, or given up for a new one
 
 
-def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
+def distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
 
 
-def _where(here: tuple[int, int], there: tuple[int, int]) -> str:
+def where(here: tuple[int, int], there: tuple[int, int]) -> str:
     """'4 steps north-east' (north is up the map)."""
     dx, dy = there[0] - here[0], there[1] - here[1]
     way = "-".join(w for w in ("north" if dy < 0 else "south" if dy > 0 else "",
                                 "east" if dx > 0 else "west" if dx < 0 else "") if w)
-    steps = _distance(here, there)
+    steps = distance(here, there)
     return f"{steps} step{'s' if steps != 1 else ''} {way}"
 
 

@@ -21,9 +21,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from game.combat.describe import short_status, status_effect
+from game.ui.screens.examine import ExamineScreen
 from game.ui.screens.inventory import InventoryScreen
 from game.ui.screens.widgets import KIND_STYLES, Banner, MessageLog, bar, plural
-from game.world import dungeon
+from game.world import dungeon, examine
 from game.world.battle import Battle
 from game.world.run import DIRECTIONS, Run
 
@@ -141,6 +143,7 @@ class RunState:
     mistakes: int
     in_sight: tuple[tuple[str, str], ...]  # (kind, glyph)
     items: tuple[str, ...]
+    statuses: tuple[tuple[str, str, str], ...] = ()  # lingering after a battle: (short, words, tick kind)
 
     @classmethod
     def of(cls, run: Run) -> RunState:
@@ -152,7 +155,12 @@ class RunState:
             run.battles, str(run.tally), run.mistakes,
             tuple(sorted({(m.kind, run.content.monsters[m.kind].glyph) for m in floor.monsters if m.pos in floor.visible})),
             tuple(sorted({run.content.items[i.kind].title for i in floor.items if i.pos in floor.visible})),
+            tuple((short_status(st, run.content), status_effect(st.name, st.turns, st.power, run.content),
+                   run.content.statuses[st.name].tick) for st in run.statuses),
         )
+
+
+TICK_STYLES = {"damage": "bold red", "heal": "green"}  # as the battle's roster colours statuses
 
 
 def hp_colour(hp: int, top: int) -> str:
@@ -172,7 +180,11 @@ class StatusLine(Static):
         t.append(f" Floor {s.depth}/{s.floors} ", "bold reverse")
         t.append("  HP ")
         t.append_text(bar(s.hp, s.max_hp, 10, hp_colour(s.hp, s.max_hp)))
-        t.append(f" {s.hp}/{s.max_hp}  MP {s.mp}/{s.max_mp}  Lv {s.level} ")
+        t.append(f" {s.hp}/{s.max_hp}  MP {s.mp}/{s.max_mp}")
+        for short, _, tick in s.statuses:  # still ticking, one a move: before what can be cut
+            t.append("  ")
+            t.append(short, TICK_STYLES.get(tick, "cyan"))
+        t.append(f"  Lv {s.level} ")
         t.append(f"(xp {s.xp}/{s.next_xp})", "dim")
         t.append(f"  Turn {s.moves}  Seed {s.seed}")
         return t
@@ -211,6 +223,8 @@ class SidePanel(Static):
         grid.add_column(ratio=1)  # a long value wraps under itself, not under the labels
         grid.add_row(Text("Knight", "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
         grid.add_row("Carrying", s.carried)
+        if s.statuses:
+            grid.add_row("You are", Text("\n".join(words for _, words, _ in s.statuses)))
         grid.add_row("Kills", f"{s.kills} in {plural(s.battles, 'battle')}")
         # Text, not markup: the name comes from a weights config, anyone's words
         grid.add_row("Model", Text(f"{self.model_name}: " + (f"agreed with the rules on {s.tally} turns"
@@ -244,6 +258,7 @@ class DungeonScreen(Screen):
         Binding("x", "explore", "Explore"),
         Binding("greater_than_sign", "descend", "Stairs", key_display=">"),
         Binding("i", "inventory", "Inventory"),
+        Binding("semicolon", "examine", "Examine", key_display=";"),
         Binding("m", "app.messages", "Messages", show=False),
         Binding("t", "app.toggle_trust", "Trust"),
         Binding("question_mark", "app.help", "Help"),
@@ -251,7 +266,7 @@ class DungeonScreen(Screen):
     ]
 
     # the keys that act on the run (the app's keys, help and quit, always work)
-    RUN_ACTIONS = frozenset({"move", "wait", "rest", "explore", "descend", "inventory"})
+    RUN_ACTIONS = frozenset({"move", "wait", "rest", "explore", "descend", "inventory", "examine"})
 
     class FightStarted(Message):
         """The hero bumped a monster, or monsters caught the hero: the run
@@ -325,6 +340,10 @@ class DungeonScreen(Screen):
     def action_descend(self) -> None:
         """On the stairs: go down; elsewhere: travel to them, if seen."""
         self.after(self.run_state.go_down())
+
+    def action_examine(self) -> None:
+        """The monsters in sight, in words (`l` moves on the map: `;` looks)."""
+        self.app.push_screen(ExamineScreen(examine.on_map(self.run_state)))
 
     def action_inventory(self) -> None:
         self.app.push_screen(InventoryScreen(self.run_state), self.drink)

@@ -111,6 +111,7 @@ class Choices:
     options: tuple[Option, ...] = ()
     potions: tuple[tuple[str, int], ...] = ()
     waiting: str | None = None  # "the monsters act…", "you are stunned…": keys are off
+    flee: tuple[str, str, str | None] | None = None  # the f key: label, its price, why it cannot be taken
     ended: str | None = None  # "Victory!" / "You have fallen." once the battle is over
     saved_to: str | None = None
 
@@ -135,20 +136,28 @@ def render_choices(choices: Choices, content: Content, compact: bool) -> Rendera
             label += f" ×{potions.get(ability.item, 0)}"
         if ability.cost:
             label += f" {ability.cost}mp"
-        if ability.target != "self":
+        if ability.target != "self" and not compact:  # compact: the roster's ◎ marks the target
             label += f" → {o.action.target}"
+        # what it does, in numbers (against the target): at every size
+        effect = o.effect if compact else f"{o.effect} · {o.describe}" if o.effect else o.describe
         if o.ready and not choices.waiting:
-            grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"),
-                         Text("" if compact else o.describe, "dim"))
+            grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"), Text(effect, "dim"))
         else:
             # while others act, the options' reasons are about them: say nothing until it is the hero's turn
             why = "" if choices.waiting else o.why or ""
             grid.add_row(Text(f" {o.key} ", "grey50 on grey23"), Text(label, "grey50"), Text(why, "grey42 italic"))
+    if choices.flee:
+        label, cost, why = choices.flee
+        if why is None and not choices.waiting:
+            grid.add_row(Text(" f ", "bold black on yellow"), Text(label, "bold"), Text(cost, "dim"))
+        else:
+            grid.add_row(Text(" f ", "grey50 on grey23"), Text(label, "grey50"),
+                         Text("" if choices.waiting else why or "", "grey42 italic"))
     parts: list[RenderableType] = [grid]
     if choices.waiting:
         parts.append(Text(choices.waiting, "italic yellow"))
     elif not compact:
-        parts.append(Text("Tab: next target   r: raw template   z: zoom the comparison", "dim"))
+        parts.append(Text("Tab: next target   ; examine   r: raw template   z: zoom", "dim"))
     table = Table.grid(expand=True)
     table.add_column()
     for p in parts:
