@@ -55,7 +55,7 @@ def ability_words(name: str, content: Content | None = None, user: Combatant | N
     Long: 'ignite: 2+d4 damage ignoring armour, then burning for 2 turns
     (loses 3 hp each turn); 3 mp, cooldown 2'. `user` puts its atk in the
     sum. Short (for a narrow action list): the effect alone, against
-    `target` when given: '3-6 +brn 2/3', 'heal 7-10', 'grd 2/3'."""
+    `target` when given: '3-6 +brn 2/3', '+7-10hp', 'grd 2/3'."""
     content = content or default()
     a = content.abilities[name]
     if short:
@@ -88,7 +88,7 @@ def _short(a: Ability, content: Content, user: Combatant | None, target: Combata
         else:
             words.append(_expression(a, user))
     if a.heal:
-        words.append(f"heal {a.heal + 1}-{a.heal + DIE}")
+        words.append(f"+{a.heal + 1}-{a.heal + DIE}hp")
     if a.applies:
         status = short_status(Status(a.applies.status, a.applies.turns, a.applies.power), content)
         words.append(("+" if a.attacks else "") + status)

@@ -102,6 +102,13 @@ def flee_cost(odds: FleeOdds, short: bool = False) -> str:
             f"on a failure the monsters act")
 
 
+def no_escape(encounter: Encounter, content: Content | None = None) -> str:
+    """Why the hero cannot flee at all (the boss bars the way)."""
+    content = content or default()
+    boss = next((m.kind for m in encounter.monsters if m.alive and content.monsters[m.kind].boss), None)
+    return f"the {boss} bars the way: there is no fleeing this fight" if boss else "there is nothing to flee"
+
+
 @dataclass(frozen=True)
 class Setup:
     """A fight as a run would meet it."""

@@ -78,7 +78,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
     BINDINGS = [
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
-        Binding("f", "flee", "Flee"),
+        Binding("f", "flee", "Flee", show=False),  # the action list has its line, with the chance and price
         Binding("semicolon,l", "examine", "Examine", key_display=";"),
         Binding("r", "toggle_raw", "Raw"),
         Binding("z", "zoom", "Zoom"),

@@ -4,6 +4,7 @@ both have a compact form for short terminals."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.console import RenderableType
@@ -116,6 +117,17 @@ class Choices:
     saved_to: str | None = None
 
 
+# a greyed action's reason where the row has room for a few letters (compact)
+BRIEF = ((re.compile(r"ready in (\d+) turns?"), r"cd \1"), (re.compile(r"needs (\d+) mp"), r"need \1mp"),
+         (re.compile(r"at full health"), "full hp"), (re.compile(r"no .* left"), "none left"))
+
+
+def brief(why: str) -> str:
+    for pattern, short in BRIEF:
+        why = pattern.sub(short, why)
+    return why
+
+
 def render_choices(choices: Choices, content: Content, compact: bool) -> RenderableType:
     if choices.ended:
         t = Text(choices.ended + "\n", "bold red" if choices.ended.startswith("You have fallen") else "bold green")
@@ -134,18 +146,22 @@ def render_choices(choices: Choices, content: Content, compact: bool) -> Rendera
         label = o.ability.replace("_", " ")
         if ability.item:
             label += f" ×{potions.get(ability.item, 0)}"
-        if ability.cost:
+        # compact: no room for the cost (examine, `;`, has it) or the target (the roster's ◎ marks it)
+        if ability.cost and not compact:
             label += f" {ability.cost}mp"
-        if ability.target != "self" and not compact:  # compact: the roster's ◎ marks the target
+        if ability.target != "self" and not compact:
             label += f" → {o.action.target}"
         # what it does, in numbers (against the target): at every size
-        effect = o.effect if compact else f"{o.effect} · {o.describe}" if o.effect else o.describe
+        effect = Text(o.effect if compact else f"{o.effect} · {o.describe}" if o.effect else o.describe, "dim")
         if o.ready and not choices.waiting:
-            grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"), Text(effect, "dim"))
+            grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"), effect)
         else:
             # while others act, the options' reasons are about them: say nothing until it is the hero's turn
             why = "" if choices.waiting else o.why or ""
-            grid.add_row(Text(f" {o.key} ", "grey50 on grey23"), Text(label, "grey50"), Text(why, "grey42 italic"))
+            if compact:  # the effect still, and the reason in brief after it
+                why = Text.assemble((o.effect, "grey42"), " ", (brief(why), "grey50 italic"))
+            grid.add_row(Text(f" {o.key} ", "grey50 on grey23"), Text(label, "grey50"),
+                         why if isinstance(why, Text) else Text(why, "grey42 italic"))
     if choices.flee:
         label, cost, why = choices.flee
         if why is None and not choices.waiting:
