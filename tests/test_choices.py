@@ -214,3 +214,13 @@ async def test_a_poison_from_the_battle_ticks_on_the_map_and_shows_in_the_status
         await settle(pilot)
         assert run.statuses == (Status("poison", 2, 2),) and run.hp <= hp - 1  # -2, +1 at most resting
         assert "psn 2/2" in str(app.screen.query_one(StatusLine).render())
+
+
+async def test_on_a_wide_screen_a_greyed_action_keeps_its_effect_beside_why(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        text = visible(app)
+        assert "+7-10hp at full health" in text and "rgn 4/3 no regen potion left" in text, text
+        assert "3-6 +brn 2/3 · sets the foe" in text

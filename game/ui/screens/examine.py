@@ -29,6 +29,7 @@ def render_sighting(sighting: Sighting) -> Text:
             t.append(colon + tail + "\n")
         else:
             t.append(line + "\n")
+    t.rstrip()
     return t
 
 

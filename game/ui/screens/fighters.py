@@ -156,12 +156,11 @@ def render_choices(choices: Choices, content: Content, compact: bool) -> Rendera
         if o.ready and not choices.waiting:
             grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"), effect)
         else:
-            # while others act, the options' reasons are about them: say nothing until it is the hero's turn
-            why = "" if choices.waiting else o.why or ""
-            if compact:  # the effect still, and the reason in brief after it
-                why = Text.assemble((o.effect, "grey42"), " ", (brief(why), "grey50 italic"))
+            # the effect still, greyed; and why it cannot be taken (in brief where
+            # room is short), except while others act: then the reasons are about them
+            why = "" if choices.waiting else brief(o.why or "") if compact else o.why or ""
             grid.add_row(Text(f" {o.key} ", "grey50 on grey23"), Text(label, "grey50"),
-                         why if isinstance(why, Text) else Text(why, "grey42 italic"))
+                         Text.assemble((o.effect, "grey42"), " ", (why, "grey50 italic")))
     if choices.flee:
         label, cost, why = choices.flee
         if why is None and not choices.waiting:
