@@ -222,5 +222,5 @@ async def test_on_a_wide_screen_a_greyed_action_keeps_its_effect_beside_why(tmp_
         await settle(pilot)
         await bump_a_monster(pilot)
         text = visible(app)
-        assert "+7-10hp at full health" in text and "rgn 4/3 no regen potion left" in text, text
+        assert "+7-10hp at full health" in text and "rgn 4/3 no regen potion" in text, text
         assert "3-6 +brn 2/3 · sets the foe" in text
