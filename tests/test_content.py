@@ -75,7 +75,7 @@ BROKEN = [
     ("no item title", "items.yaml", "  title: whetstone\n", "", ["items.yaml", "'whetstone'", "missing field 'title'"]),
     ("carries a charm", "hero.yaml", "carries: {healing_potion: 1}", "carries: {whetstone: 1}",
      ["hero.yaml", "'carries'", "whetstone"]),
-    ("items backwards", "dungeon.yaml", "items: [1, 3]", "items: [3, 1]", ["dungeon.yaml", "'items'", "[3, 1]"]),
+    ("items backwards", "dungeon.yaml", "items: [2, 3]", "items: [3, 2]", ["dungeon.yaml", "'items'", "[3, 2]"]),
     ("no floors", "dungeon.yaml", "floors: 6", "floors: 0", ["dungeon.yaml", "'floors'", "1..20"]),
     ("unknown status referenced", "abilities.yaml", "{status: poison,", "{status: venom,",
      ["abilities.yaml", "'poison_strike.applies'", "unknown status 'venom'"]),
