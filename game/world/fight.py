@@ -23,12 +23,13 @@ FLEE_LEAST = 0.15
 
 
 def kinds(depth: int, rng: random.Random, content: Content | None = None) -> list[str]:
-    """A group of 1-3 monster kinds a floor of `depth` fields together,
-    leaning towards the kinds that first appear on this floor or the one above."""
+    """A group of 1-3 monster kinds a floor of `depth` fields together (as
+    many as the floor's `group_sizes` in dungeon.yaml draw), leaning towards
+    the kinds that first appear on this floor or the one above."""
     content = content or default()
     pool = [m.name for m in content.monsters.values() if m.depth <= depth and not m.boss]
     fresh = [m for m in pool if depth - 1 <= content.monsters[m].depth]
-    count = rng.choices((1, 2, 3), weights=(4, 3, 2))[0]
+    count = rng.choices((1, 2, 3), weights=content.descent.sizes(depth))[0]
     picked = [rng.choice(pool) for _ in range(count)]
     return [rng.choice(fresh) if fresh and rng.random() < 0.35 else k for k in picked]
 
