@@ -25,14 +25,23 @@ PARTING_BLOW = "strike"  # what the monster in the way does as the hero runs: it
 
 
 def kinds(depth: int, rng: random.Random, content: Content | None = None) -> list[str]:
-    """A group of 1-3 monster kinds a floor of `depth` fields together,
-    leaning towards the kinds that first appear on this floor or the one above."""
+    """A group of 1-3 monster kinds a floor of `depth` fields together (as
+    many as the floor's `group_sizes` in dungeon.yaml draw), leaning towards
+    the kinds that first appear on this floor or the one above, and now and
+    then (dungeon.yaml's `ahead`) one of the floor below."""
     content = content or default()
     pool = [m.name for m in content.monsters.values() if m.depth <= depth and not m.boss]
     fresh = [m for m in pool if depth - 1 <= content.monsters[m].depth]
-    count = rng.choices((1, 2, 3), weights=(4, 3, 2))[0]
+    count = rng.choices((1, 2, 3), weights=content.descent.sizes(depth))[0]
     picked = [rng.choice(pool) for _ in range(count)]
-    return [rng.choice(fresh) if fresh and rng.random() < 0.35 else k for k in picked]
+    picked = [rng.choice(fresh) if fresh and rng.random() < 0.35 else k for k in picked]
+    # a kind of the floor below, seldom: met first alone or in a small group,
+    # not all at once on its own floor (grown for a floor above its first,
+    # it has its first floor's stats: `MonsterKind.at`)
+    ahead = [m.name for m in content.monsters.values() if m.depth == depth + 1 and not m.boss]
+    if ahead and content.descent.ahead:
+        picked = [rng.choice(ahead) if rng.random() < content.descent.ahead else k for k in picked]
+    return picked
 
 
 def encounter(hero: Combatant, monsters: list[str], depth: int, content: Content | None = None) -> Encounter:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -40,10 +40,13 @@ MOVES = {
 
 @dataclass(frozen=True)
 class MapState:
-    """The floor as the hero knows it: a glyph and a style for every cell."""
+    """The floor as the hero knows it: a glyph and a style for every cell,
+    where the hero stands, and the monster in sight nearest it (what `x`
+    stops for, so the view must show it too)."""
 
     cells: tuple[tuple[tuple[str, str], ...], ...]
     hero: tuple[int, int]
+    focus: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, run: Run) -> MapState:
@@ -78,27 +81,62 @@ class MapState:
                     cell = (" ", "")
                 row.append(cell)
             rows.append(tuple(row))
-        return cls(tuple(rows), run.pos)
+        seen = [m.pos for m in run.in_sight()]
+        hx, hy = run.pos
+        focus = min(seen, key=lambda p: (max(abs(p[0] - hx), abs(p[1] - hy)), p[1], p[0])) if seen else None
+        return cls(tuple(rows), run.pos, focus)
+
+
+# (columns, rows) a tile takes, largest first. A terminal's cell is about
+# twice as tall as wide, so 2x1 and 4x2 are square and 3x2 nearly so. The
+# floor is drawn as large as the whole of it fits; when it does not fit,
+# one row a tile, and the view scrolls.
+SCALES = ((4, 2), (3, 2), (2, 1), (1, 1))
+
+
+def tile_scale(width: int, height: int, floor_width: int, floor_height: int) -> tuple[int, int]:
+    """The largest tile that shows the floor in `width` x `height` (columns
+    two a tile whenever they fit, even when rows must scroll)."""
+    for sx, sy in SCALES:
+        if width >= sx * floor_width and (sy == 1 or height >= sy * floor_height):
+            return sx, sy
+    return 1, 1
+
+
+def window(hero: int, focus: int | None, size: int, view: int) -> int:
+    """The first cell of a `view`-cell window on a line of `size` cells:
+    centred on the hero, then moved as little as it takes to show `focus`
+    too, if both fit (the hero stays in view whatever happens)."""
+    first = hero - view // 2
+    if focus is not None and abs(focus - hero) < view:
+        if focus < first:
+            first = focus
+        elif focus >= first + view:
+            first = focus - view + 1
+    return min(max(0, first), size - view)
 
 
 def render_map(state: MapState, width: int, height: int) -> Text:
-    """The part of the floor that fits `width` x `height`, centred on the
-    hero when it does not all fit; tiles two columns wide when they can be."""
+    """The part of the floor that fits `width` x `height`: the hero and the
+    nearest monster in sight always in it, tiles as large as they can be."""
     rows, (hx, hy) = state.cells, state.hero
     fh, fw = len(rows), len(rows[0]) if rows else 0
-    sx = 2 if width >= 2 * fw else 1
-    vw, vh = min(fw, max(1, width // sx)), min(fh, max(1, height))
-    x0 = min(max(0, hx - vw // 2), fw - vw)
-    y0 = min(max(0, hy - vh // 2), fh - vh)
+    sx, sy = tile_scale(width, height, fw, fh)
+    vw, vh = min(fw, max(1, width // sx)), min(fh, max(1, height // sy))
+    fx, fy = state.focus if state.focus else (None, None)
+    x0, y0 = window(hx, fx, fw, vw), window(hy, fy, fh, vh)
     left = " " * max(0, (width - vw * sx) // 2)
     t = Text(no_wrap=True, overflow="crop")
-    t.append("\n" * max(0, (height - vh) // 2))
+    t.append("\n" * max(0, (height - vh * sy) // 2))
+    lines = []
     for y in range(y0, y0 + vh):
-        t.append(left)
-        for glyph, style in rows[y][x0:x0 + vw]:
-            t.append(glyph if sx == 1 else glyph + (glyph if glyph == "#" else " "), style)
-        if y < y0 + vh - 1:
-            t.append("\n")
+        for part in range(sy):  # a tall tile: its glyph on the first row, a wall all through
+            line = Text(left)
+            for glyph, style in rows[y][x0:x0 + vw]:
+                wall = glyph == "#"
+                line.append(glyph * sx if wall else (glyph if part == 0 else " ").center(sx), style)
+            lines.append(line)
+    t.append_text(Text("\n").join(lines))
     return t
 
 
@@ -248,7 +286,10 @@ class SidePanel(Static):
 class DungeonScreen(Screen):
     """Walking the floors: bump a monster to fight it."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # -huge: room for the floor at two rows a tile across the whole width
+    # (3 columns x 60 tiles and the border); -tall: and in height (44 rows)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (182, "-huge")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-roomy"), (52, "-tall")]
 
     BINDINGS = [
         *(Binding(keys, f"move('{d}')", "Move", show=d == "up", key_display="hjkl")
@@ -282,11 +323,10 @@ class DungeonScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
-        with Horizontal(id="dungeon-body"):
-            with Vertical(id="left"):
-                yield MapView(id="map")
-                yield MessageLog(id="log")
+        with Grid(id="dungeon-body"):  # the cells' order is the wide layout's: see app.tcss
+            yield MapView(id="map")
             yield SidePanel(id="side")
+            yield MessageLog(id="log")
         yield StatusLine(id="status")
         yield CarryLine(id="carry")
         yield Footer(show_command_palette=False)
