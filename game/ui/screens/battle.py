@@ -79,7 +79,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
         Binding("f", "flee", "Flee", show=False),  # the action list has its line, with the chance and price
-        Binding("semicolon,l", "examine", "Examine", key_display=";"),
+        Binding("semicolon", "examine", "Examine", key_display=";"),  # not l: a burst of moves east runs on into a battle
         Binding("r", "toggle_raw", "Raw"),
         Binding("z", "zoom", "Zoom"),
         Binding("left_square_bracket", "browse(-1)", "Prev turn", key_display="[", show=False),

@@ -37,7 +37,7 @@ class ExamineScreen(DismissOnce, ModalScreen[None]):
     """What is in sight, one at a time."""
 
     BINDINGS = [
-        Binding("semicolon,l,tab,right,space", "cycle(1)", "Next"),
+        Binding("semicolon,tab,right,space", "cycle(1)", "Next"),
         Binding("shift+tab,left,h", "cycle(-1)", "Previous", show=False),
         Binding("escape,q,enter", "dismiss", "Close"),
         Binding("up,k", "scroll(-1)", "Up", show=False),
