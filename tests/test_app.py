@@ -23,13 +23,18 @@ def suspended(folder):
     return found.data if found else None
 
 
+# the first monster this seed's hero walks into is a lone bat (dungeon.yaml's
+# group sizes and `ahead` decide which seeds do: seed 3's is a rat and a bat)
+LONE_BAT = 8
+
+
 
 async def test_walk_into_a_monster_and_fight_a_whole_battle(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, seed=LONE_BAT)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DungeonScreen)
-        assert "seed 3" in banner(app) and "RULES" in banner(app)
+        assert f"seed {LONE_BAT}" in banner(app) and "RULES" in banner(app)
         x, y = app.game.pos
         await pilot.press("l")
         await settle(pilot)
@@ -40,11 +45,11 @@ async def test_walk_into_a_monster_and_fight_a_whole_battle(tmp_path):
         await bump_a_monster(pilot)
         assert isinstance(app.screen, BattleScreen)
         battle = app.screen.battle
-        assert [m.kind for m in battle.start.monsters] == ["bat"]  # seed 3: the first monster is a bat
+        assert [m.kind for m in battle.start.monsters] == ["bat"]  # a lone bat, not its group
         await fight_to_the_end(pilot)
         assert battle.turns and battle.tally.agreed == battle.tally.asked == len(battle.turns)
         assert battle.won and app.game.kills == 0  # counted when the player leaves the battle
-        assert app.screen.saved_to and list(tmp_path.glob("battle-s3-*.json"))
+        assert app.screen.saved_to and list(tmp_path.glob(f"battle-s{LONE_BAT}-*.json"))
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DungeonScreen)
@@ -137,7 +142,7 @@ def roster_text(app) -> str:
 
 
 async def start_a_battle_and_guard(pilot) -> None:
-    """Seed 3: walk into the bat, and guard (the bat, 5 hp, would die of a strike)."""
+    """Seed LONE_BAT: walk into the bat, and guard (the bat, 5 hp, would die of a strike)."""
     await settle(pilot)
     await bump_a_monster(pilot)
     await pilot.press("5")
@@ -145,7 +150,7 @@ async def start_a_battle_and_guard(pilot) -> None:
 
 
 async def test_quit_mid_battle_resumes_the_battle(tmp_path):
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, seed=LONE_BAT)
     async with app.run_test(size=SIZE) as pilot:
         await start_a_battle_and_guard(pilot)
         battle = app.screen.battle
@@ -171,12 +176,12 @@ async def test_quit_mid_battle_resumes_the_battle(tmp_path):
         resumed = again.screen.battle
         assert resumed.encounter == encounter and [t.prompt for t in resumed.turns] == prompts
         assert roster_text(again) == fighters and again.screen.query_one(MessageLog).lines == log
-        assert "seed 3" in banner(again)
+        assert f"seed {LONE_BAT}" in banner(again)
         await pilot.press("1")  # and the battle goes on with the dice it would have rolled
         await settle(pilot)
         after_resuming = [t.prompt for t in resumed.turns]
 
-    straight = make_app(tmp_path / "straight")
+    straight = make_app(tmp_path / "straight", seed=LONE_BAT)
     async with straight.run_test(size=SIZE) as pilot:
         await start_a_battle_and_guard(pilot)
         await pilot.press("1")

@@ -3,6 +3,7 @@ clear ContentError naming the file and the entry."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -75,7 +76,7 @@ BROKEN = [
     ("no item title", "items.yaml", "  title: whetstone\n", "", ["items.yaml", "'whetstone'", "missing field 'title'"]),
     ("carries a charm", "hero.yaml", "carries: {healing_potion: 1}", "carries: {whetstone: 1}",
      ["hero.yaml", "'carries'", "whetstone"]),
-    ("items backwards", "dungeon.yaml", "items: [1, 3]", "items: [3, 1]", ["dungeon.yaml", "'items'", "[3, 1]"]),
+    ("items backwards", "dungeon.yaml", "items: [2, 3]", "items: [3, 2]", ["dungeon.yaml", "'items'", "[3, 2]"]),
     ("no floors", "dungeon.yaml", "floors: 6", "floors: 0", ["dungeon.yaml", "'floors'", "1..20"]),
     ("unknown status referenced", "abilities.yaml", "{status: poison,", "{status: venom,",
      ["abilities.yaml", "'poison_strike.applies'", "unknown status 'venom'"]),
@@ -157,3 +158,24 @@ def test_items_have_names_and_plurals():
     assert c.items["healing_potion"].called(3) == "3 healing potions"
     assert c.items["iron_skin"].called() == "an iron skin charm"
     assert c.hero.carries == {"healing_potion": 1}
+
+
+def test_the_descent_draws_group_sizes_and_kinds_ahead_floor_by_floor(tmp_path):
+    from game.world import fight  # the content core knows nothing of the dungeon above it
+
+    base = "floors: 6\ngroups: 3\ngroups_per_floor: 1\nitems: [1, 3]\n"
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "dungeon.yaml").write_text(base + "group_sizes: [[0, 1, 0], [0, 0, 1]]\nahead: 1\n")
+    content = load(packs=[folder])
+    assert content.descent.sizes(1) == (0, 1, 0) and content.descent.sizes(6) == (0, 0, 1)
+    rng = random.Random(1)
+    first = [fight.kinds(1, rng, content) for _ in range(20)]
+    assert all(len(g) == 2 for g in first)
+    ahead = {m.name for m in content.monsters.values() if m.depth == 2}
+    assert all(set(g) <= ahead for g in first)  # ahead 1: every monster from the floor below
+    assert all(len(g) == 3 for g in (fight.kinds(5, rng, content) for _ in range(20)))
+    for bad in ("group_sizes: [[1, 2]]\n", "group_sizes: [[0, 0, 0]]\n", "ahead: 2\n", "ahead: yes\n"):
+        (folder / "dungeon.yaml").write_text(base + bad)
+        with pytest.raises(ContentError, match="group_sizes|ahead"):
+            load(packs=[folder])

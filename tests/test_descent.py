@@ -62,12 +62,45 @@ def test_a_failed_flee_gives_the_monsters_their_turns():
     assert battle.flights == [(1, False)]
 
 
-def test_a_successful_flee_ends_the_battle_without_a_win():
-    battle = battle_with_flee_dice(["rat"], away=True)
-    got_away, _ = battle.flee()
-    assert got_away and battle.over and battle.fled and not battle.won
+def test_a_successful_flee_costs_a_parting_blow_then_ends_the_battle_without_a_win():
+    battle = battle_with_flee_dice(["rat", "orc"], away=True, depth=3)
+    odds = fight.flee_odds(battle.encounter)
+    assert odds.striker.kind == "orc"  # the one that hits hardest strikes
+    got_away, lines = battle.flee()
+    assert got_away and not battle.over and battle.parting == "m2" and "parting blow" in lines[0]
+    # suspended here, the blow still comes when the run is continued
+    battle = Battle.from_dict(json.loads(json.dumps(battle.to_dict())))
+    blow = battle.play_monster()
+    assert blow.actor == "m2" and blow.action == Action("strike", HERO)
+    assert battle.over and battle.fled and not battle.won and battle.parting is None
+    hit = battle.start.hero.hp - battle.encounter.hero.hp
+    lo, hi = odds.blow
+    assert hit == 0 or lo <= hit <= hi + 10  # a miss, a hit, or a crit (def ignored)
     again = Battle.from_dict(json.loads(json.dumps(battle.to_dict())))
     assert again.fled and again.flights == [(1, True)]
+
+
+def test_a_parting_blow_can_kill():
+    battle = battle_with_flee_dice(["orc"], away=True, depth=3)
+    battle.encounter = battle.encounter.replacing(battle.encounter.hero.with_(hp=1))
+    battle.flee()
+    battle.rng = random.Random(next(s for s in range(1000) if _first_d20(s) > 3))  # the blow lands
+    battle.play_monster()
+    assert battle.over and not battle.fled and battle.result == "lost"
+
+
+def _first_d20(seed: int) -> int:
+    from game.combat.dice import roll
+    return roll(random.Random(seed)).d20
+
+
+def test_the_flee_label_says_the_chance_and_the_cost():
+    encounter = fight.encounter(roster.hero_at(3), ["rat", "orc"], 3)
+    odds = fight.flee_odds(encounter)
+    lo, hi = odds.blow
+    assert fight.flee_words(odds) == (f"flee 45%: on a success the orc strikes you once ({lo}-{hi} hp), "
+                                      "on a failure the monsters act")
+    assert fight.flee_words(odds, short=True) == f"flee 45%, blow {lo}-{hi}"
 
 
 def test_the_chance_to_flee_falls_with_more_monsters_and_is_none_from_the_boss():
@@ -90,18 +123,28 @@ def test_fled_monsters_keep_their_wounds_and_lose_the_trail():
     orc = stand_beside(run, "orc")
     battle = run.begin_battle(Fight([orc]))
     battle.encounter = battle.encounter.replacing(battle.encounter.get("m1").with_(hp=7))
+    orc_state = battle.encounter.get("m1").with_(statuses=(Status("burn", 2, 3),), cooldowns=(("bash", 3),))
+    battle.encounter = battle.encounter.replacing(orc_state)
     chance = fight.flee_chance(battle.encounter)
     battle.rng = random.Random(next(s for s in range(1000) if random.Random(s).random() < chance))
+    was = run.pos
     assert run.flee()
+    battle.play_monster()  # the parting blow: the orc's turn, its burn ticks
+    assert battle.fled
     run.end_battle()
-    assert orc in run.floor.monsters and orc.hp == 7 and orc.lost > 0
+    assert orc in run.floor.monsters and orc.hp == 4 and orc.lost > 0
+    assert orc.statuses == (Status("burn", 1, 3),) and orc.cooldowns == (("bash", 2),)
     assert run.fights[-1]["result"] == "fled" and run.kills == 0
     assert run.log[-2].startswith("You got away")
-    # it does not chase at once, and the next fight with it starts from its wounds
+    # the hero stepped back from it
+    assert max(abs(run.pos[0] - orc.x), abs(run.pos[1] - orc.y)) == 2 and run.pos != was
+    # it does not chase at once; its burn and its cooldown wear off as the hero walks (not below 1 hp)
     run.wait()
     assert orc.lost == LOST_TRAIL - 1
+    assert orc.hp == 1 and orc.statuses == () and orc.cooldowns == (("bash", 1),)
+    # the next fight with it starts from its wounds and what is left of its cooldown
     again = run.begin_battle(Fight([orc]))
-    assert again.start.get("m1").hp == 7
+    assert again.start.get("m1").hp == 1 and again.start.get("m1").cooldown("bash") == 1
 
 
 # --- potions, inventory and messages ---------------------------------------------
@@ -118,10 +161,11 @@ def test_potions_are_drunk_outside_battle():
     assert 5 + 11 <= run.hp <= 5 + 14 and run.potions["healing_potion"] == 1
     assert run.log[-1].startswith("You drink a healing potion and heal")
     run.hp = 5
-    assert run.drink("regen_potion") and run.regen == (4, 3)
+    assert run.drink("regen_potion") and run.statuses == (Status("regen", 4, 3),)
+    assert run.log[-1] == "You drink a regeneration potion: you are regenerating for 4 turns (regains 3 hp each turn)."
     before = run.hp
     run.wait()
-    assert run.hp >= before + 3 and run.regen == (3, 3)
+    assert run.hp >= before + 3 and run.statuses == (Status("regen", 3, 3),)
     assert not run.drink("regen_potion") and "no regeneration potion" in run.log[-1]
     assert run.hp <= max_hp
 
@@ -271,11 +315,11 @@ def test_model_as_engine_in_a_run_counts_every_turn(tmp_path):
 def test_a_monster_that_stops_explore_is_placed_in_words():
     """At 80x24 the map shows only the hero's surroundings: `x` stopped on a
     monster off the screen, and the log did not say where it was."""
-    from game.world.run import _where
+    from game.world.run import where
 
-    assert _where((10, 10), (14, 7)) == "4 steps north-east"
-    assert _where((10, 10), (9, 10)) == "1 step west"
-    assert _where((10, 10), (10, 16)) == "6 steps south"
+    assert where((10, 10), (14, 7)) == "4 steps north-east"
+    assert where((10, 10), (9, 10)) == "1 step west"
+    assert where((10, 10), (10, 16)) == "6 steps south"
     run = quiet_run(5)
     unseen = sorted(
         (x, y) for y in range(run.floor.height) for x in range(run.floor.width)
@@ -284,4 +328,58 @@ def test_a_monster_that_stops_explore_is_placed_in_words():
     rat = Monster(50, "rat", *far)
     run.floor.monsters.append(rat)
     assert run.explore() is None
-    assert run.log[-1] == f"You see a rat ({_where(run.pos, rat.pos)})."  # where it is now: it may have moved
+    assert run.log[-1] == f"You see a rat ({where(run.pos, rat.pos)})."  # where it is now: it may have moved
+
+
+# --- statuses that outlast a battle ----------------------------------------------
+
+
+def test_the_heros_statuses_and_cooldowns_outlast_the_battle_and_tick_as_it_walks():
+    run = quiet_run()
+    rat = stand_beside(run, "rat")
+    battle = run.begin_battle(Fight([rat]))
+    hero = battle.encounter.hero.with_(hp=9, statuses=(Status("poison", 3, 2), Status("guard", 1, 3)),
+                                       cooldowns=(("poison_strike", 0), ("ignite", 2), ("heal", 0), ("guard", 1)))
+    battle.encounter = battle.encounter.replacing(hero, battle.encounter.get("m1").with_(hp=0))
+    battle.encounter = type(battle.encounter)(battle.encounter.turn, "end", battle.encounter.combatants)
+    run.end_battle()
+    assert run.statuses == (Status("poison", 3, 2), Status("guard", 1, 3))
+    assert dict(run.cooldowns)["ignite"] == 2
+    run.moves = 2  # so the next move's natural regeneration adds nothing (it comes every second move)
+    run.wait()  # one tick a move, the rules' order: tick, then lose a turn
+    assert run.hp == 9 - 2 and run.statuses == (Status("poison", 2, 2),) and dict(run.cooldowns)["ignite"] == 1
+    assert run.log[-1] == "You are no longer on guard."
+    # a suspended run keeps them
+    again = Run.from_dict(json.loads(json.dumps(run.to_dict())))
+    assert again.statuses == run.statuses and again.cooldowns == run.cooldowns
+    # the next battle starts with what is left, in the prompt the model reads
+    m = stand_beside(run, "bat")
+    start = run.begin_battle(Fight([m])).start.hero
+    assert start.statuses == (Status("poison", 2, 2),) and start.cooldown("ignite") == 1
+
+
+def test_outside_battle_a_damage_tick_stops_at_one_hp():
+    run = quiet_run()
+    run.hp, run.statuses = 3, (Status("burn", 2, 3),)
+    run.moves = 2
+    run.wait()
+    assert run.hp == 1 and run.statuses == (Status("burn", 1, 3),) and not run.over
+    run.wait()
+    assert run.hp >= 1 and run.statuses == () and not run.over
+
+
+def test_a_version_2_runs_regeneration_potion_becomes_a_status():
+    run = quiet_run()
+    d = run.to_dict() | {"version": 2, "regen": [3, 3]}
+    d.pop("statuses"), d.pop("cooldowns")
+    assert Run.from_dict(d).statuses == (Status("regen", 3, 3),)
+
+
+def test_a_run_with_a_status_the_template_cannot_hold_is_refused():
+    from game.records.files import RunError
+
+    run = quiet_run()
+    with pytest.raises(RunError, match="status"):
+        Run.from_dict(run.to_dict() | {"statuses": [["poison", 0, 2]]})
+    with pytest.raises(RunError, match="status"):
+        Run.from_dict(run.to_dict() | {"statuses": [["frostbite", 2, 2]]})

@@ -365,7 +365,7 @@ def test_stale_temporary_files_are_cleaned_at_start(tmp_path):
 # --- runs that cannot be loaded: kept aside, never deleted ---------------------------------------------------
 
 DAMAGED_RUNS = {
-    "version 3": (lambda d: d.update(version=3), "suspended run version 3, this game reads versions 1 and 2"),
+    "version 4": (lambda d: d.update(version=4), "suspended run version 4, this game reads versions 1, 2 and 3"),
     "version true": (lambda d: d.update(version=True), "suspended run version True"),
     "no tiles": (lambda d: d["floor"].update(tiles=[]), "'floor.tiles'"),
     "ragged tiles": (lambda d: d["floor"]["tiles"].__setitem__(2, "#"), "rows of different lengths"),

@@ -269,7 +269,7 @@ async def test_after_a_failed_flee_the_header_and_the_turn_counter_agree(tmp_pat
     from game.ui.screens.compare import turn_of
     from game.world import fight
 
-    monkeypatch.setattr(fight, "flee_chance", lambda *_: 1e-12)  # the try fails
+    monkeypatch.setattr(fight, "flee_odds", lambda *_: fight.FleeOdds(1e-12, None))  # the try fails
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

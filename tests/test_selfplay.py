@@ -38,3 +38,16 @@ def test_selfplay_with_a_model_counts_agreement(tmp_path):
 def test_selfplay_rejects_bad_arguments(capsys):
     assert main(["selfplay", "--battles", "1", "--engine-only", "--trust-model"]) == 2
     assert "--trust-model" in capsys.readouterr().err
+
+
+def test_runs_total_the_curve_per_floor():
+    results = selfplay.runs(3, 1, ModelSide(None, "unavailable"), policy="reckless")
+    floors = selfplay.totals(results)["per_floor"]
+    assert [f["floor"] for f in floors] == list(range(1, max(r.depth for r in results) + 1))
+    assert sum(f["battles"] for f in floors) == sum(r.battles for r in results)
+    assert sum(f["deaths"] for f in floors) == sum(r.cause is not None and not r.won for r in results)
+    assert floors[0]["reached"] == 3 and all(a["reached"] >= b["reached"] for a, b in zip(floors, floors[1:], strict=False))
+    for r in results:  # a battle's cost is what the hero carried in less what it carried out
+        assert len(r.hp_lost) == len(r.hero_turns) == len(r.fights)
+    first = floors[0]
+    assert first["battles"] and 1 <= first["monsters"] <= 3 and 0 < first["hero_turns"] <= first["turns"]

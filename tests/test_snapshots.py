@@ -1,5 +1,6 @@
 """What the screen looks like at 80x24, 120x40 and 160x50: the dungeon, a
-battle stopped on a divergence, the help, and the end of a run.
+battle stopped on a divergence, the help, examining a monster in battle,
+and the end of a run.
 
 Fixed seeds and a fixed stand-in model (it errs on turn 2 of every fight)
 make every picture the same on every machine. After a deliberate change of
@@ -50,6 +51,19 @@ async def in_the_help(pilot) -> None:
     await pilot.pause()
 
 
+async def examining_in_battle(pilot) -> None:
+    """A battle's examine box on a monster that is burning and cooling down."""
+    from game.combat.encounter import Status
+
+    await settle(pilot)
+    await bump_a_monster(pilot)
+    battle = pilot.app.game.battle
+    m1 = battle.encounter.get("m1")
+    battle.encounter = battle.encounter.replacing(m1.with_(hp=max(1, m1.hp - 2), statuses=(Status("burn", 2, 3),)))
+    await pilot.press("semicolon")
+    await pilot.pause()
+
+
 async def at_the_end(pilot) -> None:
     await settle(pilot)
     pilot.app.game.hp = 1
@@ -81,6 +95,11 @@ def test_battle_with_a_divergence(snap_compare, tmp_path, monkeypatch, size):
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_help(snap_compare, tmp_path, monkeypatch, size):
     assert snap_compare(app_for(tmp_path, monkeypatch), terminal_size=size, run_before=in_the_help)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_examine(snap_compare, tmp_path, monkeypatch, size):
+    assert snap_compare(app_for(tmp_path, monkeypatch), terminal_size=size, run_before=examining_in_battle)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)

@@ -41,7 +41,7 @@ FIELDS = {
     "monsters.yaml": ("glyph", "depth", "hp", "mp", "atk", "def", "xp", "abilities", "style", "boss", "grow"),
     "items.yaml": ("glyph", "title", "plural", "ability", "raises", "find", "describe"),
     "hero.yaml": ("hp", "mp", "atk", "def", "abilities", "per_level", "xp_per_level", "carries"),
-    "dungeon.yaml": ("floors", "groups", "groups_per_floor", "items"),
+    "dungeon.yaml": ("floors", "groups", "groups_per_floor", "items", "group_sizes", "ahead"),
 }
 
 
@@ -144,6 +144,17 @@ class Descent:
     groups: int  # monster groups on the first floor
     groups_per_floor: int  # and more on each floor below
     items: tuple[int, int]  # least and most items lying on a floor
+    # the odds of a group of 1, 2 and 3 monsters, a line a floor from the
+    # first (the last line holds for the floors below it)
+    group_sizes: tuple[tuple[int, int, int], ...] = ((4, 3, 2),)
+    # the share of a floor's monsters drawn from the kinds first met on the
+    # floor below, at their first floor's strength: what is coming shows
+    # itself a floor early, so no floor is the first sight of all its kinds
+    ahead: float = 0.0
+
+    def sizes(self, depth: int) -> tuple[int, int, int]:
+        """The odds of a group of 1, 2 and 3 monsters on floor `depth`."""
+        return self.group_sizes[min(depth, len(self.group_sizes)) - 1]
 
 
 @dataclass(frozen=True)
@@ -277,11 +288,22 @@ def load(folder: Path | str = ASSETS, packs: Sequence[Path | str] = ()) -> Conte
     if len(items_range) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 20
                                         for n in items_range) or items_range[0] > items_range[1]:
         descent_entry.fail(f"'items' must be [least, most], whole numbers 0..20, got {shown(items_range)}")
+    sizes = descent_entry.get("group_sizes", list, [[4, 3, 2]])
+    if not 1 <= len(sizes) <= 20 or not all(
+            isinstance(odds, list) and len(odds) == 3 and sum(odds) > 0
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100 for n in odds) for odds in sizes):
+        descent_entry.fail("'group_sizes' must be 1-20 lines of [odds of 1, of 2, of 3 monsters], "
+                           f"whole numbers 0..100, not all 0; got {shown(sizes)}")
+    ahead = descent_entry.get("ahead", object, 0.0)
+    if isinstance(ahead, bool) or not isinstance(ahead, (int, float)) or not 0 <= ahead <= 1:
+        descent_entry.fail(f"'ahead' must be a share 0..1, got {shown(ahead)}")
     descent = Descent(
         floors=descent_entry.get("floors", int, lo=1, hi=20),
         groups=descent_entry.get("groups", int, lo=0, hi=20),
         groups_per_floor=descent_entry.get("groups_per_floor", int, lo=0, hi=10),
         items=(items_range[0], items_range[1]),
+        group_sizes=tuple((a, b, c) for a, b, c in sizes),
+        ahead=float(ahead),
     )
 
     monsters = {}

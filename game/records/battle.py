@@ -139,6 +139,7 @@ class BattleStateRecord(Record):
     potions: dict[Name, Small] = Field(max_length=64)
     fled: Bool = False
     flights: list[tuple[Int, Bool]] = Field(default_factory=list, max_length=limits.SAVE_TURNS)
+    parting: Literal[MONSTER_LABELS] | None = None  # type: ignore[valid-type]  # a fled battle's striker, its blow to come
     turns: list[BattleTurnRecord] = Field(max_length=limits.SAVE_TURNS)
 
 

@@ -68,7 +68,8 @@ def check_kind(where: Path | str, data: Any, kind: str, versions: tuple[int, ...
         raise error(f"{where}: not a {what} (no \"kind\": \"{kind}\")")
     got = data.get("version")
     if type(got) is not int or got not in versions:  # noqa: E721 - true is not 1
-        reads = f"version {versions[0]}" if len(versions) == 1 else f"versions {' and '.join(map(str, versions))}"
+        *most, last = map(str, versions)
+        reads = f"version {last}" if not most else f"versions {', '.join(most)} and {last}"
         raise error(f"{where}: {what} version {short(got)}, this game reads {reads}")
 
 

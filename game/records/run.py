@@ -22,7 +22,7 @@ from pydantic import Field, Strict, ValidationError
 
 from game.combat import limits
 from game.combat.content import STATS, Content, default
-from game.combat.encounter import END, HERO, MAX_STAT, MONSTER_LABELS, Action, Encounter, Rolls
+from game.combat.encounter import END, HERO, MAX_STAT, MAX_TURNS, MONSTER_LABELS, Action, Encounter, Rolls
 from game.combat.template import TemplateError, parse_prompt, serialize_prompt
 from game.records import atomic
 from game.records.battle import BattleStateRecord, Result
@@ -30,8 +30,8 @@ from game.records.fields import Bool, Count, Int, Name, Note, Record, Small, pro
 from game.records.files import RunError, check_kind, folder_or_saves, read_json
 from game.records.rng import RngRecord, rng_from
 
-RUN_KIND, RUN_VERSION = "pico-rogue run", 2
-RUN_READS = (1, 2)  # version 1: no battle summaries, charms or whole log
+RUN_KIND, RUN_VERSION = "pico-rogue run", 3
+RUN_READS = (1, 2, 3)  # version 1: no battle summaries, charms or whole log; 2: no statuses kept between battles
 RUN_FILE = "run.json"
 LOG_LINES = 100_000  # message-log lines in a suspended run (it keeps the whole log)
 MAP_SIDE = 500  # the widest and tallest floor a run may hold (the game's are 60 x 21)
@@ -40,6 +40,10 @@ MAP_SIDE = 500  # the widest and tallest floor a run may hold (the game's are 60
 WALL, GROUND, STAIRS = "#", ".", ">"
 
 MonsterHp = Annotated[int, Strict(), Field(ge=1, le=MAX_STAT)]
+# statuses ([name, turns, power]) and cooldowns ([ability, turns]) kept between battles
+Statuses = Annotated[list[tuple[Name, Small, Small]], Field(max_length=16)]
+Cooldowns = Annotated[list[tuple[Name, Small]], Field(max_length=16)]
+Kept = tuple[Annotated[int, Strict(), Field(ge=0, le=MAX_STAT)] | None, Statuses, Cooldowns]
 Level = Annotated[int, Strict(), Field(ge=1, le=99)]
 
 
@@ -48,8 +52,10 @@ class FloorRecord(Record):
     tiles: list[Annotated[str, Strict(), Field(min_length=1, max_length=MAP_SIDE)]] = Field(min_length=1, max_length=MAP_SIDE)
     start: tuple[Int, Int]
     last: Bool = False
-    # [id, kind, x, y, awake] in version 1; then the hp it kept and the moves it has lost the hero's trail for
-    monsters: list[tuple[Int, Name, Int, Int, Bool] | tuple[Int, Name, Int, Int, Bool, MonsterHp | None, Count]] = Field(
+    # [id, kind, x, y, awake] in version 1; then the hp it kept and the moves it has lost the hero's trail for;
+    # from version 3 the [mp, statuses, cooldowns] a fled battle left it with (or null)
+    monsters: list[tuple[Int, Name, Int, Int, Bool] | tuple[Int, Name, Int, Int, Bool, MonsterHp | None, Count]
+                   | tuple[Int, Name, Int, Int, Bool, MonsterHp | None, Count, Kept | None]] = Field(
         max_length=MAP_SIDE)
     items: list[tuple[Name, Int, Int]] = Field(max_length=MAP_SIDE)
     explored: list[tuple[Int, Int]] = Field(max_length=MAP_SIDE * MAP_SIDE)
@@ -89,7 +95,9 @@ class SuspendedRecord(Record):
     bonus: dict[Literal[STATS], Small]  # type: ignore[valid-type]
     potions: dict[Name, Small] = Field(max_length=64)
     charms: dict[Name, Small] = Field(default_factory=dict, max_length=64)
-    regen: tuple[Small, Small] = (0, 0)
+    regen: tuple[Small, Small] = (0, 0)  # version 2: a regeneration potion's (moves, hp); since 3 a status, written 0 0
+    statuses: Statuses = Field(default_factory=list)  # the hero's, ticking as it walks (version 3)
+    cooldowns: Cooldowns = Field(default_factory=list)
     kills: Count
     moves: Count
     log: list[Note] = Field(max_length=LOG_LINES)
@@ -169,6 +177,10 @@ def _check_facts(d: dict, content: Content) -> None:
         inside(f"floor.items[{n}]", x, y)
     for n, (x, y) in enumerate(floor["explored"]):
         inside(f"floor.explored[{n}]", x, y)
+    for n, row in enumerate(floor["monsters"]):
+        if len(row) == 8 and row[7]:
+            _check_kept(f"'floor.monsters[{n}]'", row[7][1], row[7][2], content)
+    _check_kept("the hero", d.get("statuses", []), d.get("cooldowns", []), content)
     _check_potions("potions", d["potions"], content)
     _check_potions("charms", d.get("charms", {}), content)
     rng_from(d["rng"])
@@ -197,6 +209,16 @@ def _check_facts(d: dict, content: Content) -> None:
         ability, target = t["action"]
         if ability not in content.abilities or target not in labels or t["actor"] not in labels:
             raise ValueError(f"'battle' turn {n}: action {ability} on {target} by {t['actor']} is not of this battle")
+
+
+def _check_kept(who: str, statuses: list, cooldowns: list, content: Content) -> None:
+    """Statuses and cooldowns kept between battles fit the template: known names, numbers in range."""
+    for name, turns, power in statuses:
+        if name not in content.statuses or not 1 <= turns <= MAX_TURNS or power > MAX_TURNS:
+            raise ValueError(f"{who}: status {name} {turns} {power} is not one the template holds")
+    for name, n in cooldowns:
+        if name not in content.abilities or n > MAX_TURNS:
+            raise ValueError(f"{who}: cooldown {name} {n} is not one the template holds")
 
 
 def _check_potions(name: str, potions: dict, content: Content) -> None:

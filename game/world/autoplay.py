@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from game.combat.content import Content, default
+from game.combat.encounter import HERO
 from game.combat.resolver import Resolver
 from game.world import dungeon, fight, tactics
 from game.world.battle import Battle
@@ -53,6 +54,10 @@ class RunResult:
     cause: str | None
     stalled: bool = False  # stopped by MAX_ACTIONS, neither won nor dead
     fights: list[dict] = field(default_factory=list)  # per battle: run.summary's dict
+    # per battle, what a player feels: the hero's hp at its start less at its
+    # end, and the hero's own turns (the keys a person would press)
+    hp_lost: list[int] = field(default_factory=list)
+    hero_turns: list[int] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -78,8 +83,8 @@ def play_battle(run: Run, battle: Battle, policy: str, trust: bool) -> None:
             battle.play_monster(trust)
             continue
         if policy == "careful":
-            chance = fight.flee_chance(battle.encounter, content)
-            action = tactics.careful_action(battle.encounter, battle.potions, content, chance)
+            odds = fight.flee_odds(battle.encounter, content)
+            action = tactics.careful_action(battle.encounter, battle.potions, content, odds.chance, odds.blow[1])
             if action == tactics.FLEE:
                 run.flee()
                 continue
@@ -181,6 +186,7 @@ def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, 
     content = content or default()
     run = Run.new(seed, content)
     hero = Hero(run, policy)
+    hp_lost, hero_turns = [], []
     for _ in range(MAX_ACTIONS):
         if run.over:
             break
@@ -188,6 +194,8 @@ def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, 
         if battle:
             battle.model = model
             play_battle(run, battle, policy, trust)
+            hp_lost.append(battle.start.hero.hp - battle.encounter.hero.hp)
+            hero_turns.append(sum(t.actor == HERO for t in battle.turns))
             for turn in battle.turns:
                 for line in turn.lines:
                     run.say(line)
@@ -198,7 +206,7 @@ def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, 
         battles=run.battles, fled=sum(f["result"] == "fled" for f in run.fights), turns=turns,
         asked=sum(f["asked"] for f in run.fights), divergent=sum(len(f["divergent"]) for f in run.fights),
         driven=sum(f["driven"] for f in run.fights), moves=run.moves, cause=run.cause, stalled=not run.over,
-        fights=run.fights,
+        fights=run.fights, hp_lost=hp_lost, hero_turns=hero_turns,
     )
     return result, run
 

@@ -21,10 +21,12 @@ import time
 from dataclasses import dataclass
 
 from game.combat.content import Content, default
+from game.combat.describe import ability_words
 from game.combat.dice import roll
 from game.combat.divergence import text_divergences
 from game.combat.encounter import END, HERO, MAX_TURN, Action, Combatant, Encounter, Rolls
 from game.combat.narration import differences, narrate, unusable_words, verdict
+from game.combat.narration import name as named
 from game.combat.resolver import EngineResolver, Resolution, Resolver
 from game.combat.rules import IllegalAction, check_action
 from game.combat.template import VERSION as TEMPLATE_VERSION
@@ -116,7 +118,8 @@ class Option:
     ability: str
     action: Action
     why: str | None
-    describe: str
+    describe: str  # the content's words for it ("sets the foe alight, ignoring armour")
+    effect: str = ""  # its numbers, short, against the target ("3-6 +brn 2/3": describe.ability_words)
 
     @property
     def ready(self) -> bool:
@@ -255,6 +258,7 @@ class Battle:
         self.tally = Tally()
         self.fled = False
         self.flights: list[tuple[int, bool]] = []  # (encounter turn, got away) for each try to flee
+        self.parting: str | None = None  # the monster whose parting blow a successful flight waits on
 
     # --- what the screen asks --------------------------------------------
 
@@ -281,12 +285,19 @@ class Battle:
     def options(self, target: str | None = None) -> list[Option]:
         """The hero's abilities on keys 1..n, each ready or greyed with why."""
         target = target or next((m.label for m in self.living_monsters()), "m1")
+        hero, foe = self.encounter.hero, self.encounter.get(target)
         out = []
         for n, name in enumerate(self.content.hero.abilities, 1):
             ability = self.content.abilities[name]
             action = Action(name, HERO if ability.target == "self" else target)
-            out.append(Option(str(n), name, action, self.why_not(action) or self.wasted(action), ability.describe))
+            effect = ability_words(name, self.content, user=hero, target=foe, short=True)
+            out.append(Option(str(n), name, action, self.why_not(action) or self.wasted(action), ability.describe,
+                              effect))
         return out
+
+    def flee_odds(self) -> fight.FleeOdds:
+        """What the flee key would bring now (its label says it)."""
+        return fight.flee_odds(self.encounter, self.content)
 
     def wasted(self, action: Action) -> str | None:
         """Why the hero is spared an action the rules allow but that would do
@@ -352,7 +363,7 @@ class Battle:
         rng = random.Random()
         rng.setstate(self.rng.getstate())
         if action is None:
-            action = monster_action(before, rng, self.content)
+            action = self.parting_blow() or monster_action(before, rng, self.content)
         reason = self.why_not(action) if before.actor == HERO else None
         if reason:
             raise IllegalAction(f"{action.ability.replace('_', ' ')}: {reason}")
@@ -380,6 +391,11 @@ class Battle:
         self.encounter = answered.after
         self.turns.append(turn)
         self.tally.add(turn)
+        if self.parting == p.before.actor:
+            # the blow is struck: the hero is away, unless it fell to it (or
+            # the striker fell to its own burn and the fight is won anyway)
+            self.parting = None
+            self.fled = not self.encounter.over
         return turn
 
     def play(self, action: Action | None, trust: bool = False) -> Turn:
@@ -389,25 +405,39 @@ class Battle:
     def play_monster(self, trust: bool = False) -> Turn:
         return self.play(None, trust)
 
+    def parting_blow(self) -> Action | None:
+        """The turn a successful flight waits on: its striker's plain blow at the hero."""
+        if self.parting and self.encounter.actor == self.parting:
+            return Action(fight.PARTING_BLOW, HERO)
+        return None
+
     def flee(self) -> tuple[bool, list[str]]:
         """The hero tries to run, instead of acting. The game decides this,
-        not the template: `fight.flee_chance` with the battle's own dice. A
-        failed try costs the hero its turn (the monsters act next; its
-        statuses and cooldowns wait for its next real turn). Returns whether
-        it got away and the log's lines."""
+        not the template: `fight.flee_odds` with the battle's own dice.
+        Either way the hero's turn is spent (its statuses and cooldowns wait
+        for its next real turn). A failed try: the monsters act next. A
+        successful one: the monster that hits hardest gets a parting blow
+        (a real turn of its, a plain strike, answered by the rules and the
+        model like any other), then the hero is away. Returns whether it got
+        away and the log's lines."""
         before = self.encounter
-        if self.over or before.actor != HERO:
+        if self.over or before.actor != HERO or self.parting:
             raise IllegalAction("you can only flee on your own turn")
-        chance = fight.flee_chance(before, self.content)
-        if chance <= 0:
+        odds = fight.flee_odds(before, self.content)
+        if odds.chance <= 0:
             raise IllegalAction(fight.no_escape(before, self.content))
-        away = self.rng.random() < chance
+        away = self.rng.random() < odds.chance
         self.flights.append((before.turn, away))
-        if away:
+        if away and odds.striker is None:  # nobody stands in the way
             self.fled = True
             return True, ["You flee the battle."]
-        nxt = next(m.label for m in before.monsters if m.alive)
+        if away:
+            self.parting = odds.striker.label
+        nxt = self.parting or next(m.label for m in before.monsters if m.alive)
         self.encounter = Encounter(min(MAX_TURN, before.turn + 1), nxt, before.combatants)
+        if away:
+            striker = named(odds.striker, before)
+            return True, [f"You break away, but {striker} gets a parting blow in."]
         return False, ["You try to flee, but the way is blocked: the monsters close in."]
 
     # --- the suspended run -------------------------------------------------
@@ -422,6 +452,7 @@ class Battle:
             potions=self.potions,
             fled=self.fled,
             flights=[list(f) for f in self.flights],
+            parting=self.parting,
             turns=[t.state() for t in self.turns],
         )
 
@@ -433,6 +464,7 @@ class Battle:
         b.rng.setstate(rng_from(d["rng"]))
         b.fled = bool(d.get("fled", False))
         b.flights = [(int(t), bool(a)) for t, a in d.get("flights", [])]
+        b.parting = d.get("parting")
         for t in d["turns"]:
             turn = Turn.from_state(t)
             b.turns.append(turn)

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from game.combat.content import Content, default
+from game.combat.encounter import Status
 from game.records.fields import written
 from game.records.run import GROUND, STAIRS, WALL, FloorRecord  # the tiles as a saved floor holds them
 from game.world import fight
@@ -32,6 +33,10 @@ class Monster:
     awake: bool = False
     hp: int | None = None  # wounds kept from a battle the hero fled (None: unhurt)
     lost: int = 0  # moves before it picks up the trail of a hero that fled it
+    # the rest of what a fled battle left it with, met again in the next one
+    mp: int | None = None
+    statuses: tuple[Status, ...] = ()
+    cooldowns: tuple[tuple[str, int], ...] = ()
 
     @property
     def pos(self) -> Point:
@@ -126,7 +131,7 @@ class Floor:
             tiles=["".join(row) for row in self.tiles],
             start=list(self.start),
             last=self.last,
-            monsters=[[m.id, m.kind, m.x, m.y, m.awake, m.hp, m.lost] for m in self.monsters],
+            monsters=[[m.id, m.kind, m.x, m.y, m.awake, m.hp, m.lost, _kept(m)] for m in self.monsters],
             items=[[i.kind, i.x, i.y] for i in self.items],
             explored=sorted([x, y] for x, y in self.explored),
         )
@@ -144,10 +149,23 @@ class Floor:
         )
 
 
+def _kept(m: Monster) -> list | None:
+    """[mp, statuses, cooldowns] a fled battle left the monster with, or None."""
+    if m.mp is None and not m.statuses and not m.cooldowns:
+        return None
+    return [m.mp, [[s.name, s.turns, s.power] for s in m.statuses], [[a, n] for a, n in m.cooldowns]]
+
+
 def _monster(row: list) -> Monster:
-    i, kind, x, y, awake, *rest = row  # a version-1 run has no hp and lost
-    hp, lost = rest if rest else (None, 0)
-    return Monster(int(i), str(kind), int(x), int(y), bool(awake), None if hp is None else int(hp), int(lost))
+    i, kind, x, y, awake, *rest = row  # a version-1 run has no hp and lost; version 2 nothing kept
+    hp, lost, kept = (*rest, None) if len(rest) == 2 else rest if rest else (None, 0, None)
+    m = Monster(int(i), str(kind), int(x), int(y), bool(awake), None if hp is None else int(hp), int(lost))
+    if kept:
+        mp, statuses, cooldowns = kept
+        m.mp = None if mp is None else int(mp)
+        m.statuses = tuple(Status(str(n), int(t), int(p)) for n, t, p in statuses)
+        m.cooldowns = tuple((str(a), int(n)) for a, n in cooldowns)
+    return m
 
 
 def _clear_line(floor: Floor, a: Point, b: Point) -> bool:

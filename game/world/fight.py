@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 from game.combat.content import Content, default
+from game.combat.describe import damage_range
 from game.combat.encounter import HERO, Action, Combatant, Encounter
 from game.world import roster
 
@@ -20,17 +21,27 @@ BOSS_SHARE = 0.3  # of the fights drawn on the last floor: the boss alone
 FLEE = 0.6  # the chance to get away from one monster
 FLEE_CROWD = 0.15  # less for each other monster that blocks the way (a stunned one does not)
 FLEE_LEAST = 0.15
+PARTING_BLOW = "strike"  # what the monster in the way does as the hero runs: its plain blow
 
 
 def kinds(depth: int, rng: random.Random, content: Content | None = None) -> list[str]:
-    """A group of 1-3 monster kinds a floor of `depth` fields together,
-    leaning towards the kinds that first appear on this floor or the one above."""
+    """A group of 1-3 monster kinds a floor of `depth` fields together (as
+    many as the floor's `group_sizes` in dungeon.yaml draw), leaning towards
+    the kinds that first appear on this floor or the one above, and now and
+    then (dungeon.yaml's `ahead`) one of the floor below."""
     content = content or default()
     pool = [m.name for m in content.monsters.values() if m.depth <= depth and not m.boss]
     fresh = [m for m in pool if depth - 1 <= content.monsters[m].depth]
-    count = rng.choices((1, 2, 3), weights=(4, 3, 2))[0]
+    count = rng.choices((1, 2, 3), weights=content.descent.sizes(depth))[0]
     picked = [rng.choice(pool) for _ in range(count)]
-    return [rng.choice(fresh) if fresh and rng.random() < 0.35 else k for k in picked]
+    picked = [rng.choice(fresh) if fresh and rng.random() < 0.35 else k for k in picked]
+    # a kind of the floor below, seldom: met first alone or in a small group,
+    # not all at once on its own floor (grown for a floor above its first,
+    # it has its first floor's stats: `MonsterKind.at`)
+    ahead = [m.name for m in content.monsters.values() if m.depth == depth + 1 and not m.boss]
+    if ahead and content.descent.ahead:
+        picked = [rng.choice(ahead) if rng.random() < content.descent.ahead else k for k in picked]
+    return picked
 
 
 def encounter(hero: Combatant, monsters: list[str], depth: int, content: Content | None = None) -> Encounter:
@@ -48,17 +59,56 @@ def used_up(action: Action, actor: str, result: str, content: Content | None = N
     return None
 
 
-def flee_chance(encounter: Encounter, content: Content | None = None) -> float:
-    """The hero's chance to get away this turn: none from the boss, less
-    with every monster standing in the way."""
+@dataclass(frozen=True)
+class FleeOdds:
+    """What a try to flee would bring, as the flee key's label says it: the
+    chance, and who gets the parting blow on a success and for how much."""
+
+    chance: float
+    striker: Combatant | None  # None: nobody blocks the way, no blow
+    blow: tuple[int, int] = (0, 0)  # the hp it takes off, lowest and highest (a crit aside)
+
+
+def flee_odds(encounter: Encounter, content: Content | None = None) -> FleeOdds:
+    """The hero's chance to get away this turn (none from the boss, less
+    with every monster standing in the way) and its price: the monster in
+    the way that hits hardest strikes once as the hero turns its back."""
     content = content or default()
     living = [m for m in encounter.monsters if m.alive]
     if any(content.monsters[m.kind].boss for m in living):
-        return 0.0
+        return FleeOdds(0.0, None)
     blocking = [m for m in living if m.status("stun") is None]
     if not blocking:
-        return 1.0
-    return max(FLEE_LEAST, FLEE - FLEE_CROWD * (len(blocking) - 1))
+        return FleeOdds(1.0, None)
+    chance = max(FLEE_LEAST, FLEE - FLEE_CROWD * (len(blocking) - 1))
+    blow = content.abilities[PARTING_BLOW]
+    striker = max(blocking, key=lambda m: (damage_range(blow, m, encounter.hero)[1], -blocking.index(m)))
+    return FleeOdds(chance, striker, damage_range(blow, striker, encounter.hero))
+
+
+def flee_chance(encounter: Encounter, content: Content | None = None) -> float:
+    return flee_odds(encounter, content).chance
+
+
+def flee_words(odds: FleeOdds, short: bool = False) -> str:
+    """The flee key's label and price: 'flee 45%: on a success the orc
+    strikes you once (3-7 hp), on a failure the monsters act'."""
+    return flee_label(odds) + (", " if short else ": ") + flee_cost(odds, short)
+
+
+def flee_label(odds: FleeOdds) -> str:
+    return f"flee {round(odds.chance * 100)}%"
+
+
+def flee_cost(odds: FleeOdds, short: bool = False) -> str:
+    """What a try costs: the parting blow on a success, the monsters' turns on a failure."""
+    if odds.striker is None:
+        return "free" if short else "nobody blocks the way"
+    lo, hi = odds.blow
+    if short:
+        return f"blow {lo}-{hi}"
+    return (f"on a success the {odds.striker.kind} strikes you once ({lo}-{hi} hp), "
+            f"on a failure the monsters act")
 
 
 def no_escape(encounter: Encounter, content: Content | None = None) -> str:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.combat.content import Content, default
-from game.combat.encounter import HERO, Combatant
+from game.combat.describe import status_effect as linger_words
+from game.combat.encounter import HERO, Combatant, Status
 from game.combat.inert import inert
 from game.combat.narration import name
 from game.combat.resolver import Resolver
@@ -27,7 +28,7 @@ from game.records.fields import written
 from game.records.files import RunError
 from game.records.rng import rng_from, rng_state
 from game.records.run import RUN_KIND, RUN_VERSION, FightRecord, SuspendedRecord, check_run, forget_run, write_run
-from game.world import dungeon, fight, roster
+from game.world import dungeon, fight, linger, roster
 from game.world.battle import MODEL, Battle, Tally
 from game.world.dungeon import Floor, Monster
 
@@ -80,7 +81,8 @@ class Run:
     bonus: dict[str, int] = field(default_factory=dict)
     potions: dict[str, int] = field(default_factory=dict)  # the pack: potions carried
     charms: dict[str, int] = field(default_factory=dict)  # stat items found (their bonus is in `bonus`)
-    regen: tuple[int, int] = (0, 0)  # (moves left, hp a move) of a regeneration potion drunk outside battle
+    statuses: tuple[Status, ...] = ()  # the hero's, lingering after a battle (linger.py)
+    cooldowns: tuple[tuple[str, int], ...] = ()  # the hero's slots as the last battle left them
     kills: int = 0
     moves: int = 0
     log: list[str] = field(default_factory=list)  # every message of the run
@@ -114,9 +116,11 @@ class Run:
         return roster.hero_at(self.level, self.content, self.bonus)
 
     def hero(self) -> Combatant:
-        """The hero as the next battle starts it: carried hp and mp, fresh slots."""
+        """The hero as the next battle starts it: carried hp and mp, and the
+        statuses and cooldowns still lingering from the last one."""
         base = self.hero_template()
-        return base.with_(hp=max(1, min(self.hp, base.max_hp)), mp=min(self.mp, base.max_mp))
+        base = base.with_(hp=max(1, min(self.hp, base.max_hp)), mp=min(self.mp, base.max_mp))
+        return linger.carry(base, self.statuses, self.cooldowns, self.content)
 
     @property
     def battles(self) -> int:
@@ -313,18 +317,20 @@ class Run:
             before = self.hp
             self.hp = min(max_hp, self.hp + ability.heal + self.rng.randint(1, 4))
             self.say(f"You drink {item.called()} and heal {self.hp - before} hp.")
-        if ability.applies and ability.applies.status == "regen":
-            self.regen = (ability.applies.turns, ability.applies.power)
-            self.say(f"You drink {item.called()}: you will regain {ability.applies.power} hp "
-                     f"a move for {ability.applies.turns} moves.")
+        if ability.applies:
+            a = ability.applies
+            self.statuses = linger.carry(self.hero(), (*[s for s in self.statuses if s.name != a.status],
+                                                       Status(a.status, a.turns, a.power)), (), self.content).statuses
+            self.say(f"You drink {item.called()}: you are "
+                     f"{linger_words(a.status, a.turns, a.power, self.content)}.")
         return True
 
     def _new_in_sight(self, seen: set[int]) -> bool:
-        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (_distance(m.pos, self.pos), m.id))
+        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (distance(m.pos, self.pos), m.id))
         if new:
             # where each one is: on a small terminal the map shows only the
             # hero's surroundings, and what stopped `x` may lie beyond them
-            self.say(f"You see {', '.join(f'{_article(m.kind)} ({_where(self.pos, m.pos)})' for m in new)}.")
+            self.say(f"You see {', '.join(f'{_article(m.kind)} ({where(self.pos, m.pos)})' for m in new)}.")
         return bool(new)
 
     def _rest(self) -> None:
@@ -333,10 +339,14 @@ class Run:
             self.hp = min(hero.max_hp, self.hp + 1)
         if self.moves % REGEN_EVERY["mp"] == 0:
             self.mp = min(hero.max_mp, self.mp + 1)
-        left, power = self.regen
-        if left > 0:
-            self.hp = min(hero.max_hp, self.hp + power)
-            self.regen = (left - 1, power) if left > 1 else (0, 0)
+        now = self.hero()
+        if linger.lingering(now):
+            later = linger.step(now, self.content)
+            self.hp, self.statuses, self.cooldowns = later.hp, later.statuses, later.cooldowns
+            gone = [s.name for s in now.statuses if later.status(s.name) is None]
+            for name in gone:
+                kind = self.content.statuses.get(name)
+                self.say(f"You are no longer {kind.adjective if kind and kind.adjective else name}.")
 
     def _pick_up(self) -> None:
         item = self.floor.item_at(self.pos)
@@ -362,15 +372,18 @@ class Run:
         """Monsters that see the hero wake, chase, and attack when adjacent."""
         floor = self.floor
         for m in floor.monsters:
-            if not m.awake and m.pos in floor.visible and _distance(m.pos, self.pos) <= 6:
+            if m.statuses or any(n for _, n in m.cooldowns):  # a fled battle's, wearing off as the hero's do
+                later = linger.step(self.as_met(m, "m1"), self.content)
+                m.hp, m.statuses, m.cooldowns = later.hp, later.statuses, later.cooldowns
+            if not m.awake and m.pos in floor.visible and distance(m.pos, self.pos) <= 6:
                 m.awake = True
-        for m in sorted(floor.monsters, key=lambda m: _distance(m.pos, self.pos)):
+        for m in sorted(floor.monsters, key=lambda m: distance(m.pos, self.pos)):
             if m.lost > 0:
                 m.lost -= 1
                 continue
             if not m.awake:
                 continue
-            if _distance(m.pos, self.pos) == 1:
+            if distance(m.pos, self.pos) == 1:
                 return self.begin_battle(self._gather(m, ambush=True))
             blocked = {o.pos for o in floor.monsters if o is not m} | {self.pos}
             to = dungeon.step_towards(floor, m, self.pos, blocked)
@@ -380,9 +393,31 @@ class Run:
     def _gather(self, foe: Monster, ambush: bool) -> Fight:
         """The foe and the monsters beside it (or beside the hero): 1-3."""
         near = [m for m in self.floor.monsters if m is not foe and m.lost == 0 and (
-            _distance(m.pos, foe.pos) == 1 or (m.awake and _distance(m.pos, self.pos) == 1))]
-        near.sort(key=lambda m: (_distance(m.pos, foe.pos), m.id))
+            distance(m.pos, foe.pos) == 1 or (m.awake and distance(m.pos, self.pos) == 1))]
+        near.sort(key=lambda m: (distance(m.pos, foe.pos), m.id))
         return Fight([foe, *near[:2]], ambush)
+
+    def as_met(self, m: Monster, label: str) -> Combatant:
+        """The monster as a battle meets it: grown for this floor, with what
+        a fled battle left it (wounds, mp, statuses, cooldowns)."""
+        fresh = roster.monster(m.kind, label, self.content, self.depth)
+        kept = fresh.with_(hp=fresh.hp if m.hp is None else min(m.hp, fresh.max_hp),
+                           mp=fresh.mp if m.mp is None else min(m.mp, fresh.max_mp))
+        return linger.carry(kept, m.statuses, m.cooldowns, self.content)
+
+    def _step_back(self, foes: list[Monster]) -> None:
+        """A hero that got away stands one step further from the monsters it
+        fled, where there is room: no bumping them again at once."""
+        taken = {m.pos for m in self.floor.monsters}
+        away = [(self.pos[0] + dx, self.pos[1] + dy) for dx, dy in dungeon.NEIGHBOURS]
+        free = [p for p in away if self.floor.walkable(p) and p not in taken]
+        if foes and free:
+            def gap(p: tuple[int, int]) -> int:
+                return min(distance(p, m.pos) for m in foes)
+            best = max(free, key=lambda p: (gap(p), -abs(p[0] - self.pos[0]) - abs(p[1] - self.pos[1])))
+            if gap(best) > gap(self.pos):
+                self.pos = best
+                self.floor.see_from(self.pos)
 
     # --- battles -------------------------------------------------------------
 
@@ -394,9 +429,8 @@ class Run:
         if self.battle is not None:
             raise RuntimeError("a battle is already being fought")
         encounter = fight.encounter(self.hero(), [m.kind for m in met.monsters], self.depth, self.content)
-        wounded = [c.with_(hp=min(m.hp, c.max_hp)) for m, c in zip(met.monsters, encounter.monsters, strict=True)
-                   if m.hp is not None]
-        encounter = encounter.replacing(*wounded)
+        encounter = encounter.replacing(*(self.as_met(m, c.label) for m, c in zip(met.monsters, encounter.monsters,
+                                                                                   strict=True)))
         self.battle = Battle(encounter, model=model, seed=self.rng.randrange(2**31), potions=self.potions, content=self.content)
         self.foes = [m.id for m in met.monsters]
         first, *others = encounter.monsters
@@ -455,7 +489,11 @@ class Run:
                 if self.content.monsters[c.kind].boss:
                     self.victory = True
             elif battle.fled:
-                m.hp, m.lost, m.awake = c.hp, LOST_TRAIL, True
+                m.hp, m.mp, m.statuses, m.cooldowns = c.hp, c.mp, c.statuses, c.cooldowns
+                m.lost, m.awake = LOST_TRAIL, True
+        self.statuses, self.cooldowns = end.hero.statuses, end.hero.cooldowns
+        if battle.fled:
+            self._step_back(foes)
         bonus = battle.trust_bonus(gained)  # the stakes of trusting the model
         gained += bonus
         trusted = f", +{bonus} for trusting the model" if bonus else ""
@@ -496,7 +534,9 @@ class Run:
             bonus=self.bonus,
             potions=self.potions,
             charms=self.charms,
-            regen=list(self.regen),
+            regen=[0, 0],  # a regeneration potion's is in statuses now
+            statuses=[[s.name, s.turns, s.power] for s in self.statuses],
+            cooldowns=[[a, n] for a, n in self.cooldowns],
             kills=self.kills,
             moves=self.moves,
             log=self.log,
@@ -522,13 +562,19 @@ class Run:
                 seed=int(d["seed"]), depth=int(d["depth"]), floor=floor,
                 pos=(int(d["pos"][0]), int(d["pos"][1])), level=int(d["level"]), xp=int(d["xp"]),
                 hp=int(d["hp"]), mp=int(d["mp"]), bonus=dict(d["bonus"]), potions=dict(d["potions"]),
-                charms=dict(d.get("charms", {})), regen=tuple(int(n) for n in d.get("regen", (0, 0))),
+                charms=dict(d.get("charms", {})),
                 kills=int(d["kills"]), moves=int(d["moves"]), log=[inert(line) for line in d["log"]],
                 tally=Tally(*d["tally"]), trust=bool(d.get("trust_model", False)), fights=list(d.get("fights", [])),
                 unsummarised=max(0, int(d["battles"]) - len(d.get("fights", [])) - (d["battle"] is not None)),
                 deepest=int(d.get("deepest", d["depth"])), foes=list(d["foes"]),
                 rng=rng, content=content,
+                statuses=tuple(Status(str(n), int(t), int(p)) for n, t, p in d.get("statuses", [])),
+                cooldowns=tuple((str(a), int(n)) for a, n in d.get("cooldowns", [])),
             )
+            left, power = (int(n) for n in d.get("regen", (0, 0)))  # a version-2 run's potion
+            if left > 0 and not any(s.name == "regen" for s in run.statuses):
+                run.statuses = linger.carry(run.hero(), (*run.statuses, Status("regen", left, power)), (),
+                                            content).statuses
             if d["battle"]:
                 run.battle = Battle.from_dict(d["battle"], model=model, content=content)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -563,16 +609,16 @@ def suspend(run: Run, folder: Path | None = None) -> Path:
 forget = forget_run  # the suspended run is gone once continued, or given up for a new one
 
 
-def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
+def distance(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
 
 
-def _where(here: tuple[int, int], there: tuple[int, int]) -> str:
+def where(here: tuple[int, int], there: tuple[int, int]) -> str:
     """'4 steps north-east' (north is up the map)."""
     dx, dy = there[0] - here[0], there[1] - here[1]
     way = "-".join(w for w in ("north" if dy < 0 else "south" if dy > 0 else "",
                                 "east" if dx > 0 else "west" if dx < 0 else "") if w)
-    steps = _distance(here, there)
+    steps = distance(here, there)
     return f"{steps} step{'s' if steps != 1 else ''} {way}"
 
 

@@ -93,7 +93,36 @@ def totals(results: list[autoplay.RunResult]) -> dict:
         "driven": sum(r.driven for r in results),
         "clean_runs": sum(r.clean for r in results),
         "stalled": sum(r.stalled for r in results),
+        "per_floor": per_floor(results),
     }
+
+
+def per_floor(results: list[autoplay.RunResult]) -> list[dict]:
+    """The difficulty curve, floor by floor: how many runs got there, the
+    battles met there (monsters a battle, turns: everyone's and the hero's
+    own, hp lost), the fights fled and the runs that died there."""
+    out = []
+    for depth in range(1, max((r.depth for r in results), default=0) + 1):
+        fought = [(f, lost, mine) for r in results
+                  for f, lost, mine in zip(r.fights, r.hp_lost, r.hero_turns, strict=False) if f["depth"] == depth]
+        n = len(fought)
+
+        def mean(values, n=n) -> float:
+            return round(sum(values) / n, 2) if n else 0.0
+
+        out.append({
+            "floor": depth,
+            "reached": sum(r.depth >= depth for r in results),
+            "battles": n,
+            "monsters": mean(len(f["monsters"]) for f, _, _ in fought),
+            "turns": mean(f["turns"] for f, _, _ in fought),
+            "median_turns": statistics.median(f["turns"] for f, _, _ in fought) if n else 0,
+            "hero_turns": mean(mine for _, _, mine in fought),
+            "hp_lost": mean(lost for _, lost, _ in fought),
+            "fled": sum(f["result"] == "fled" for f, _, _ in fought),
+            "deaths": sum(r.depth == depth and r.cause is not None and not r.won for r in results),
+        })
+    return out
 
 
 def print_runs(results: list[autoplay.RunResult], policy: str, who: str, out=None) -> None:
@@ -107,6 +136,18 @@ def print_runs(results: list[autoplay.RunResult], policy: str, who: str, out=Non
         print("  ".join(c.ljust(w) if i in (0, len(head) - 1) else c.rjust(w)
                         for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip(), file=out)
     t = totals(results)
+    print_curve(t["per_floor"], out)
     clean = f"{t['clean_runs']}/{t['runs']} runs matched the rules on every turn" if t["asked"] else "the model was not asked"
     print(f"{t['runs']} run{'' if t['runs'] == 1 else 's'} ({policy} hero, {who}): won {t['won']} ({100 * t['win_rate']:.0f}%), "
           f"median depth {t['median_depth']}; {t['turns']} turns, {t['divergent']} divergent; {clean}", file=out)
+
+
+def print_curve(floors: list[dict], out) -> None:
+    """`per_floor` as a table under the runs: the difficulty curve."""
+    head = ("floor", "reached", "battles", "monsters", "turns", "hero turns", "hp lost", "fled", "deaths")
+    keys = ("floor", "reached", "battles", "monsters", "turns", "hero_turns", "hp_lost", "fled", "deaths")
+    rows = [head, *(tuple(str(f[k]) for k in keys) for f in floors)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    print(file=out)
+    for row in rows:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)), file=out)

@@ -108,10 +108,11 @@ def _round_damage(encounter: Encounter, content: Content) -> float:
 
 
 def careful_action(encounter: Encounter, potions: dict[str, int], content: Content | None = None,
-                   flee_chance: float = 0.0) -> Action:
+                   flee_chance: float = 0.0, parting: int = 0) -> Action:
     """The careful scripted hero: heals before it is in danger (spell, then
-    potions), runs when it cannot heal and the fight is going badly, keeps
-    mp for a heal, and spends its attacks where they are worth most: the
+    potions), runs when it cannot heal and the fight is going badly (and
+    would live through the parting blow, `parting` hp at most), keeps mp
+    for a heal, and spends its attacks where they are worth most: the
     monster nearest to dying, with the attack that does most on paper.
     Returns FLEE to run."""
     content = content or default()
@@ -128,7 +129,7 @@ def careful_action(encounter: Encounter, potions: dict[str, int], content: Conte
                 return by_name[name]
         if "quaff_regen" in by_name and me.status("regen") is None:
             return by_name["quaff_regen"]
-        if flee_chance >= 0.3 and me.hp <= threat:
+        if flee_chance >= 0.3 and parting < me.hp <= threat:
             return FLEE
         if "guard" in by_name and me.status("guard") is None and len(living) > 1:
             return by_name["guard"]

@@ -25,8 +25,10 @@ from game.combat.rules import IllegalAction
 from game.records.battle import agreement_words
 from game.ui.screens.compare import Answer, render_comparison, turn_of
 from game.ui.screens.divergence import QUIT, DivergenceScreen
+from game.ui.screens.examine import ExamineScreen
 from game.ui.screens.fighters import Actions, Choices, Roster
 from game.ui.screens.widgets import Banner, DismissOnce, MessageLog
+from game.world import examine, fight
 from game.world.battle import MODEL, Answered, Battle, Turn, answer
 from game.world.run import Run
 
@@ -76,7 +78,8 @@ class BattleScreen(DismissOnce, Screen[Battle]):
     BINDINGS = [
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
-        Binding("f", "flee", "Flee"),
+        Binding("f", "flee", "Flee", show=False),  # the action list has its line, with the chance and price
+        Binding("semicolon", "examine", "Examine", key_display=";"),  # not l: a burst of moves east runs on into a battle
         Binding("r", "toggle_raw", "Raw"),
         Binding("z", "zoom", "Zoom"),
         Binding("left_square_bracket", "browse(-1)", "Prev turn", key_display="[", show=False),
@@ -150,6 +153,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         compact = self.size.height < 36 or self.size.width < 120
         self.query_one(Roster).compact = compact
         self.query_one(Actions).compact = compact
+        self.show_choices()  # the flee line's price is short on a small screen
 
     # --- what the widgets show ------------------------------------------------
 
@@ -188,8 +192,17 @@ class BattleScreen(DismissOnce, Screen[Battle]):
                 waiting = "you are stunned: your turn passes…"
             elif self.busy or not b.hero_to_act:
                 waiting = "the monsters act…" if not b.hero_to_act else "the rules and the model answer…"
-            choices = Choices(tuple(b.options(self.target)), tuple(sorted(b.potions.items())), waiting)
+            choices = Choices(tuple(b.options(self.target)), tuple(sorted(b.potions.items())), waiting,
+                              flee=self.flee_choice())
         self.query_one(Actions).choices = choices
+
+    def flee_choice(self) -> tuple[str, str, str | None]:
+        """The f key's line: the chance, and its price (short on a small screen)."""
+        b = self.battle
+        odds = b.flee_odds()
+        if odds.chance <= 0:
+            return "flee", "", fight.no_escape(b.encounter, b.content)
+        return fight.flee_label(odds), fight.flee_cost(odds, short=self.query_one(Actions).compact), None
 
     def show_turn(self) -> None:
         turns = self.battle.turns
@@ -263,6 +276,10 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.asides += [(len(b.turns), line) for line in self.run_state.log[said:]]
         self.show_battle()
         self.next_step()
+
+    def action_examine(self) -> None:
+        """The monsters of the battle (and you) in words: abilities in full at any size."""
+        self.app.push_screen(ExamineScreen(examine.in_battle(self.battle)))
 
     def action_next_target(self) -> None:
         living = [m.label for m in self.battle.living_monsters()]

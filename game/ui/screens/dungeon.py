@@ -14,16 +14,18 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from game.combat.describe import short_status, status_effect
+from game.ui.screens.examine import ExamineScreen
 from game.ui.screens.inventory import InventoryScreen
 from game.ui.screens.widgets import KIND_STYLES, Banner, MessageLog, bar, plural
-from game.world import dungeon
+from game.world import dungeon, examine
 from game.world.battle import Battle
 from game.world.run import DIRECTIONS, Run
 
@@ -38,10 +40,13 @@ MOVES = {
 
 @dataclass(frozen=True)
 class MapState:
-    """The floor as the hero knows it: a glyph and a style for every cell."""
+    """The floor as the hero knows it: a glyph and a style for every cell,
+    where the hero stands, and the monster in sight nearest it (what `x`
+    stops for, so the view must show it too)."""
 
     cells: tuple[tuple[tuple[str, str], ...], ...]
     hero: tuple[int, int]
+    focus: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, run: Run) -> MapState:
@@ -76,27 +81,62 @@ class MapState:
                     cell = (" ", "")
                 row.append(cell)
             rows.append(tuple(row))
-        return cls(tuple(rows), run.pos)
+        seen = [m.pos for m in run.in_sight()]
+        hx, hy = run.pos
+        focus = min(seen, key=lambda p: (max(abs(p[0] - hx), abs(p[1] - hy)), p[1], p[0])) if seen else None
+        return cls(tuple(rows), run.pos, focus)
+
+
+# (columns, rows) a tile takes, largest first. A terminal's cell is about
+# twice as tall as wide, so 2x1 and 4x2 are square and 3x2 nearly so. The
+# floor is drawn as large as the whole of it fits; when it does not fit,
+# one row a tile, and the view scrolls.
+SCALES = ((4, 2), (3, 2), (2, 1), (1, 1))
+
+
+def tile_scale(width: int, height: int, floor_width: int, floor_height: int) -> tuple[int, int]:
+    """The largest tile that shows the floor in `width` x `height` (columns
+    two a tile whenever they fit, even when rows must scroll)."""
+    for sx, sy in SCALES:
+        if width >= sx * floor_width and (sy == 1 or height >= sy * floor_height):
+            return sx, sy
+    return 1, 1
+
+
+def window(hero: int, focus: int | None, size: int, view: int) -> int:
+    """The first cell of a `view`-cell window on a line of `size` cells:
+    centred on the hero, then moved as little as it takes to show `focus`
+    too, if both fit (the hero stays in view whatever happens)."""
+    first = hero - view // 2
+    if focus is not None and abs(focus - hero) < view:
+        if focus < first:
+            first = focus
+        elif focus >= first + view:
+            first = focus - view + 1
+    return min(max(0, first), size - view)
 
 
 def render_map(state: MapState, width: int, height: int) -> Text:
-    """The part of the floor that fits `width` x `height`, centred on the
-    hero when it does not all fit; tiles two columns wide when they can be."""
+    """The part of the floor that fits `width` x `height`: the hero and the
+    nearest monster in sight always in it, tiles as large as they can be."""
     rows, (hx, hy) = state.cells, state.hero
     fh, fw = len(rows), len(rows[0]) if rows else 0
-    sx = 2 if width >= 2 * fw else 1
-    vw, vh = min(fw, max(1, width // sx)), min(fh, max(1, height))
-    x0 = min(max(0, hx - vw // 2), fw - vw)
-    y0 = min(max(0, hy - vh // 2), fh - vh)
+    sx, sy = tile_scale(width, height, fw, fh)
+    vw, vh = min(fw, max(1, width // sx)), min(fh, max(1, height // sy))
+    fx, fy = state.focus if state.focus else (None, None)
+    x0, y0 = window(hx, fx, fw, vw), window(hy, fy, fh, vh)
     left = " " * max(0, (width - vw * sx) // 2)
     t = Text(no_wrap=True, overflow="crop")
-    t.append("\n" * max(0, (height - vh) // 2))
+    t.append("\n" * max(0, (height - vh * sy) // 2))
+    lines = []
     for y in range(y0, y0 + vh):
-        t.append(left)
-        for glyph, style in rows[y][x0:x0 + vw]:
-            t.append(glyph if sx == 1 else glyph + (glyph if glyph == "#" else " "), style)
-        if y < y0 + vh - 1:
-            t.append("\n")
+        for part in range(sy):  # a tall tile: its glyph on the first row, a wall all through
+            line = Text(left)
+            for glyph, style in rows[y][x0:x0 + vw]:
+                wall = glyph == "#"
+                line.append(glyph * sx if wall else (glyph if part == 0 else " ").center(sx), style)
+            lines.append(line)
+    t.append_text(Text("\n").join(lines))
     return t
 
 
@@ -141,6 +181,7 @@ class RunState:
     mistakes: int
     in_sight: tuple[tuple[str, str], ...]  # (kind, glyph)
     items: tuple[str, ...]
+    statuses: tuple[tuple[str, str, str], ...] = ()  # lingering after a battle: (short, words, tick kind)
 
     @classmethod
     def of(cls, run: Run) -> RunState:
@@ -152,7 +193,12 @@ class RunState:
             run.battles, str(run.tally), run.mistakes,
             tuple(sorted({(m.kind, run.content.monsters[m.kind].glyph) for m in floor.monsters if m.pos in floor.visible})),
             tuple(sorted({run.content.items[i.kind].title for i in floor.items if i.pos in floor.visible})),
+            tuple((short_status(st, run.content), status_effect(st.name, st.turns, st.power, run.content),
+                   run.content.statuses[st.name].tick) for st in run.statuses),
         )
+
+
+TICK_STYLES = {"damage": "bold red", "heal": "green"}  # as the battle's roster colours statuses
 
 
 def hp_colour(hp: int, top: int) -> str:
@@ -172,7 +218,11 @@ class StatusLine(Static):
         t.append(f" Floor {s.depth}/{s.floors} ", "bold reverse")
         t.append("  HP ")
         t.append_text(bar(s.hp, s.max_hp, 10, hp_colour(s.hp, s.max_hp)))
-        t.append(f" {s.hp}/{s.max_hp}  MP {s.mp}/{s.max_mp}  Lv {s.level} ")
+        t.append(f" {s.hp}/{s.max_hp}  MP {s.mp}/{s.max_mp}")
+        for short, _, tick in s.statuses:  # still ticking, one a move: before what can be cut
+            t.append("  ")
+            t.append(short, TICK_STYLES.get(tick, "cyan"))
+        t.append(f"  Lv {s.level} ")
         t.append(f"(xp {s.xp}/{s.next_xp})", "dim")
         t.append(f"  Turn {s.moves}  Seed {s.seed}")
         return t
@@ -211,6 +261,8 @@ class SidePanel(Static):
         grid.add_column(ratio=1)  # a long value wraps under itself, not under the labels
         grid.add_row(Text("Knight", "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
         grid.add_row("Carrying", s.carried)
+        if s.statuses:
+            grid.add_row("You are", Text("\n".join(words for _, words, _ in s.statuses)))
         grid.add_row("Kills", f"{s.kills} in {plural(s.battles, 'battle')}")
         # Text, not markup: the name comes from a weights config, anyone's words
         grid.add_row("Model", Text(f"{self.model_name}: " + (f"agreed with the rules on {s.tally} turns"
@@ -234,7 +286,10 @@ class SidePanel(Static):
 class DungeonScreen(Screen):
     """Walking the floors: bump a monster to fight it."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # -huge: room for the floor at two rows a tile across the whole width
+    # (3 columns x 60 tiles and the border); -tall: and in height (44 rows)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (182, "-huge")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-roomy"), (52, "-tall")]
 
     BINDINGS = [
         *(Binding(keys, f"move('{d}')", "Move", show=d == "up", key_display="hjkl")
@@ -244,6 +299,7 @@ class DungeonScreen(Screen):
         Binding("x", "explore", "Explore"),
         Binding("greater_than_sign", "descend", "Stairs", key_display=">"),
         Binding("i", "inventory", "Inventory"),
+        Binding("semicolon", "examine", "Examine", key_display=";"),
         Binding("m", "app.messages", "Messages", show=False),
         Binding("t", "app.toggle_trust", "Trust"),
         Binding("question_mark", "app.help", "Help"),
@@ -251,7 +307,7 @@ class DungeonScreen(Screen):
     ]
 
     # the keys that act on the run (the app's keys, help and quit, always work)
-    RUN_ACTIONS = frozenset({"move", "wait", "rest", "explore", "descend", "inventory"})
+    RUN_ACTIONS = frozenset({"move", "wait", "rest", "explore", "descend", "inventory", "examine"})
 
     class FightStarted(Message):
         """The hero bumped a monster, or monsters caught the hero: the run
@@ -267,11 +323,10 @@ class DungeonScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
-        with Horizontal(id="dungeon-body"):
-            with Vertical(id="left"):
-                yield MapView(id="map")
-                yield MessageLog(id="log")
+        with Grid(id="dungeon-body"):  # the cells' order is the wide layout's: see app.tcss
+            yield MapView(id="map")
             yield SidePanel(id="side")
+            yield MessageLog(id="log")
         yield StatusLine(id="status")
         yield CarryLine(id="carry")
         yield Footer(show_command_palette=False)
@@ -325,6 +380,10 @@ class DungeonScreen(Screen):
     def action_descend(self) -> None:
         """On the stairs: go down; elsewhere: travel to them, if seen."""
         self.after(self.run_state.go_down())
+
+    def action_examine(self) -> None:
+        """The monsters in sight, in words (`l` moves on the map: `;` looks)."""
+        self.app.push_screen(ExamineScreen(examine.on_map(self.run_state)))
 
     def action_inventory(self) -> None:
         self.app.push_screen(InventoryScreen(self.run_state), self.drink)

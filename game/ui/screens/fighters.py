@@ -4,6 +4,7 @@ both have a compact form for short terminals."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.console import RenderableType
@@ -111,8 +112,20 @@ class Choices:
     options: tuple[Option, ...] = ()
     potions: tuple[tuple[str, int], ...] = ()
     waiting: str | None = None  # "the monsters act…", "you are stunned…": keys are off
+    flee: tuple[str, str, str | None] | None = None  # the f key: label, its price, why it cannot be taken
     ended: str | None = None  # "Victory!" / "You have fallen." once the battle is over
     saved_to: str | None = None
+
+
+# a greyed action's reason where the row has room for a few letters (compact)
+BRIEF = ((re.compile(r"ready in (\d+) turns?"), r"cd \1"), (re.compile(r"needs (\d+) mp"), r"need \1mp"),
+         (re.compile(r"at full health"), "full hp"), (re.compile(r"no .* left"), "none left"))
+
+
+def brief(why: str) -> str:
+    for pattern, short in BRIEF:
+        why = pattern.sub(short, why)
+    return why
 
 
 def render_choices(choices: Choices, content: Content, compact: bool) -> RenderableType:
@@ -133,22 +146,33 @@ def render_choices(choices: Choices, content: Content, compact: bool) -> Rendera
         label = o.ability.replace("_", " ")
         if ability.item:
             label += f" ×{potions.get(ability.item, 0)}"
-        if ability.cost:
+        # compact: no room for the cost (examine, `;`, has it) or the target (the roster's ◎ marks it)
+        if ability.cost and not compact:
             label += f" {ability.cost}mp"
-        if ability.target != "self":
+        if ability.target != "self" and not compact:
             label += f" → {o.action.target}"
+        # what it does, in numbers (against the target): at every size
+        effect = Text(o.effect if compact else f"{o.effect} · {o.describe}" if o.effect else o.describe, "dim")
         if o.ready and not choices.waiting:
-            grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"),
-                         Text("" if compact else o.describe, "dim"))
+            grid.add_row(Text(f" {o.key} ", "bold black on cyan"), Text(label, "bold"), effect)
         else:
-            # while others act, the options' reasons are about them: say nothing until it is the hero's turn
-            why = "" if choices.waiting else o.why or ""
-            grid.add_row(Text(f" {o.key} ", "grey50 on grey23"), Text(label, "grey50"), Text(why, "grey42 italic"))
+            # the effect still, greyed; and why it cannot be taken (in brief where
+            # room is short), except while others act: then the reasons are about them
+            why = "" if choices.waiting else brief(o.why or "") if compact else o.why or ""
+            grid.add_row(Text(f" {o.key} ", "grey50 on grey23"), Text(label, "grey50"),
+                         Text.assemble((o.effect, "grey42"), " ", (why, "grey50 italic")))
+    if choices.flee:
+        label, cost, why = choices.flee
+        if why is None and not choices.waiting:
+            grid.add_row(Text(" f ", "bold black on yellow"), Text(label, "bold"), Text(cost, "dim"))
+        else:
+            grid.add_row(Text(" f ", "grey50 on grey23"), Text(label, "grey50"),
+                         Text("" if choices.waiting else why or "", "grey42 italic"))
     parts: list[RenderableType] = [grid]
     if choices.waiting:
         parts.append(Text(choices.waiting, "italic yellow"))
     elif not compact:
-        parts.append(Text("Tab: next target   r: raw template   z: zoom the comparison", "dim"))
+        parts.append(Text("Tab: next target   ; examine   r: raw template   z: zoom", "dim"))
     table = Table.grid(expand=True)
     table.add_column()
     for p in parts:

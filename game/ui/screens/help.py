@@ -23,12 +23,20 @@ HELP = """\
            your stats at once
 [b]Inventory[/b]  i: what you carry; a letter drinks that potion now
 [b]Messages[/b]   m: the whole message history, scrollable
+[b]Examine[/b]    ; the monsters in sight: abilities, hp, statuses,
+           awake or not (; or Tab: next; Esc closes)
+[b]Statuses[/b]   outlast a battle: one tick a move, shown on the
+           status line; a damage tick outside battle stops at 1 hp
 
 [b]In battle[/b]
   1-7      your actions (greyed ones say why: cooldown, mp, no potion)
   Tab      change the target
-  f        flee: a chance (less with more monsters, none from the
-           dragon); a failed try gives the monsters their turns
+  f        flee: its line says the chance (less with more monsters,
+           none from the dragon) and the price: on a success the
+           monster that hits hardest strikes once, you step back,
+           and the monsters keep their wounds, statuses and
+           cooldowns; a failed try gives the monsters their turns
+  ; or l   examine the monsters, then you: every ability in full
   r        the raw template: the prompt and both next-state texts
   z        zoom the comparison to the whole screen (z again: back)
   [ ]      earlier turns of this battle
