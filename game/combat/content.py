@@ -10,6 +10,8 @@ nearest known one) instead of silently ignored.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -178,6 +180,49 @@ class Content:
     def cooldown_slots(self, abilities: tuple[str, ...]) -> tuple[str, ...]:
         """The abilities that get a cooldown slot: those with a cooldown."""
         return tuple(a for a in abilities if self.abilities[a].cooldown > 0)
+
+    @property
+    def digest(self) -> str:
+        """This content's rules in 16 hex digits (`digest`)."""
+        return digest(self)
+
+
+def rules(content: Content) -> dict[str, Any]:
+    """What the engine reads of `content`, as plain JSON: every ability's
+    rule numbers, every status's tick (in the statuses' order), every
+    monster's stats, abilities, style, growth and first floor, and the hero;
+    a fraction as a float (a growth of 1 is 1.0). Not the words for the
+    player (describe, verbs, glyphs, titles), and not items or the dungeon's
+    shape: they change what a run meets, not how a turn is resolved."""
+    def ability(a: Ability) -> dict[str, Any]:
+        return {"target": a.target, "damage": a.damage, "uses_atk": a.uses_atk, "pierce": a.pierce,
+                "heal": a.heal, "cost": a.cost, "cooldown": a.cooldown, "item": a.item,
+                "applies": [a.applies.status, a.applies.turns, a.applies.power] if a.applies else None}
+
+    def monster(m: MonsterKind) -> dict[str, Any]:
+        return {"depth": m.depth, "hp": m.hp, "mp": m.mp, "atk": m.atk, "def": m.defence,
+                "abilities": list(m.abilities), "style": m.style, "grow": {k: float(m.grow[k]) for k in sorted(m.grow)}}
+
+    h = content.hero
+    return {
+        "statuses": [[name, s.tick] for name, s in content.statuses.items()],  # a list: the order is a rule
+        "abilities": {name: ability(a) for name, a in sorted(content.abilities.items())},
+        "monsters": {name: monster(m) for name, m in sorted(content.monsters.items())},
+        "hero": {"hp": h.hp, "mp": h.mp, "atk": h.atk, "def": h.defence, "abilities": list(h.abilities),
+                 "per_level": {k: float(h.per_level[k]) for k in sorted(h.per_level)}, "xp_per_level": h.xp_per_level,
+                 "carries": {k: h.carries[k] for k in sorted(h.carries)}},
+    }
+
+
+def digest(content: Content) -> str:
+    """A short stable hash of the rules the engine reads (`rules`): the first
+    16 hex digits of the sha256 of their canonical JSON. The same in every
+    process and on every machine (no Python hash()); a pack that changes a
+    number changes it, one that only rewords a `describe` does not. Battle
+    saves and run records carry it, so replay and --data can tell whether
+    the content in play is the one a battle was played with."""
+    text = json.dumps(rules(content), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class _Entry:
