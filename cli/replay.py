@@ -13,8 +13,9 @@ from rich.text import Text
 
 from cli.errors import UsageError
 from cli.loading import load_model
+from game.combat.content import default
 from game.records import finished
-from game.records.battle import load_battle
+from game.records.battle import PlayedWith, load_battle
 from game.records.files import RecordError, SaveError
 from game.records.finished import names_a_run
 from game.ui.replay import ReplayApp, plain, rerun, width_of
@@ -28,6 +29,11 @@ def main(args: argparse.Namespace) -> int:
         save = load_battle(args.file)
     except SaveError as exc:
         raise UsageError(str(exc)) from None
+    other = save.played_with.mismatch(default())
+    if other and args.rerun:  # its turns resolved under other rules would differ where nothing went wrong
+        raise UsageError(other)
+    if other:
+        print(f"pico-rogue replay: note: {other}", file=sys.stderr)
     again = None
     if args.rerun:
         model = load_model(args.weights, runtime=args.runtime)
@@ -49,6 +55,9 @@ def replay_run(args: argparse.Namespace, path: Path) -> int:
         raise UsageError(str(exc)) from None
     if args.rerun:
         raise UsageError("--rerun replays one battle: give it a battle's file (replay lists them)")
+    other = PlayedWith.of(rec).mismatch(default(), what="run")
+    if other:
+        print(f"pico-rogue replay: note: {other}", file=sys.stderr)
     battles = battles_of(rec)
     saved = [(b, save) for b, save, _ in battles if save is not None and save.turns]
     if args.plain or not sys.stdout.isatty() or not saved:

@@ -8,22 +8,30 @@ run holds. Both declared here, once; game/world/battle.py fills them in.
      "result": "won" | "lost" | "fled" | "unfinished", "depth": 3, "trust_model": false,
      "flights": [{"turn": 4, "got_away": false}, ...],
      "agreement": {"agreed": 9, "asked": 10},
+     "content": {"packs": ["assets/packs/frost"], "digest": "63494aff91f341c2"},
      "turns": [{"prompt", "engine", "model", "model_valid", "model_error",
                 "applied", "divergences", ...}, ...]}
+
+`content` names the packs the battle was played with, as given to --pack,
+and the digest of the rules in play (game/combat/content.py `digest`). It
+is written only when the content was not the bundled one: a save without it
+(every save from before it, and every one played on assets/ alone) was
+played with the bundled content.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, Strict, ValidationError
 
 from game.combat import limits
+from game.combat.content import Content, bundled
 from game.combat.encounter import LABELS, MONSTER_LABELS
 from game.records import atomic
-from game.records.fields import Bool, Count, Exact, Int, Name, Note, Record, Small, Text, problem
+from game.records.fields import Bool, Count, Exact, Int, Name, Note, Record, Small, Text, later, problem, written
 from game.records.files import SaveError, check_kind, dumps, folder_or_saves, inert_all, read_json
 from game.records.rng import RngRecord
 
@@ -53,6 +61,61 @@ TURN_KEYS = tuple(name for name, f in TurnRecord.model_fields.items() if f.is_re
 class WeightsRecord(Record):
     name: Note
     sha256: Note
+
+
+class ContentRecord(Record):
+    """The content a battle or a run was played with: the packs laid over
+    assets/, in order, as they were given, and the digest of its rules."""
+
+    packs: list[Note] = Field(max_length=limits.PACKS)
+    digest: Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{16}$")]
+
+
+def content_record(content: Content) -> dict | None:
+    """The `content` a record of a battle or run played with `content` holds:
+    None (the field left out) for the bundled content."""
+    if not content.packs and content.digest == bundled().digest:
+        return None
+    return written(ContentRecord, packs=list(content.packs), digest=content.digest)
+
+
+@dataclass(frozen=True)
+class PlayedWith:
+    """The content a record says it was played with (the bundled content
+    when it says nothing), and how that reads beside the content in play."""
+
+    packs: tuple[str, ...]
+    digest: str
+
+    @classmethod
+    def of(cls, data: dict) -> PlayedWith:
+        got = data.get("content")
+        if not isinstance(got, dict):
+            return cls((), bundled().digest)
+        return cls(tuple(got["packs"]), got["digest"])
+
+    @staticmethod
+    def words(packs: tuple[str, ...] | list[str]) -> str:
+        """'packs frost, ice' or 'the bundled content'."""
+        return f"pack{'s' if len(packs) > 1 else ''} {', '.join(packs)}" if packs else "the bundled content"
+
+    def differs(self, content: Content) -> bool:
+        return self.digest != content.digest
+
+    def mismatch(self, content: Content, what: str = "battle", again: str = "replay --rerun") -> str | None:
+        """One line when `content` is not what the record was played with
+        (None when it is): both, their digests, and how to get the right one."""
+        if not self.differs(content):
+            return None
+        if self.packs and tuple(self.packs) == tuple(content.packs):
+            how = "its packs have changed since"
+        elif self.packs:
+            how = f"{again} with {' '.join(f'--pack {p}' for p in self.packs)}"
+        else:
+            how = f"{again} without --pack" if content.packs else "the bundled assets have changed since"
+        now = "the bundled one" if not content.packs else self.words(content.packs)
+        return (f"this {what} was played with {self.words(self.packs)} (content {self.digest}), "
+                f"the content in play is {now} (content {content.digest}): {how}")
 
 
 class Agreement(Record):
@@ -93,6 +156,7 @@ class BattleRecord(Record):
     flights: list[Flight] = Field(default_factory=list, max_length=limits.SAVE_TURNS)
     agreement: Agreement | None = None
     created: Note | None = None
+    content: ContentRecord | None = later()
     turns: list[TurnRecord] = Field(max_length=limits.SAVE_TURNS)
 
 
@@ -160,6 +224,10 @@ class BattleSave:
     @property
     def weights(self) -> dict | None:
         return self.data.get("weights")
+
+    @property
+    def played_with(self) -> PlayedWith:
+        return PlayedWith.of(self.data)
 
 
 def load_battle(path: Path | str) -> BattleSave:

@@ -16,7 +16,7 @@ from pydantic import Field, Strict, ValidationError
 
 from game.combat import limits
 from game.combat.template import VERSION
-from game.records.battle import load_battle
+from game.records.battle import PlayedWith, load_battle
 from game.records.fields import Note, Record, Text, problem, written
 from game.records.files import RecordError, SaveError
 
@@ -43,6 +43,7 @@ class Example:
     target: str
     source: str  # the record's source (battle, broad, ...), or "battle save"
     where: str  # "FILE line N" or "FILE turn N": for messages
+    played_with: PlayedWith | None = None  # a battle save's content (packs and digest); None for a JSONL line
 
 
 @dataclass
@@ -95,9 +96,10 @@ def load_examples(paths: list[Path]) -> Examples:
             except SaveError as exc:
                 out.skip("files that are not battle saves", str(exc))
                 continue
+            played = save.played_with
             for n, t in enumerate(save.turns, 1):
                 if t["engine"]:
-                    out.kept.append(Example(t["prompt"], t["engine"], "battle save", f"{f} turn {n}"))
+                    out.kept.append(Example(t["prompt"], t["engine"], "battle save", f"{f} turn {n}", played))
         if len(out.kept) > limits.EXAMPLES:
             raise RecordError(f"{f}: more than {limits.EXAMPLES:,} examples in --data")
     return out

@@ -6,7 +6,11 @@ Every saved format is a pydantic model in this package. Readers check a file
 with it; writers build their dict with `written`, which refuses a key the
 model does not declare or one it declares and the writer left out, so adding
 a field is an edit to the model and to the one writer, and a writer out of
-step with its reader fails at once rather than in a save loaded later.
+step with its reader fails at once rather than in a save loaded later. A
+field added after a format's files were in players' hands is declared with
+`later()`: the writer still passes it, but leaves it out of the file while
+it holds its default (what its absence means to a reader), so a file that
+needs no new key has exactly the keys it always had.
 pydantic, strict: `"version": true` is not 1, `"model": 5` is not a text.
 """
 
@@ -42,17 +46,30 @@ class Exact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def later(default: Any = None, **field: Any) -> Any:
+    """A field added to a format later: optional to a reader (absent: `default`),
+    and written only when it holds something else."""
+    return Field(default, json_schema_extra={"later": True}, **field)
+
+
+def _later(info: Any) -> bool:
+    return isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("later") is True
+
+
 def written(model: type[BaseModel], /, **values: Any) -> dict:  # positional: a record may have a field `model`
     """The dict a writer saves for `model`: exactly its declared fields, in
     their declared order (the order the files have always had). The values
-    are the writer's; the reader's checks are the model's."""
-    declared = model.model_fields.keys()
+    are the writer's; the reader's checks are the model's. A `later()` field
+    holding its default is left out."""
+    fields = model.model_fields
+    declared = fields.keys()
     if values.keys() != declared:
         missing = sorted(declared - values.keys())
         unknown = sorted(values.keys() - declared)
         raise TypeError(f"{model.__name__}: the writer is out of step with the record's declaration "
                         f"(missing {missing}, not declared {unknown})")
-    return {name: values[name] for name in declared}
+    return {name: values[name] for name in declared
+            if not (_later(fields[name]) and values[name] == fields[name].default)}
 
 
 def short(value: Any) -> str:

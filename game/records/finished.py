@@ -23,8 +23,8 @@ from pydantic import Field, Strict, ValidationError
 
 from game.combat import limits
 from game.records import atomic
-from game.records.battle import Agreement, WeightsRecord
-from game.records.fields import Count, Int, Note, Record, problem
+from game.records.battle import Agreement, ContentRecord, WeightsRecord
+from game.records.fields import Count, Int, Note, Record, later, problem
 from game.records.files import FinishedError, check_kind, dumps, folder_or_saves, read_json
 from game.records.morgue import morgue_text
 from game.records.run import FightRecord
@@ -59,6 +59,7 @@ class FinishedRecord(Record):
     driven: Count
     diverged: list[Count] = Field(max_length=100_000)
     battles: list[FightRecord] = Field(max_length=100_000)
+    content: ContentRecord | None = later()  # the packs and digest, when not the bundled content (battle.py)
 
 
 def write(rec: dict, log: list[str], folder: Path | None = None) -> Path:

@@ -25,8 +25,8 @@ from game.combat.content import STATS, Content, default
 from game.combat.encounter import END, HERO, MAX_STAT, MAX_TURNS, MONSTER_LABELS, Action, Encounter, Rolls
 from game.combat.template import TemplateError, parse_prompt, serialize_prompt
 from game.records import atomic
-from game.records.battle import BattleStateRecord, Result
-from game.records.fields import Bool, Count, Int, Name, Note, Record, Small, problem
+from game.records.battle import BattleStateRecord, ContentRecord, Result
+from game.records.fields import Bool, Count, Int, Name, Note, Record, Small, later, problem
 from game.records.files import RunError, check_kind, folder_or_saves, read_json
 from game.records.rng import RngRecord, rng_from
 
@@ -108,6 +108,7 @@ class SuspendedRecord(Record):
     battle: BattleStateRecord | None
     foes: list[Int] = Field(max_length=len(MONSTER_LABELS))
     rng: RngRecord
+    content: ContentRecord | None = later()  # the packs and digest, when not the bundled content (battle.py)
 
 
 # --- the checks ------------------------------------------------------------------------

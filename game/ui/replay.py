@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
+from game.combat.content import default
 from game.combat.divergence import text_divergences
 from game.combat.inert import inert
 from game.combat.narration import divergence_words
@@ -72,6 +73,10 @@ def describe(save: BattleSave) -> Text:
     t.append(f"  weights: {w.get('name', 'none')} {str(w.get('sha256', ''))[:12]}", "dim")
     if d.get("template") != VERSION:
         t.append(f"  template {d.get('template')} (this game writes {VERSION})", "bold red")
+    played = save.played_with
+    if played.differs(default()):
+        t.append(f"  played with {played.words(played.packs)} (content {played.digest}), "
+                 f"not the content in play ({default().digest})", "bold red")
     return t
 
 

@@ -41,6 +41,7 @@ from game.records.battle import (
     Flight,
     TurnRecord,
     agreement_words,
+    content_record,
 )
 from game.records.fields import written
 from game.records.rng import rng_from, rng_state
@@ -491,6 +492,7 @@ def battle_record(battle: Battle, *, seed: int, weights: dict | None, depth: int
         flights=[written(Flight, turn=turn, got_away=away) for turn, away in battle.flights],
         agreement=written(Agreement, agreed=battle.tally.agreed, asked=battle.tally.asked),
         created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        content=content_record(battle.content),
         turns=[t.record() for t in battle.turns],
     )
 

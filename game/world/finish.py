@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from game.records import finished
-from game.records.battle import Agreement
+from game.records.battle import Agreement, content_record
 from game.records.fields import written
 from game.world.run import Run
 
@@ -44,6 +44,7 @@ def record(run: Run, *, weights: dict | None, source: str = "play") -> dict:
         driven=sum(f["driven"] for f in fights),
         diverged=[f["n"] for f in fights if f["divergent"]],
         battles=fights,
+        content=content_record(run.content),
     )
 
 

@@ -24,6 +24,7 @@ from game.combat.narration import name
 from game.combat.resolver import Resolver
 from game.combat.rules import IllegalAction
 from game.combat.template import TemplateError, parse_prompt
+from game.records.battle import content_record
 from game.records.fields import written
 from game.records.files import RunError
 from game.records.rng import rng_from, rng_state
@@ -547,6 +548,7 @@ class Run:
             battle=self.battle.to_dict() if self.battle else None,
             foes=self.foes,
             rng=rng_state(self.rng),
+            content=content_record(self.content),
         )
 
     @classmethod

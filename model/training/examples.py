@@ -2,7 +2,10 @@
 each prompt and target must parse, and the rules engine, resolving the
 prompt again, must give the target (a disagreement is a possible poisoning,
 or a battle saved under other rules). What is skipped is counted with its
-reasons and reported. No torch here: `eval` reads data without it."""
+reasons and reported. A battle save played with other content than the
+one in play (its packs' digest, game/combat/content.py) is skipped whole,
+under a reason naming its packs, before any of its turns is resolved: the
+engine would disagree with it where nothing is wrong. No torch here: `eval` reads data without it."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from game.combat.resolver import EngineResolver
 from game.combat.template import VERSION, TemplateError, current, parse_prompt, parse_target
+from game.records.battle import PlayedWith
 from game.records.examples import Example, Examples, load_examples
 from game.records.files import RecordError
 from model.errors import ModelError
@@ -27,6 +31,11 @@ REFUSED = "prompts the rules refuse (an illegal action)"
 BAD_TARGET = "targets that do not parse"
 DISAGREES = "targets the rules engine disagrees with (possible poisoning, or saved under other rules)"
 TOO_LONG = "examples longer than the model's context"
+
+
+def other_content(packs: tuple[str, ...]) -> str:
+    """The reason a battle save's turns are skipped when it was played with `packs`' content, not the one in play."""
+    return f"turns played under other content ({PlayedWith.words(packs)})"
 
 
 @dataclass
@@ -78,6 +87,10 @@ def vet(found: Examples) -> Vetted:
     out = Vetted(skipped=Counter(found.skipped), first=dict(found.first), files=found.files)
     engine = EngineResolver()
     for e in found.kept:
+        if e.played_with is not None and e.played_with.differs(engine.content):
+            out.skip(other_content(e.played_with.packs),
+                     f"{e.where}: played with content {e.played_with.digest}, in play {engine.content.digest}")
+            continue
         try:
             p = parse_prompt(e.prompt, engine.content)
         except TemplateError as exc:
