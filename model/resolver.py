@@ -49,7 +49,12 @@ class ModelResolver:
         """One line on the entries of the content in play the model refuses
         (a pack's new or changed ones), or None when it knows them all."""
         if self.learned is None:  # v4: the rules are read, so only numbers past the trained ranges are refused
-            return outside_rules(self.content, self.guard.ranges)
+            outside = outside_rules(self.content, self.guard.ranges)
+            checked = self.meta.get("checked_on", {}).get("digest")
+            if outside is None and checked and checked != self.content.digest:
+                return (f"the content in play (digest {self.content.digest}) is not the one the model was checked on "
+                        f"({checked}); its rules are all inside what it was trained on, so it answers every turn")
+            return outside
         return summary(self.guard.changes)
 
     @property

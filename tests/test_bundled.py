@@ -10,7 +10,9 @@ import json
 import pytest
 from golden.make_golden import GOLDEN, PROMPTS, output_ids
 
-from game.combat.template import VERSION
+from game.combat.content import default
+from game.combat.template import block, parse_prompt
+from game.world.generate import transitions
 from model.evaluation.evaluate import fresh, predict, score
 from model.resolver import load_resolver
 from model.weights import BUNDLED, config_path
@@ -64,7 +66,8 @@ def test_the_weights_file_is_at_most_8_mb():
 
 def test_the_config_records_how_the_model_was_made():
     meta = json.loads(config_path(BUNDLED).read_text())
-    assert meta["template"] == VERSION
+    assert meta["template"] == "v4"  # it reads the game's v3 prompts with the rules written in (model/slots.py)
+    assert meta["checked_on"]["digest"] == default().digest
     assert not meta.get("partial"), "the bundled weights are a checkpoint of an unfinished run"
     for key in ("config", "vocab", "recipe", "data_seed", "metrics"):
         assert meta.get(key) is not None, key
@@ -72,4 +75,28 @@ def test_the_config_records_how_the_model_was_made():
 
 def test_the_guard_knows_the_ranges_the_model_was_trained_on():
     meta = json.loads(config_path(BUNDLED).read_text())
-    assert meta["ranges"]["status_power"] == [0, 3]  # play's powers: the guard refuses a poison of 7
+    # drawn rules: any power and any base damage the template holds, not one table's
+    assert meta["ranges"]["status_power"] == [0, 9] and meta["ranges"]["base_damage"] == [-5, 9]
+
+
+@pytest.mark.slow  # 200 transitions of a pack decoded
+def test_it_follows_a_pack_it_was_never_trained_on():
+    """The shipped frost pack (a new status, new abilities and monsters):
+    answered, not refused, and right as often as the bundled content."""
+    from game.combat.content import load
+    from model import weights
+    from model.draft import Drafter
+    from model.evaluation.evaluate import Item, pack_entries, touches
+    from model.resolver import ModelResolver, network
+
+    frost = load(packs=[BUNDLED.parent / "packs" / "frost"])
+    w = weights.read(BUNDLED)
+    model = ModelResolver(w, network(w), frost, drafts=lambda r: Drafter(r.parsed, w.tok, r.binding.content))
+    assert model.refusing is not None and "inside what it was trained on" in model.refusing
+    new, changed = pack_entries(frost)
+    items = [Item(r["prompt"], r["target"]) for r in transitions(200, 4242, frost)]
+    assert sum(touches(parse_prompt(i.prompt, frost), frost, new, changed) == "new" for i in items) > 80
+    outputs = predict(model, [i.prompt for i in items])
+    assert None not in outputs
+    right = sum(block(o) == block(i.target) for o, i in zip(outputs, items, strict=True))
+    assert right >= 0.97 * len(items)
