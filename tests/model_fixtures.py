@@ -111,3 +111,20 @@ def few_range_samples(monkeypatch):
     monkeypatch.setattr(train, "RANGE_SAMPLE", 500)
     yield
     train._stream_ranges.cache_clear()
+
+
+def as_read(tok, prompt: str, target: str | None = None):
+    """(prompt, target, content) as a model with vocabulary `tok` reads them:
+    a v4 model reads names as slots with the rules written in (model/slots.py),
+    under the content renamed to match; a v3 model reads the texts as they are."""
+    from game.combat.content import default
+    from game.combat.template import parse_prompt, parse_target
+    from model.slots import VERSION, Binding
+
+    content = default()
+    if VERSION not in tok.index:
+        return prompt, target, content
+    p = parse_prompt(prompt, content)
+    b = Binding.of(p.encounter, p.action, content)
+    bound = b.target(parse_target(target, content)) if target is not None else None
+    return b.prompt(p.encounter, p.action, p.rolls), bound, b.content

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from model_fixtures import fresh_records, numpy_net, untrained
+from model_fixtures import as_read, fresh_records, numpy_net, untrained
 
 from game.combat.content import default
 from game.combat.encounter import LABELS, RESULTS
@@ -167,21 +167,33 @@ def bundled_net():
     return load_resolver(BUNDLED).net
 
 
+def bundled_tok():
+    from model.weights import BUNDLED, read
+
+    return read(BUNDLED).tok
+
+
 @pytest.mark.parametrize("which", ["bundled", "random"])
 def test_drafts_change_the_calls_never_the_output(which):
     net = bundled_net() if which == "bundled" else numpy_net(untrained(seed=1)[0])
     records = fresh_records(8, seed=109) + fresh_records(2, seed=110, monsters=3)
     plain_calls = oracle_calls = 0
+    tok = bundled_tok() if which == "bundled" else TOK
     for k, r in enumerate(records):
-        prompt = TOK.encode(r["prompt"])
-        target = TOK.encode(r["target"]) + [TOK.eos]
-        plain = decode_one(net, TOK, prompt, grammar_for(r["prompt"]))
+        text, bound, content = as_read(tok, r["prompt"], r["target"])  # as the model reads them (v4: slots)
+
+        def grammar(text=text, content=content):
+            return target_grammar(parse_prompt(text, content), tok, content.status_order)
+
+        prompt = tok.encode(text)
+        target = tok.encode(bound) + [tok.eos]
+        plain = decode_one(net, tok, prompt, grammar())
         for drafter in (Oracle(target), Oracle(target, wrong_every=4), Garbage(k)):
-            drafted = decode_one(net, TOK, prompt, grammar_for(r["prompt"]), drafter)
+            drafted = decode_one(net, tok, prompt, grammar(), drafter)
             assert drafted.ids == plain.ids, (k, type(drafter).__name__)
             assert drafter.pushed == plain.ids  # told every token emitted, fixed or chosen
             assert drafted.drafted <= len(plain.ids)
-        oracle = decode_one(net, TOK, prompt, grammar_for(r["prompt"]), Oracle(target))
+        oracle = decode_one(net, tok, prompt, grammar(), Oracle(target))
         plain_calls += plain.calls
         oracle_calls += oracle.calls
         if plain.ids == target:  # the network agrees with the engine: the whole answer is one pass
@@ -212,17 +224,17 @@ def test_a_draft_stops_at_the_models_context():
 
 
 def test_a_resolver_with_a_drafter_answers_the_same_in_fewer_calls():
-    from game.combat.resolver import EngineResolver
-    from game.combat.template import serialize_prompt
+    from game.combat.rules import resolve
+    from game.combat.template import Target, serialize_target
     from model.resolver import load_resolver
 
     resolver = load_resolver()
-    engine = EngineResolver()
     prompts = [r["prompt"] for r in fresh_records(12, seed=112)]
     plain = [(resolver.resolve(p).text, resolver.last.calls) for p in prompts]
-    def answer(parsed, ids):  # the engine's answer to the prompt, as a drafter
-        text = engine.resolve(serialize_prompt(parsed.encounter, parsed.action, parsed.rolls)).text
-        return Oracle(TOK.encode(text) + [TOK.eos])
+    def answer(reading):  # the engine's answer to the prompt as the network reads it, as a drafter
+        p, content = reading.parsed, reading.binding.content if reading.binding else None
+        outcome, after = resolve(p.encounter, p.action, p.rolls, content)
+        return Oracle(resolver.tok.encode(serialize_target(Target.of(outcome, after))) + [resolver.tok.eos])
 
     resolver.drafts = answer
     drafted = [(resolver.resolve(p).text, resolver.last.calls) for p in prompts]

@@ -16,7 +16,7 @@ from model.config import Config
 from model.evaluation.perturb import families
 from model.guard import KINDS, TEMPLATE_RANGES, Guard, Refusal, observed_ranges
 from model.tokenizer import Tokenizer, template_words
-from model.weights import BUNDLED, config_path
+from model.weights import BUNDLED, config_path, read
 
 CONTENT = default()
 TOK = Tokenizer.for_content(CONTENT)
@@ -39,9 +39,9 @@ def test_no_clean_prompt_refused(ranges):
     if ranges == "bundled":
         if not BUNDLED.exists():
             pytest.skip("no bundled weights")
-        guard = Guard.for_model(TOK, json.loads(config_path(BUNDLED).read_text()), CONTENT)
-        stronger = PROMPT.replace("st poison 3 2", "st poison 3 7")  # play's poison is 2
-        assert guard.reason(stronger) == "line 2 (hero): status power 7 is outside the 0..3 the model was trained on"
+        guard = Guard.for_model(read(BUNDLED).tok, json.loads(config_path(BUNDLED).read_text()), CONTENT)
+        weaker = PROMPT.replace("atk 6 def 3", "atk 1 def 3")  # play's heroes hit harder than that
+        assert guard.reason(weaker) == "line 2 (hero): atk 1 is outside the 2..20 the model was trained on"
     refused = [(r["prompt"], why) for r in transitions(2000, seed=4242) if (why := guard.reason(r["prompt"]))]
     assert refused == []
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from model_fixtures import fresh_records, untrained
+from model_fixtures import as_read, fresh_records, untrained
 
 from game.combat.content import default
 from game.combat.template import parse_prompt
@@ -29,7 +29,13 @@ ATOL = 1e-4
 
 
 def grammar_for(tok: Tokenizer, prompt: str):
-    return target_grammar(parse_prompt(prompt, CONTENT), tok, CONTENT.status_order)
+    """The grammar for `prompt` as the model of `tok` reads it (`as_read`)."""
+    text, _, content = as_read(tok, prompt)
+    return target_grammar(parse_prompt(text, content), tok, content.status_order)
+
+
+def encoded(tok: Tokenizer, prompt: str) -> list[int]:
+    return tok.encode(as_read(tok, prompt)[0])
 
 
 def numpy_of(model: PicoModel) -> NumpyPico:
@@ -67,8 +73,9 @@ def module_decode(model: PicoModel, tok: Tokenizer, prompt_ids: list[int], gramm
 def pieces(tok: Tokenizer, record: dict) -> list[list[int]]:
     """Prompt and target cut as decoding feeds them: the prompt with <sep>,
     then runs of one to four tokens."""
-    target = tok.encode(record["target"]) + [tok.eos]
-    cuts, at, n = [tok.encode(record["prompt"]) + [tok.sep]], 0, 0
+    prompt, target, _ = as_read(tok, record["prompt"], record["target"])
+    target = tok.encode(target) + [tok.eos]
+    cuts, at, n = [tok.encode(prompt) + [tok.sep]], 0, 0
     while at < len(target):
         size = 1 + n % 4
         cuts.append(target[at : at + size])
@@ -144,7 +151,7 @@ def test_a_rewound_cache_answers_as_a_fresh_one(runtime):
 def same_decisions(model: PicoModel, tok: Tokenizer, records: list[dict], module_every: int) -> None:
     numpy_net, torch_net = numpy_of(model), TorchPico(model)
     for k, record in enumerate(records):
-        ids = tok.encode(record["prompt"])
+        ids = encoded(tok, record["prompt"])
         mine = decode_one(numpy_net, tok, ids, grammar_for(tok, record["prompt"]))
         theirs = decode_one(torch_net, tok, ids, grammar_for(tok, record["prompt"]))
         assert mine.ids == theirs.ids, f"prompt {k}"
