@@ -24,6 +24,7 @@ from pathlib import Path
 
 from game.combat.content import default
 from game.combat.resolver import EngineResolver
+from game.combat.template import parse_target
 from game.world import generate
 from model.decode import Uncached
 from model.evaluation.evaluate import predict
@@ -50,6 +51,12 @@ class _Answer:
 
     def guess(self) -> list[int]:
         return self.target[self.at:]
+
+
+def _as_written(resolver: ModelResolver, record: dict) -> str:
+    """The engine's target as the network writes it (a v4 model: in slots)."""
+    binding = resolver.check(record["prompt"]).binding
+    return binding.target(parse_target(record["target"], resolver.content)) if binding else record["target"]
 
 
 def _timed(resolver: ModelResolver, prompts: list[str], targets: list[list[int]] | None = None):
@@ -115,7 +122,7 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
     resolver = load_resolver(weights_path, threads=1, runtime=runtime)
     load_s = time.perf_counter() - t0
     prompts = [r["prompt"] for r in records]
-    targets = [resolver.tok.encode(r["target"]) + [resolver.tok.eos] for r in records]
+    targets = [resolver.tok.encode(_as_written(resolver, r)) + [resolver.tok.eos] for r in records]
     _timed(resolver, prompts)  # warm up
     cached, calls, tokens = _timed(resolver, prompts)
     recomputing = copy.copy(resolver)
