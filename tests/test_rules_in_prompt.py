@@ -187,3 +187,20 @@ def test_a_v4_model_answers_a_pack_it_never_saw_in_names_without_an_internal_err
         answer = resolver.resolve(serialize_prompt(t.before, t.action, t.rolls, content=frost))
         assert answer.text is not None, answer.problem
         assert " s1 " not in answer.text and " a1 " not in answer.text  # names are back
+
+
+@pytest.mark.usefixtures("few_range_samples", "one_thread")
+def test_fine_tuning_a_v4_model_on_saved_battles_keeps_it_v4(tmp_path):
+    """The flywheel (train --preset finetune --data saves/ --init the bundled
+    model): the game's saved texts are read as the network reads them."""
+    from game.world.generate import transitions
+    from model.training.train import train
+
+    first = tmp_path / "v4.safetensors"
+    train(tiny_recipe(template="v4", steps=2), first, quiet=True)
+    data = tmp_path / "saved.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in transitions(30, 3)))
+    again = tmp_path / "again.safetensors"
+    metrics = train(tiny_recipe(steps=2, saved_share=0.5), again, data=[data], init=first, quiet=True)
+    meta = json.loads(again.with_suffix(".json").read_text())
+    assert meta["template"] == "v4" and meta["recipe"]["template"] == "v4" and metrics["steps"] == 2

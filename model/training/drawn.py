@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from game.combat import schema
 from game.combat.content import Ability, Applies, Content, StatusKind, default
+from game.combat.template import TemplateError, parse_prompt, parse_target
 from game.world.generate import Transition, transitions_of
 from model.guard import prompt_values
 from model.slots import Binding
@@ -114,6 +115,24 @@ def bound(t: Transition, content: Content) -> tuple[str, str]:
     """(prompt, target) as a v4 network reads and writes them."""
     b = Binding.of(t.before, t.action, content)
     return b.prompt(t.before, t.action, t.rolls), b.target(t.target)
+
+
+TOO_MANY_NAMES = "more names in one turn than the model has slots"
+
+
+def bound_texts(prompt: str, target: str, content: Content) -> tuple[str, str]:
+    """A game text pair (names, no rules) as a v4 network reads and writes it."""
+    p = parse_prompt(prompt, content)
+    b = Binding.of(p.encounter, p.action, content)
+    return b.prompt(p.encounter, p.action, p.rolls), b.target(parse_target(target, content))
+
+
+def bindable(prompt: str, target: str, content: Content) -> bool:
+    try:
+        bound_texts(prompt, target, content)
+    except TemplateError:
+        return False
+    return True
 
 
 def v4_stream(seed: int, edge_share: float = 0.0) -> Iterator[tuple[str, str]]:

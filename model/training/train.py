@@ -38,7 +38,7 @@ from model.guard import observed_ranges
 from model.network import PicoModel
 from model.tokenizer import Tokenizer
 from model.training.data import BatchStream, collate, encode, engine_stream, loader, mixed_stream
-from model.training.drawn import drawn_ranges, v4_stream
+from model.training.drawn import TOO_MANY_NAMES, bindable, bound_texts, drawn_ranges, v4_stream
 from model.training.examples import TOO_LONG, DataError, read_examples
 from model.training.recipe import Recipe
 from model.training.settings import SettingsError, check_minutes, check_recipe, check_workers
@@ -48,6 +48,11 @@ from model.training.widen import widen
 HELD_OUT_SEED = 999_001  # never a training seed: training streams use recipe seeds << 20
 HELD_OUT = 256
 RANGE_SAMPLE, RANGE_SEED = 20_000, 999_002  # a sample of the distribution: its values are the guard's ranges
+
+
+def _read(v4: bool, prompt: str, target: str) -> tuple[str, str]:
+    """A saved example as the network reads it (a v4 model: slots, rules written in)."""
+    return bound_texts(prompt, target, default()) if v4 else (prompt, target)
 
 
 def lr_at(step: int, r: Recipe, time_used: float = 0.0) -> float:
@@ -313,10 +318,10 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
         torch.cuda.set_device(device)
     torch.manual_seed(recipe.seed)
+    if init and recipe.template != slots.VERSION and weights.read_card(init)[2].get("template") == slots.VERSION:
+        recipe = recipe.but(template=slots.VERSION)  # fine-tuning a v4 model (the bundled one) stays v4
     v4 = recipe.template == slots.VERSION
     tok = Tokenizer(slots.words()) if v4 else Tokenizer.for_content()
-    if v4 and data:
-        raise UsageError("--data: saved battles are v3 texts; a v4 recipe trains on drawn rules alone (for now)")
     if init:
         model, init_tok, init_meta = weights.load(init)
         recipe = recipe.sized_as(model.config)
@@ -340,8 +345,10 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
     saved: list[tuple[str, str]] = []
     if vetted is not None:
         max_len = model.config.max_len
-        vetted = vetted.only(lambda p, t: len(encode(tok, p, t)[0]) <= max_len + 1, TOO_LONG)
-        saved = vetted.pairs
+        if v4:  # saved battles are the game's texts (names, no rules): as the network reads them, in slots
+            vetted = vetted.only(lambda p, t: bindable(p, t, default()), TOO_MANY_NAMES)
+        vetted = vetted.only(lambda p, t: len(encode(tok, *_read(v4, p, t))[0]) <= max_len + 1, TOO_LONG)
+        saved = [_read(v4, p, t) for p, t in vetted.pairs]
         if rank == 0:
             print(f"--data: {vetted.summary()}", file=sys.stderr, flush=True)
         if not saved:
