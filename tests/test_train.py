@@ -370,11 +370,11 @@ def test_an_unknown_focus_action_is_one_clear_line(tmp_path, capsys):
 
 
 def test_the_weights_carry_the_ranges_of_their_training_distribution(tiny_model):
-    from model.guard import TEMPLATE_RANGES
+    from game.combat import schema
     from model.training.train import trained_ranges
 
     ranges = tiny_model.meta["ranges"]
-    assert set(ranges) == set(TEMPLATE_RANGES)
+    assert set(ranges) == set(schema.PROMPT_NUMBERS)  # a v3 prompt's numbers (v4's rule numbers: test_rules_in_prompt)
     assert ranges["status_power"] == [0, 3] and ranges["turn"] == [1, 999]  # play's powers; any turn
     wide = trained_ranges([], tiny_recipe(wide_share=1.0), None)
     assert wide["status_power"] == [0, 9] and wide["cooldown"] == [0, 9]

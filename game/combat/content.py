@@ -335,8 +335,9 @@ def load(folder: Path | str = ASSETS, packs: Sequence[Path | str] = ()) -> Conte
         descent_entry.fail(f"'items' must be [least, most], whole numbers 0..20, got {shown(items_range)}")
     sizes = descent_entry.get("group_sizes", list, [[4, 3, 2]])
     if not 1 <= len(sizes) <= 20 or not all(
-            isinstance(odds, list) and len(odds) == 3 and sum(odds) > 0
-            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100 for n in odds) for odds in sizes):
+            isinstance(odds, list) and len(odds) == 3  # each a whole number before any is added up
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100 for n in odds) and sum(odds) > 0
+            for odds in sizes):
         descent_entry.fail("'group_sizes' must be 1-20 lines of [odds of 1, of 2, of 3 monsters], "
                            f"whole numbers 0..100, not all 0; got {shown(sizes)}")
     ahead = descent_entry.get("ahead", object, 0.0)
