@@ -131,9 +131,11 @@ class PicoRogueApp(App):
     def model_loaded(self, side: ModelSide) -> None:
         self.model = side
         self.model_name = inert(side.name, lines=False)  # a weights config names it: anyone's words
-        if side.note:  # a pack's content the model was not trained on: it refuses those turns
-            self.notify(inert(f"The model: {side.note}. The rules resolve those turns.", lines=False),
-                        severity="warning", timeout=8, markup=False)
+        if side.note:  # a pack's content: the model refuses what it was not trained on, or reads it all (v4)
+            refuses = "refuses" in side.note
+            after = " The rules resolve those turns." if refuses else ""
+            self.notify(inert(f"The model: {side.note}.{after}", lines=False),
+                        severity="warning" if refuses else "information", timeout=8, markup=False)
         if not side.ready:
             self.notify(inert(f"The model could not be loaded: {side.detail}. The rules play alone."),
                         severity="warning", timeout=6, markup=False)
