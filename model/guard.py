@@ -185,8 +185,8 @@ class Guard:
                 binding = Binding.of(parsed.encounter, parsed.action, self.content)
             except TooManyNames as exc:
                 raise Refusal(str(exc), "vocabulary") from None
-            text = binding.prompt(parsed.encounter, parsed.action, parsed.rolls)
-            view = parse_prompt(text, binding.content)
+            view = binding.view(parsed.encounter, parsed.action, parsed.rolls)  # built, not parsed back: per turn
+            text = serialize_prompt(view.encounter, view.action, view.rolls, view.version, binding.content)
             order = binding.content.status_order
         else:
             text = prompt

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from game.combat import schema
 from game.combat.content import Content
 from game.combat.encounter import HERO, Action, Combatant, Encounter, Outcome, Rolls, Status, Sum
-from game.combat.template import Target, TemplateError, parse_target, serialize_prompt, serialize_target
+from game.combat.template import Prompt, Target, TemplateError, parse_target, serialize_prompt, serialize_target
 
 VERSION = "v4"
 ABILITY_SLOTS = tuple(f"a{n}" for n in range(1, 21))  # the action and every cooldown slot of four combatants
@@ -89,10 +89,14 @@ class Binding:
     def encounter(self, e: Encounter) -> Encounter:
         return Encounter(e.turn, e.actor, tuple(self.combatant(c) for c in e.combatants))
 
+    def view(self, encounter: Encounter, action: Action, rolls: Rolls) -> Prompt:
+        """The prompt as the network reads it, parsed: names as slots, in v4."""
+        return Prompt(self.encounter(encounter), Action(self.abilities[action.ability], action.target), rolls, VERSION)
+
     def prompt(self, encounter: Encounter, action: Action, rolls: Rolls) -> str:
         """The v4 prompt the network reads."""
-        bound = Action(self.abilities[action.ability], action.target)
-        return serialize_prompt(self.encounter(encounter), bound, rolls, VERSION, self.content)
+        v = self.view(encounter, action, rolls)
+        return serialize_prompt(v.encounter, v.action, v.rolls, VERSION, self.content)
 
     def target(self, target: Target) -> str:
         """A target as the network writes it (for training)."""

@@ -347,8 +347,9 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         max_len = model.config.max_len
         if v4:  # saved battles are the game's texts (names, no rules): as the network reads them, in slots
             vetted = vetted.only(lambda p, t: bindable(p, t, default()), TOO_MANY_NAMES)
-        vetted = vetted.only(lambda p, t: len(encode(tok, *_read(v4, p, t))[0]) <= max_len + 1, TOO_LONG)
-        saved = [_read(v4, p, t) for p, t in vetted.pairs]
+        read = {(p, t): _read(v4, p, t) for p, t in vetted.pairs}  # each saved turn bound once
+        vetted = vetted.only(lambda p, t: len(encode(tok, *read[p, t])[0]) <= max_len + 1, TOO_LONG)
+        saved = [read[p, t] for p, t in vetted.pairs]
         if rank == 0:
             print(f"--data: {vetted.summary()}", file=sys.stderr, flush=True)
         if not saved:
