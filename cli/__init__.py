@@ -36,6 +36,7 @@ COMMANDS = {
     "quantize": "cli.quantize:main",
     "eval": "cli.eval:main",
     "bench": "cli.bench:main",
+    "specialists": "cli.specialists:main",
 }
 
 

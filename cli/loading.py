@@ -44,3 +44,13 @@ def weights_problem(path: Path, detail: str) -> str:
     else after the flag and path."""
     named = str(Path(path).with_suffix(""))  # the weights file, or its card beside it
     return detail if named in detail else f"--weights {path}: {detail}"
+
+
+def load_deciders(runtime: str = "numpy", paths: dict[str, Path] | None = None):
+    """The specialists' registry (model/specialists): nothing is loaded until
+    a task is asked. None when the model code is missing."""
+    try:
+        from model.specialists.registry import Specialists
+    except ImportError:
+        return None
+    return Specialists(runtime=runtime, paths=paths)

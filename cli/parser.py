@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from game.combat import limits
+from game.world.autoplay import POLICIES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,15 +82,21 @@ def parser() -> argparse.ArgumentParser:
                           help="single battles, saved like played ones (default: 10)")
     selfplay.add_argument("--runs", type=limits.count("selfplay --runs"),
                           help="whole runs, floor 1 to death or the dragon, with a summary each")
-    selfplay.add_argument("--policy", default="careful", choices=("careful", "reckless"), help="the runs' scripted hero")
+    selfplay.add_argument("--policy", default="careful", choices=POLICIES, help="the runs' scripted hero")
     selfplay.add_argument("--seed", type=int, default=0, help="the first battle's or run's seed; the rest follow it (default 0)")
     selfplay.add_argument("--saves", type=Path, help="where battles (and runs' records) go; runs write none without it")
     selfplay.add_argument("--trust-model", action="store_true", help="let the model's next state drive the battles")
     selfplay.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
     selfplay.add_argument("--json", action="store_true", help="with --runs: one JSON object instead of the table")
+    selfplay.add_argument("--monsters", default="content", choices=("content", "scripted", "learned"),
+                          help="who plays the monsters: as the content says (default: the tactician for style "
+                               "learned, the rest by their styles), every one scripted, or every one the tactician")
     _runtime(selfplay)
     _pack(selfplay)
+
+    specialists = sub.add_parser("specialists", help="list the specialists: task, size, strength (none is loaded)")
+    specialists.add_argument("--json", action="store_true", help="one JSON list instead of the table")
 
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
     runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
@@ -114,7 +121,10 @@ def parser() -> argparse.ArgumentParser:
     _pack(res)
 
     train = sub.add_parser("train", help="train or fine-tune the pico model")
-    train.add_argument("--preset", default="bundled", help="bundled (the shipped model), quick; with --init: finetune")
+    train.add_argument("--preset", default="bundled", help="bundled (the shipped model), quick; with --init: finetune; "
+                       "advice, tactics: a specialist")
+    train.add_argument("--task", choices=("resolve", "advice", "tactics"),
+                       help="what to train: the resolver (default) or a specialist, labelled by the search then distilled")
     train.add_argument("--data", type=Path, nargs="*", default=[], help="saved battles (JSON) or JSONL to mix in")
     train.add_argument("--init", type=Path, help="weights to start from (fine-tuning)")
     train.add_argument("--out", type=Path, help="where to write the weights")

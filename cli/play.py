@@ -11,7 +11,7 @@ import functools
 import sys
 
 from cli.errors import UsageError
-from cli.loading import load_model, weights_problem
+from cli.loading import load_deciders, load_model, weights_problem
 from game.records.lock import SavesInUse, check_saves, lock_saves
 from game.ui.app import PicoRogueApp
 
@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         loader = functools.partial(load_model, runtime=args.runtime)
     app = PicoRogueApp(seed=args.seed, trust_model=args.trust_model, saves=saves, model_loader=loader,
-                       guard_terminal=True)
+                       guard_terminal=True, deciders=load_deciders(args.runtime))
     try:
         app.run()
     finally:

@@ -8,10 +8,12 @@ import json
 import sys
 
 from cli.errors import UsageError
-from cli.loading import load_model
+from cli.loading import load_deciders, load_model
+from game.combat.content import default
 from game.records.files import RecordError, saves_folder
 from game.world.model_side import ModelSide
 from game.world.selfplay import print_runs, run, runs, totals
+from model.errors import ModelError
 
 
 def main(args: argparse.Namespace) -> int:
@@ -25,8 +27,8 @@ def main(args: argparse.Namespace) -> int:
             saves_folder(args.saves)  # a bad --saves is refused before any battle is played
         except RecordError as exc:
             raise UsageError(f"--saves {exc}") from None
-    if args.runs is None and (args.json or args.policy != "careful"):
-        raise UsageError("--json and --policy go with --runs")
+    if args.runs is None and (args.json or args.policy != "careful" or args.monsters != "content"):
+        raise UsageError("--json, --policy and --monsters go with --runs")
     if args.engine_only:
         if args.trust_model:
             raise UsageError("--trust-model needs the model: drop --engine-only")
@@ -40,10 +42,22 @@ def main(args: argparse.Namespace) -> int:
     if args.runs is None:
         run(count, args.seed, args.saves, model, args.trust_model)
         return 0
-    results = runs(count, args.seed, model, policy=args.policy, trust=args.trust_model, saves=args.saves)
+    deciders = None
+    if args.policy == "advisor" or args.monsters != "scripted":
+        deciders = load_deciders(args.runtime)
+        learned = any(m.style == "learned" for m in default().monsters.values())
+        for task, asked in (("advice", args.policy == "advisor"),
+                            ("tactics", args.monsters == "learned" or (args.monsters == "content" and learned))):
+            if asked:
+                try:
+                    deciders.get(task)  # a missing specialist is said before any run is played
+                except ModelError as exc:
+                    raise UsageError(f"the {task} specialist is unavailable: {exc}") from None
+    results = runs(count, args.seed, model, policy=args.policy, trust=args.trust_model, saves=args.saves,
+                   deciders=deciders, monsters=args.monsters)
     who = "engine only" if not model.ready else f"model {model.detail}" + (", trusted" if args.trust_model else "")
     if args.json:
-        print(json.dumps({"policy": args.policy, "seed": args.seed, "trust_model": args.trust_model,
+        print(json.dumps({"policy": args.policy, "seed": args.seed, "trust_model": args.trust_model, "monsters": args.monsters,
                           "model": model.weights, "totals": totals(results),
                           "runs": [r.to_dict() for r in results]}))
     else:

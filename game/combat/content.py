@@ -27,7 +27,7 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 TICKS = ("damage", "heal", "none")
 TARGETS = ("enemy", "self")
-STYLES = ("brute", "caster", "cautious")
+STYLES = ("brute", "caster", "cautious", "learned")  # learned: the tactician (model/specialists), else brute
 STATS = ("max_hp", "max_mp", "atk", "def")
 # What a monster kind grows by on each floor below its first, and the most a
 # combat prompt can hold of it (a scaled monster must stay inside the template).

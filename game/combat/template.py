@@ -166,12 +166,26 @@ def rule_lines(encounter: Encounter, action: Action, content: Content) -> list[s
     present = {s.name for c in encounter.combatants for s in c.statuses}
     if ability.applies:
         present.add(ability.applies.status)
+    return [statuses_line(present, content), rule_line(ability.name, content)]
+
+
+def statuses_line(present: set[str], content: Content) -> str:
+    """v4's statuses line: each status of `present` and its tick's sign, in content order."""
     kinds = [(name, _tick_sign(content.statuses[name].tick)) for name in content.status_order if name in present]
+    return _write(schema.STATUSES, [kinds])
+
+
+def rule_line(name: str, content: Content) -> str:
+    """v4's rule line of one ability: its numbers, as the engine reads them."""
+    ability = content.abilities[name]
     puts = [(ability.applies.status, ability.applies.turns, ability.applies.power)] if ability.applies else []
     aim = "foe" if ability.attacks else "self"
-    return [_write(schema.STATUSES, [kinds]),
-            _write(schema.RULE, [ability.name, aim, ability.damage, int(ability.uses_atk), int(ability.pierce),
-                                 ability.heal, ability.cost, ability.cooldown, puts])]
+    return _write(schema.RULE, [ability.name, aim, ability.damage, int(ability.uses_atk), int(ability.pierce),
+                                ability.heal, ability.cost, ability.cooldown, puts])
+
+
+def combatant_line(c: Combatant) -> str:
+    return _write(schema.COMBATANT, _combatant_values(c))
 
 
 def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls, version: str = VERSION,
@@ -180,7 +194,7 @@ def serialize_prompt(encounter: Encounter, action: Action, rolls: Rolls, version
     bundled content if none is given)."""
     head = _write(schema.HEAD, [version, encounter.turn, encounter.actor, action.ability, action.target, rolls.d20, rolls.d4])
     rules = rule_lines(encounter, action, content or default()) if schema.VERSIONS[version].rules else []
-    return "\n".join([head, *rules, *(_write(schema.COMBATANT, _combatant_values(c)) for c in encounter.combatants)])
+    return "\n".join([head, *rules, *(combatant_line(c) for c in encounter.combatants)])
 
 
 def _step_line(step: Step, version: schema.Version) -> str:

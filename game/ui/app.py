@@ -48,6 +48,7 @@ from game.ui.screens.help import HelpScreen
 from game.ui.screens.history import HistoryScreen
 from game.world import finish
 from game.world.battle import Battle, battle_record
+from game.world.deciders import Deciders, learned_monsters
 from game.world.model_side import ModelSide
 from game.world.run import Run, RunError, forget, suspend
 
@@ -70,8 +71,10 @@ class PicoRogueApp(App):
 
     def __init__(self, seed: int | None = None, trust_model: bool = False, saves: Path | None = None,
                  model_loader: Callable[[], ModelSide] | None = None, turn_pause: float = TURN_PAUSE,
-                 guard_terminal: bool = False):
+                 guard_terminal: bool = False, deciders: Deciders | None = None):
         super().__init__()
+        # the specialists (advisor, tactician): nothing of them loads until a key or a monster asks
+        self.deciders = deciders
         self.seed = seed
         self.saves = saves
         # the command line hands in the model's loader; without one the rules play alone
@@ -160,6 +163,8 @@ class PicoRogueApp(App):
         if any(isinstance(s, BattleScreen) and s.battle is battle for s in self.screen_stack):
             return
         battle.model = self.model.resolver
+        if self.deciders is not None:
+            battle.tactician = learned_monsters(self.deciders)
         self.push_screen(BattleScreen(self.game, battle, self.turn_pause), self.battle_left)
 
     def on_battle_screen_ended(self, message: BattleScreen.Ended) -> None:

@@ -25,13 +25,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from game.combat.content import Content, default
-from game.combat.encounter import HERO
+from game.combat.encounter import HERO, Action
 from game.combat.resolver import Resolver
-from game.world import dungeon, fight, tactics
+from game.world import dungeon, fight, search, tactics
 from game.world.battle import Battle
 from game.world.run import Run
 
-POLICIES = ("careful", "reckless")
+POLICIES = ("careful", "reckless", "search", "advisor")
+Chooser = Callable[[Battle], Action]  # the hero's action in a battle (a specialist's, the search's)
 MAX_ACTIONS = 20000  # map actions in one run, a guard against a hero that wanders forever
 MAX_TURNS = 300  # turns in one battle
 
@@ -73,8 +74,15 @@ class RunResult:
         return asdict(self) | {"clean": self.clean, "model_drove": self.model_drove}
 
 
-def play_battle(run: Run, battle: Battle, policy: str, trust: bool) -> None:
-    """Play `battle` to its end with the scripted hero of `policy`."""
+def searching(battle: Battle) -> Action:
+    """The teacher's own choice (game/world/search.py): slow, the strongest."""
+    return search.best(battle.encounter, battle.potions, battle.content, seed=len(battle.turns)).action
+
+
+def play_battle(run: Run, battle: Battle, policy: str, trust: bool, chooser: Chooser | None = None) -> None:
+    """Play `battle` to its end with the scripted hero of `policy`; a
+    `chooser` picks the careful hero's actions instead (it still runs as
+    the careful hero does: the chooser is not asked to flee)."""
     content = run.content
     for _ in range(MAX_TURNS):
         if battle.over:
@@ -82,12 +90,14 @@ def play_battle(run: Run, battle: Battle, policy: str, trust: bool) -> None:
         if not battle.hero_to_act:
             battle.play_monster(trust)
             continue
-        if policy == "careful":
+        if policy != "reckless":
             odds = fight.flee_odds(battle.encounter, content)
             action = tactics.careful_action(battle.encounter, battle.potions, content, odds.chance, odds.blow[1])
             if action == tactics.FLEE:
                 run.flee()
                 continue
+            if chooser and not battle.stunned:
+                action = chooser(battle)
         else:
             action = tactics.hero_action(battle.encounter, battle.rng, battle.potions, content)
         battle.play(action, trust)
@@ -101,7 +111,7 @@ class Hero:
             raise ValueError(f"unknown policy {policy!r}: one of {', '.join(POLICIES)}")
         self.run = run
         self.policy = policy
-        self.careful = policy == "careful"
+        self.careful = policy != "reckless"
         self.quarry: tuple[int, tuple[int, int]] | None = None  # (monster id, where it was last seen)
 
     def act(self):
@@ -172,18 +182,25 @@ class Hero:
 
 
 def play(seed: int, policy: str = "careful", model: Resolver | None = None, trust: bool = False,
-         content: Content | None = None, on_battle: Callable[[Run, Battle], str | None] | None = None) -> RunResult:
+         content: Content | None = None, on_battle: Callable[[Run, Battle], str | None] | None = None,
+         chooser: Chooser | None = None) -> RunResult:
     """One whole run from floor 1 to death, the boss, or MAX_ACTIONS.
     `on_battle(run, battle)` is called as each battle ends, and may return
     where it saved the battle (kept in the run's record)."""
-    return play_run(seed, policy, model, trust, content, on_battle)[0]
+    return play_run(seed, policy, model, trust, content, on_battle, chooser)[0]
 
 
 def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, trust: bool = False,
              content: Content | None = None, on_battle: Callable[[Run, Battle], str | None] | None = None,
+             chooser: Chooser | None = None, tactician: Callable[[Battle], Action | None] | None = None,
              ) -> tuple[RunResult, Run]:
-    """`play`, and the finished run itself (for its morgue file)."""
+    """`play`, and the finished run itself (for its morgue file). The
+    search policy brings its own chooser; the advisor's is given."""
     content = content or default()
+    if policy == "search":
+        chooser = chooser or searching
+    if policy == "advisor" and chooser is None:
+        raise ValueError("the advisor policy needs the advisor (a chooser)")
     run = Run.new(seed, content)
     hero = Hero(run, policy)
     hp_lost, hero_turns = [], []
@@ -193,7 +210,8 @@ def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, 
         battle = hero.act()  # a step that meets monsters begins the battle in the run
         if battle:
             battle.model = model
-            play_battle(run, battle, policy, trust)
+            battle.tactician = tactician
+            play_battle(run, battle, policy, trust, chooser)
             hp_lost.append(battle.start.hero.hp - battle.encounter.hero.hp)
             hero_turns.append(sum(t.actor == HERO for t in battle.turns))
             for turn in battle.turns:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from game.combat.content import Content, default
@@ -260,6 +261,8 @@ class Battle:
         self.fled = False
         self.flights: list[tuple[int, bool]] = []  # (encounter turn, got away) for each try to flee
         self.parting: str | None = None  # the monster whose parting blow a successful flight waits on
+        # chooses a monster's action instead of its style (a learned tactician); None: its style decides
+        self.tactician: Callable[[Battle], Action | None] | None = None
 
     # --- what the screen asks --------------------------------------------
 
@@ -364,7 +367,8 @@ class Battle:
         rng = random.Random()
         rng.setstate(self.rng.getstate())
         if action is None:
-            action = self.parting_blow() or monster_action(before, rng, self.content)
+            action = self.parting_blow() or (self.tactician and self.tactician(self)) or \
+                monster_action(before, rng, self.content)
         reason = self.why_not(action) if before.actor == HERO else None
         if reason:
             raise IllegalAction(f"{action.ability.replace('_', ' ')}: {reason}")

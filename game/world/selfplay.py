@@ -20,6 +20,7 @@ from game.records.battle import save_battle
 from game.records.files import SAVES
 from game.world import autoplay, fight, finish
 from game.world.battle import Battle, battle_record
+from game.world.deciders import Deciders, advice, learned_monsters
 from game.world.generate import MAX_BATTLE_TURNS
 from game.world.model_side import ModelSide
 from game.world.tactics import hero_action
@@ -62,17 +63,25 @@ def run(battles: int, seed: int, saves: Path | None, model: ModelSide, trust: bo
 
 
 def runs(n: int, seed: int, model: ModelSide, *, policy: str = "careful", trust: bool = False,
-         saves: Path | None = None) -> list[autoplay.RunResult]:
+         saves: Path | None = None, deciders: Deciders | None = None, monsters: str = "content",
+         ) -> list[autoplay.RunResult]:
     """`n` whole runs from the seeds of `autoplay.seeds(seed, n)`; with
     `saves`, every battle is written there as play writes it, and each run's
-    record and morgue file."""
+    record and morgue file. `deciders` are the specialists: the advisor
+    plays the hero of the advisor policy; the tactician the monsters
+    (`monsters`: as the content says, every one, or none)."""
+    chooser = (lambda battle: advice(deciders, battle)) if policy == "advisor" else None
+    tactician = None
+    if deciders is not None and monsters != "scripted":
+        tactician = learned_monsters(deciders, every=monsters == "learned")
     results = []
     for run_seed in autoplay.seeds(seed, n):
         def keep(r, battle):
             data = battle_record(battle, seed=r.seed, weights=model.weights, depth=r.depth, source="selfplay")
             return str(save_battle(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
 
-        result, finished = autoplay.play_run(run_seed, policy, model.resolver, trust, on_battle=keep if saves else None)
+        result, finished = autoplay.play_run(run_seed, policy, model.resolver, trust, on_battle=keep if saves else None,
+                                             chooser=chooser, tactician=tactician)
         if saves:
             finish.write(finished, saves, weights=model.weights, source=f"selfplay {policy}")
         results.append(result)

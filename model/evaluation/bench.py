@@ -161,6 +161,56 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
     }
 
 
+def _rss_mb() -> float | None:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_specialists(records: list[dict], loads: int = 5) -> dict:
+    """Each deciding specialist that is there: its load (a fresh load each
+    time, median of `loads`), the memory it added, and one decision's
+    latency on one thread over the states of `records` where its side acts."""
+    from game.combat.encounter import HERO
+    from game.combat.template import parse_prompt
+    from game.world.search import usable
+    from game.world.tactics import careful_action
+    from model.specialists.registry import ENTRIES, Decider
+
+    content = default()
+    out = {}
+    for entry in ENTRIES:
+        if entry.task == "resolve" or not entry.file.exists():
+            continue
+        before = _rss_mb()
+        times = []
+        for _ in range(loads):
+            start = time.perf_counter()
+            decider = Decider(entry)
+            times.append(time.perf_counter() - start)
+        added = _rss_mb()
+        states = [parse_prompt(r["prompt"]).encounter for r in records]
+        states = [e for e in states if (e.actor == HERO) == (entry.task == "advice")]
+        lat = []
+        potions = {"healing_potion": 1, "regen_potion": 1}
+        for e in states:
+            actions = usable(e, potions, content)
+            start = time.perf_counter()
+            plan = careful_action(e, potions, content) if entry.task == "advice" else None  # the advisor reads it
+            decider.choose(e, actions, content, plan)
+            lat.append(time.perf_counter() - start)
+        p50, p95 = _ms(lat) if lat else (None, None)
+        out[entry.task] = {"name": entry.name, "bytes": entry.file.stat().st_size,
+                           "params": decider.net.n_params(), "load_ms": round(statistics.median(times) * 1000, 2),
+                           "rss_mb": round(added - before, 1) if before and added else None,
+                           "p50_ms": p50 and round(p50, 3), "p95_ms": p95 and round(p95, 3), "decisions": len(lat)}
+    return out
+
+
 def torch_installed() -> bool:
     try:
         import torch  # noqa: F401
@@ -182,6 +232,9 @@ def bench(weights_path, n: int, runtimes: tuple[str, ...] = RUNTIMES) -> dict:
         engine.resolve(p)
         engine_times.append(time.perf_counter() - start)
     main = runs[runtimes[0]]
+    specialists = bench_specialists(records)
     return {"weights": main["weights"], "params": main["params"], "n": n, "threads": 1,
             **{k: v for k, v in main.items() if k not in ("weights", "params")},
-            "engine_p50_ms": round(_ms(engine_times)[0], 4), "runtimes": runs}
+            "engine_p50_ms": round(_ms(engine_times)[0], 4), "runtimes": runs,
+            **{f"{task}_p50_ms": specialists.get(task, {}).get("p50_ms") for task in ("advice", "tactics")},
+            "specialists": specialists}

@@ -37,6 +37,11 @@ class Recipe:
     edge_share: float = 0.0  # share of states moved to an edge (game.world.generate.edge): kills, heals to full, every status
     optimizer: str = "adamw"  # or "muon": Muon on the hidden matrices, AdamW on the rest
     template: str = "v3"  # or "v4": the rules in the prompt, names as slots, trained on drawn rules (model/slots.py)
+    # resolve: the next state (the pico model); advice, tactics: a deciding specialist distilled from
+    # the teacher's labels (model/training/teach.py) over `teacher_runs` runs of the game
+    task: str = "resolve"
+    teacher_runs: int = 0
+    near: float = 0.0  # a specialist also learns every action within this of the best one's value (teach.pairs)
 
     @property
     def focus_actions(self) -> frozenset[str]:
@@ -65,6 +70,13 @@ PRESETS = {
     # 64 transitions, so what is learnt is reading the rule lines
     "rules": Recipe("rules", n_layer=4, steps=3000, lr=1e-3, warmup=150, optimizer="muon", edge_share=0.1,
                     template="v4"),
+    # the specialists (model/specialists): a few hundred kilobytes each, distilled from the search's
+    # choices in real runs; labelling and training from scratch within 45 minutes on 2 CPU cores
+    "advice": Recipe("advice", n_layer=2, n_head=4, d_model=64, d_ff=256, steps=3000, batch=64, lr=2e-3,
+                     warmup=100, eval_every=250, optimizer="muon", template="v4", task="advice", teacher_runs=160, near=0.04),
+    "tactics": Recipe("tactics", n_layer=2, n_head=4, d_model=64, d_ff=256, steps=3000, batch=64, lr=2e-3,
+                      warmup=100, eval_every=250, optimizer="muon", template="v4", task="tactics", teacher_runs=360,
+                      near=0.02),
     "quick": Recipe("quick", n_layer=2, steps=800, batch=32, eval_every=200, optimizer="muon"),
     # with --init: a gentle pass that mixes saved battles half and half with fresh engine data
     "finetune": Recipe("finetune", steps=400, lr=3e-4, min_lr=3e-5, warmup=40, eval_every=200, saved_share=0.5,

@@ -32,9 +32,12 @@ RANGES: dict[str, tuple[float, float]] = {
     "wide_share": (0.0, 1.0),
     "focus_share": (0.0, 1.0),
     "edge_share": (0.0, 1.0),
+    "teacher_runs": (0, 100_000),
+    "near": (0.0, 2.0),
 }
 OPTIMIZERS = ("adamw", "muon")
 TEMPLATES = ("v3", "v4")  # v4: model/slots.py
+TASKS = ("resolve", "advice", "tactics")  # model/specialists
 
 
 class SettingsError(ValueError):
@@ -75,6 +78,10 @@ def check_recipe(r: Recipe, vocab_size: int | None = None) -> Recipe:
         raise SettingsError(f"optimizer={r.optimizer}: must be one of {', '.join(OPTIMIZERS)}")
     if r.template not in TEMPLATES:
         raise SettingsError(f"template={r.template}: must be one of {', '.join(TEMPLATES)}")
+    if r.task not in TASKS:
+        raise SettingsError(f"task={r.task}: must be one of {', '.join(TASKS)}")
+    if r.task != "resolve" and r.template != "v4":
+        raise SettingsError(f"task={r.task}: a specialist reads the v4 choice prompt (template=v4)")
     _check_sizes(r, vocab_size)
     if r.min_lr > r.lr:
         raise SettingsError(f"min_lr={r.min_lr}: must not be above lr ({r.lr})")

@@ -291,8 +291,14 @@ def _distributed(device: str) -> tuple[int, int]:
 
 
 def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = None, device: str = "cpu",
-          minutes: float | None = None, resume: bool = False, quiet: bool = False, workers: int = 0) -> dict:
-    """Run a recipe; returns the final metrics. Writes `out` (+ .json)."""
+          minutes: float | None = None, resume: bool = False, quiet: bool = False, workers: int = 0,
+          labels: list[tuple[str, str]] = (), held: list[tuple[str, str]] = (), teacher: dict | None = None) -> dict:
+    """Run a recipe; returns the final metrics. Writes `out` (+ .json).
+    A specialist's recipe (task advice or tactics) learns `labels` (the
+    teacher's: model/training/teach.py) and is checked on `held`."""
+    specialist = recipe.task != "resolve"
+    if specialist and (data or not labels or not held):
+        raise UsageError(f"task {recipe.task}: trained on the teacher's labels, not --data")
     try:
         check_recipe(recipe, len(Tokenizer.for_content()))
         check_minutes(minutes)
@@ -342,7 +348,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         start_step, elapsed_before, history = meta["step"], meta.get("elapsed_s", 0.0), meta.get("history", [])
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
-    saved: list[tuple[str, str]] = []
+    saved: list[tuple[str, str]] = list(labels)
     if vetted is not None:
         max_len = model.config.max_len
         if v4:  # saved battles are the game's texts (names, no rules): as the network reads them, in slots
@@ -356,12 +362,17 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
             raise UsageError(f"--data: no usable examples; {vetted.summary()}")
     # a different stream per rank and per resume point, all fixed by the seed
     stream_seed = (recipe.seed << 20) + rank * 7919 + start_step
-    stream = loader(BatchStream(stream_seed, saved, recipe.saved_share if saved else 0.0, recipe.wide_share,
+    share = 1.0 if specialist else recipe.saved_share if saved else 0.0
+    stream = loader(BatchStream(stream_seed, saved, share, recipe.wide_share,
                                 tok, recipe.batch, model.config.max_len, recipe.focus_actions, recipe.focus_share,
                                 recipe.edge_share, recipe.template),
                     workers, device.startswith("cuda"))
-    check = held_out(tok, template=recipe.template) if rank == 0 else []
-    ranges = trained_ranges(saved, recipe, init_meta.get("ranges") if init else None) if rank == 0 else {}
+    if specialist:
+        check = [encode(tok, p, t) for p, t in held]
+        ranges = {}
+    else:
+        check = held_out(tok, template=recipe.template) if rank == 0 else []
+        ranges = trained_ranges(saved, recipe, init_meta.get("ranges") if init else None) if rank == 0 else {}
     t0, tokens_seen, last = time.perf_counter(), 0, {"loss": float("nan")}
     progress = None
     if rank == 0 and not quiet:
@@ -376,6 +387,7 @@ def train(recipe: Recipe, out: Path, data: list[Path] = (), init: Path | None = 
         return {"name": out.stem, "partial": partial, "recipe": recipe.to_dict(), "data_seed": recipe.seed << 20,
                 "template": recipe.template, "init": str(init) if init else None, "data": [str(d) for d in data],
                 "metrics": metrics, "history": history, "ranges": ranges,
+                **({"task": recipe.task, "teacher": teacher or {}} if specialist else {}),
                 # what the guard compares a pack's content with (v3: names that mean one rule each)
                 **({} if v4 else {"content": trained.record(default())})}
 

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from game.combat.encounter import Action
+from game.combat.inert import inert
 from game.combat.rules import IllegalAction
 from game.records.battle import agreement_words
 from game.ui.screens.compare import Answer, render_comparison, turn_of
@@ -30,6 +31,7 @@ from game.ui.screens.fighters import Actions, Choices, Roster
 from game.ui.screens.widgets import Banner, DismissOnce, MessageLog
 from game.world import examine, fight
 from game.world.battle import MODEL, Answered, Battle, Turn, answer
+from game.world.deciders import advice
 from game.world.run import Run
 
 # how long a monster's turn stays on screen before the next one
@@ -79,6 +81,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
         Binding("f", "flee", "Flee", show=False),  # the action list has its line, with the chance and price
+        Binding("a", "advise", "Advice"),
         Binding("semicolon", "examine", "Examine", key_display=";"),  # not l: a burst of moves east runs on into a battle
         Binding("r", "toggle_raw", "Raw"),
         Binding("z", "zoom", "Zoom"),
@@ -276,6 +279,27 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.asides += [(len(b.turns), line) for line in self.run_state.log[said:]]
         self.show_battle()
         self.next_step()
+
+    def action_advise(self) -> None:
+        """The advisor's pick for this turn (loaded the first time it is asked);
+        the player still chooses."""
+        b = self.battle
+        if self.busy or b.over or not b.hero_to_act or b.stunned:
+            return
+        deciders = getattr(self.app, "deciders", None)
+        if deciders is None:
+            self.notify("No advisor: the specialists were not given to this game.", severity="warning", timeout=4)
+            return
+        try:
+            action = advice(deciders, b)
+        except Exception as exc:  # noqa: BLE001 - a missing or broken specialist: said, the battle goes on
+            self.notify(inert(f"The advisor cannot answer: {exc}", lines=False), severity="warning", timeout=5,
+                        markup=False)
+            return
+        key = next((o.key for o in b.options(action.target if action.target != "hero" else None)
+                    if o.ability == action.ability), "?")
+        target = "" if action.target == "hero" else f" on {b.encounter.get(action.target).kind} ({action.target})"
+        self.notify(f"Advisor: {action.ability.replace('_', ' ')}{target} — key {key}", timeout=5, markup=False)
 
     def action_examine(self) -> None:
         """The monsters of the battle (and you) in words: abilities in full at any size."""

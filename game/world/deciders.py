@@ -1,0 +1,56 @@
+"""Who decides, when it is not a script: the specialists as the game holds
+them (model/specialists, handed over by the command line, never imported
+here). Each is asked for one battle decision and may be unavailable; the
+scripted players are always there to fall back on.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from game.combat.content import Content
+from game.combat.encounter import Action, Encounter
+from game.world import search
+from game.world.battle import Battle
+from game.world.tactics import careful_action
+
+
+class Deciders(Protocol):
+    """model.specialists.registry.Specialists, as the game sees it."""
+
+    def choose(self, task: str, encounter: Encounter, actions: list[Action], content: Content,
+               plan: Action | None = None) -> Action: ...
+
+
+def advice(deciders: Deciders, battle: Battle) -> Action:
+    """The advisor's action for the hero, among the actions usable now. It
+    reads the careful hero's plan too: what it learned is when to do
+    otherwise (model/training/teach.py)."""
+    actions = search.usable(battle.encounter, battle.potions, battle.content)
+    plan = careful_action(battle.encounter, battle.potions, battle.content)
+    return deciders.choose("advice", battle.encounter, actions, battle.content, plan)
+
+
+def tactics(deciders: Deciders, battle: Battle) -> Action:
+    """The tactician's action for the monster whose turn it is."""
+    actions = search.usable(battle.encounter, {}, battle.content)
+    return deciders.choose("tactics", battle.encounter, actions, battle.content)
+
+
+def learned_monsters(deciders: Deciders, every: bool = False):
+    """A battle's tactician (Battle.tactician): the monsters whose style is
+    `learned` ask the tactician, or `every` monster does; the rest keep their
+    styles (None)."""
+    failed: list[str] = []
+
+    def choose(battle: Battle) -> Action | None:
+        me = battle.encounter.get(battle.encounter.actor)
+        if failed or not (every or battle.content.monsters[me.kind].style == "learned"):
+            return None
+        try:
+            return tactics(deciders, battle)
+        except Exception as exc:  # noqa: BLE001 - no tactician (missing, broken): the monster fights as a brute
+            failed.append(str(exc))
+            return None
+    choose.failed = failed  # why the tactician was given up, if it was
+    return choose

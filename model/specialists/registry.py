@@ -1,0 +1,129 @@
+"""The registry: every specialist the game knows, what each one does, and
+the few that are loaded.
+
+A specialist is a weights file with its card (model/weights.py): the same
+network, loader and decode loop as the resolver, a task of its own. The
+resolver (`pico`, task resolve) answers every combat turn; the deciders
+(`advisor`, task advice; `tactician`, task tactics) read the choice prompt
+(choice.py) and write an action.
+
+Listing reads the cards only (a file's header, not its tensors). Nothing is
+loaded until its task is first asked; `Specialists` keeps the most recently
+asked ones, at most `capacity`, and forgets the oldest past that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from game.combat.content import Content
+from game.combat.encounter import Action, Encounter
+from game.combat.template import TemplateError
+from model import weights
+from model.decode import decode_one
+from model.errors import ModelError
+from model.specialists.choice import choice_prompt
+
+FOLDER = weights.ASSETS / "specialists"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    task: str
+    file: Path
+    does: str  # one line for `pico-rogue specialists`
+
+
+ENTRIES = (
+    Entry("pico", "resolve", weights.BUNDLED, "the next state of every combat turn"),
+    Entry("advisor", "advice", FOLDER / "advisor.safetensors", "the hero's action (the `a` key, selfplay --policy advisor)"),
+    Entry("tactician", "tactics", FOLDER / "tactician.safetensors", "a monster's action (monsters with style: learned)"),
+)
+TASKS = {e.task: e for e in ENTRIES}
+
+
+class SpecialistError(ModelError):
+    """A specialist that cannot answer: missing, corrupt, or not for this task."""
+
+
+def card(entry: Entry) -> dict:
+    """What the registry says of one specialist, from its card alone."""
+    row = {"name": entry.name, "task": entry.task, "file": str(entry.file), "does": entry.does}
+    try:
+        config, _, meta = weights.read_card(entry.file)
+    except (ModelError, OSError) as exc:
+        return row | {"bytes": None, "params": None, "strength": None, "problem": str(exc)}
+    metrics = meta.get("metrics", {})
+    return row | {"bytes": entry.file.stat().st_size, "params": config.n_params(),
+                  "strength": meta.get("strength") or ({"held_out_agreement": metrics["held_out_exact"]}
+                                                       if "held_out_exact" in metrics else None),
+                  "reads": "choice prompt (template v4)" if entry.task != "resolve" else f"prompt ({meta.get('template')})",
+                  "writes": "ability slot and target" if entry.task != "resolve" else "next-state block"}
+
+
+class Decider:
+    """A loaded deciding specialist: a choice prompt in, a usable action out."""
+
+    def __init__(self, entry: Entry, path: Path | None = None, runtime: str = "numpy"):
+        from model.resolver import network  # the runtimes live there: numpy (play), torch
+
+        t0 = time.perf_counter()
+        self.entry = entry
+        self.weights = weights.read(path or entry.file)
+        task = self.weights.meta.get("task", "resolve")
+        if task != entry.task:
+            raise SpecialistError(f"{self.weights.path}: a {task} model, not a {entry.task} one")
+        self.net = network(self.weights, runtime)
+        self.tok = self.weights.tok
+        self.load_ms = (time.perf_counter() - t0) * 1000
+
+    def choose(self, encounter: Encounter, actions: list[Action], content: Content,
+               plan: Action | None = None) -> Action:
+        """The specialist's pick among `actions` (which must not be empty),
+        the script's `plan` shown to it when it has one (the advisor's)."""
+        if len(actions) == 1:
+            return actions[0]
+        cp = choice_prompt(encounter, actions, content, plan)
+        ids = self.tok.encode(cp.text)
+        if len(ids) + 4 > self.net.config.max_len:
+            raise SpecialistError(f"{self.entry.name}: a prompt of {len(ids)} tokens, past its {self.net.config.max_len}")
+        out = decode_one(self.net, self.tok, ids, cp.grammar(self.tok)).ids
+        return cp.action(self.tok.decode(out))
+
+
+class Specialists:
+    """The deciders, each loaded the first time its task is asked; at most
+    `capacity` kept, the least recently asked forgotten first."""
+
+    def __init__(self, capacity: int = 2, runtime: str = "numpy", paths: dict[str, Path] | None = None):
+        self.capacity = capacity
+        self.runtime = runtime
+        self.paths = paths or {}
+        self._loaded: OrderedDict[str, Decider] = OrderedDict()
+
+    def get(self, task: str) -> Decider:
+        if task not in TASKS or task == "resolve":
+            raise SpecialistError(f"no deciding specialist for task {task!r}")
+        if task in self._loaded:
+            self._loaded.move_to_end(task)
+            return self._loaded[task]
+        decider = Decider(TASKS[task], self.paths.get(task), self.runtime)
+        self._loaded[task] = decider
+        while len(self._loaded) > self.capacity:
+            self._loaded.popitem(last=False)
+        return decider
+
+    @property
+    def loaded(self) -> list[str]:
+        return list(self._loaded)
+
+    def choose(self, task: str, encounter: Encounter, actions: list[Action], content: Content,
+               plan: Action | None = None) -> Action:
+        try:
+            return self.get(task).choose(encounter, actions, content, plan)
+        except TemplateError as exc:  # more names than slots: said, not crashed
+            raise SpecialistError(f"{TASKS[task].name}: {exc}") from None
