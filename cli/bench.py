@@ -45,11 +45,11 @@ def main(args: argparse.Namespace) -> int:
     Console().print(t)
     if result["specialists"]:
         s = Table(title="specialists (numpy, 1 thread): one decision each")
-        for col in ("specialist", "size", "load", "memory added", "decision p50 / p95", "decisions"):
+        for col in ("specialist", "size", "load", "arrays held", "decision p50 / p95", "decisions"):
             s.add_column(col, justify="right" if col != "specialist" else "left")
         for task, r in result["specialists"].items():
             s.add_row(f"{r['name']} ({task})", f"{r['bytes'] / 1024:.0f} KB", f"{r['load_ms']:.1f} ms",
-                      f"{r['rss_mb']} MB" if r["rss_mb"] is not None else "-",
+                      f"{r['memory_mb']:.1f} MB",
                       f"{r['p50_ms']:.2f} / {r['p95_ms']:.2f} ms" if r["p50_ms"] is not None else "-", str(r["decisions"]))
         Console().print(s)
     Console().print(f"rules engine p50: {result['engine_p50_ms']:.3f} ms. The machine's load moves these; "

@@ -95,9 +95,6 @@ def parser() -> argparse.ArgumentParser:
     _runtime(selfplay)
     _pack(selfplay)
 
-    specialists = sub.add_parser("specialists", help="list the specialists: task, size, strength (none is loaded)")
-    specialists.add_argument("--json", action="store_true", help="one JSON list instead of the table")
-
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
     runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
     runs.add_argument("--best", action="store_true", help="the high-score table instead, best first")
@@ -167,5 +164,8 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     bench.add_argument("--n", type=limits.count("bench --n"), default=200, help="transitions timed (default 200)")
     bench.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+
+    specialists = sub.add_parser("specialists", help="list the specialists: task, size, strength (none is loaded)")
+    specialists.add_argument("--json", action="store_true", help="one JSON list instead of the table")
     _pack(bench)
     return p

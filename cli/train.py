@@ -48,7 +48,8 @@ def _specialist(recipe, out: Path, args: argparse.Namespace) -> int:
     runs = seeds(recipe.seed * 1000, recipe.teacher_runs)
     held_runs = seeds(teach.HELD_OUT_SEED, teach.HELD_OUT_RUNS)
     workers = max(1, args.workers)
-    labels = teach.label(recipe.task, out.with_name(out.stem + ".labels.jsonl"), runs, workers, args.quiet, recipe.near)
+    labels = teach.label(recipe.task, out.with_name(out.stem + ".labels.jsonl"), runs, workers, args.quiet, recipe.near,
+                         teach.DEVIATIONS)
     held = teach.label(recipe.task, out.with_name(out.stem + ".held.jsonl"), held_runs, workers, args.quiet, recipe.near)
     label_s = time.perf_counter() - t0
     if not labels or not held:

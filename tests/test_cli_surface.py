@@ -23,7 +23,8 @@ from cli_snapshots import SNAPSHOTS, key_lines, matches_snapshot
 
 import cli
 
-COMMANDS = ("play", "serve", "replay", "selfplay", "runs", "generate", "resolve", "train", "quantize", "eval", "bench")
+COMMANDS = ("play", "serve", "replay", "selfplay", "runs", "generate", "resolve", "train", "quantize", "eval", "bench",
+            "specialists")
 BIN = Path(sys.executable).parent / "pico-rogue"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from cli import main
 from game.combat.content import default
-from game.combat.encounter import HERO, Action, Combatant, Encounter
+from game.combat.encounter import HERO, Encounter
 from game.combat.rules import legal_actions
 from game.world import fight, search
 from model import slots
@@ -151,9 +151,10 @@ def test_the_advisor_policy_plays_runs(tiny_advisor):
     asked = []
 
     class Counting:
-        def choose(self, task, encounter, actions, content):
+        def choose(self, task, encounter, actions, content, plan=None):
             asked.append(task)
-            return s.choose(task, encounter, actions, content)
+            assert plan in actions  # the careful hero's plan, shown to the advisor
+            return s.choose(task, encounter, actions, content, plan)
 
     results = runs(1, 3, ModelSide(None, "unavailable"), policy="advisor", deciders=Counting(), monsters="scripted")
     assert results[0].turns > 0 and asked and set(asked) == {"advice"}
@@ -173,7 +174,32 @@ def test_learned_monsters_ask_the_tactician_only_when_told(tiny_advisor):
 
     runs(1, 3, ModelSide(None, "unavailable"), deciders=Scripted(), monsters="learned")
     assert asked and all(task == "tactics" and actor != HERO for task, actor in asked)
-    asked.clear()
-    runs(1, 3, ModelSide(None, "unavailable"), deciders=Scripted(), monsters="content")
-    assert asked == []  # no bundled monster is `style: learned` yet... unless the content says so
-    assert Action and Combatant  # names used in the helpers above
+    kinds = []
+
+    class Kinds(Scripted):
+        def choose(self, task, encounter, actions, content):
+            kinds.append(encounter.get(encounter.actor).kind)
+            return actions[0]
+
+    for seed in range(4):
+        runs(1, seed, ModelSide(None, "unavailable"), deciders=Kinds(), monsters="content")
+    learned = {m.name for m in CONTENT.monsters.values() if m.style == "learned"}
+    assert learned and set(kinds) <= learned  # only the monsters the content gives to the tactician
+
+
+def test_a_learned_monster_without_its_tactician_fights_as_a_brute():
+    from game.world.deciders import learned_monsters
+
+    class Missing:
+        def choose(self, *args):
+            raise SpecialistError("tactician: no such file")
+
+    e = _state()
+    from game.world.battle import Battle
+
+    b = Battle(Encounter(e.turn, "m1", e.combatants), content=CONTENT)
+    choose = learned_monsters(Missing(), every=True)
+    assert choose(b) is None and choose.failed == ["tactician: no such file"]
+    assert choose(b) is None  # given up once, not asked again every turn
+    b.tactician = choose
+    b.play_monster()  # the monster's style plays it

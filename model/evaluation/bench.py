@@ -161,20 +161,24 @@ def bench_runtime(weights_path, runtime: str, records: list[dict]) -> dict:
     }
 
 
-def _rss_mb() -> float | None:
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    import os
+def _held_mb(decider) -> float:
+    """The bytes of every array the loaded specialist holds (weights and the runtime's own)."""
+    import numpy as np
 
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    seen, total = set(), 0
+    for holder in (decider.weights.tensors, vars(decider.net)):
+        for v in holder.values():
+            if isinstance(v, np.ndarray) and id(v) not in seen:
+                seen.add(id(v))
+                total += v.nbytes
+    return total / 2**20
 
 
 def bench_specialists(records: list[dict], loads: int = 5) -> dict:
     """Each deciding specialist that is there: its load (a fresh load each
-    time, median of `loads`), the memory it added, and one decision's
-    latency on one thread over the states of `records` where its side acts."""
+    time, median of `loads`), the memory its arrays hold once loaded (float32,
+    the runtime's folded copies included), and one decision's latency on one
+    thread over the states of `records` where its side acts."""
     from game.combat.encounter import HERO
     from game.combat.template import parse_prompt
     from game.world.search import usable
@@ -186,13 +190,11 @@ def bench_specialists(records: list[dict], loads: int = 5) -> dict:
     for entry in ENTRIES:
         if entry.task == "resolve" or not entry.file.exists():
             continue
-        before = _rss_mb()
         times = []
         for _ in range(loads):
             start = time.perf_counter()
             decider = Decider(entry)
             times.append(time.perf_counter() - start)
-        added = _rss_mb()
         states = [parse_prompt(r["prompt"]).encounter for r in records]
         states = [e for e in states if (e.actor == HERO) == (entry.task == "advice")]
         lat = []
@@ -206,7 +208,7 @@ def bench_specialists(records: list[dict], loads: int = 5) -> dict:
         p50, p95 = _ms(lat) if lat else (None, None)
         out[entry.task] = {"name": entry.name, "bytes": entry.file.stat().st_size,
                            "params": decider.net.n_params(), "load_ms": round(statistics.median(times) * 1000, 2),
-                           "rss_mb": round(added - before, 1) if before and added else None,
+                           "memory_mb": round(_held_mb(decider) , 2),
                            "p50_ms": p50 and round(p50, 3), "p95_ms": p95 and round(p95, 3), "decisions": len(lat)}
     return out
 

@@ -19,6 +19,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from game.combat.content import Content
 from game.combat.encounter import Action, Encounter
 from game.combat.template import TemplateError
@@ -26,8 +28,10 @@ from model import weights
 from model.decode import decode_one
 from model.errors import ModelError
 from model.specialists.choice import choice_prompt
+from model.tokenizer import Structure
 
 FOLDER = weights.ASSETS / "specialists"
+SURE = 0.0  # how much surer than of the plan's ability an advisor must be to advise otherwise (its card may say)
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,22 @@ def card(entry: Entry) -> dict:
         config, _, meta = weights.read_card(entry.file)
     except (ModelError, OSError) as exc:
         return row | {"bytes": None, "params": None, "strength": None, "problem": str(exc)}
-    metrics = meta.get("metrics", {})
-    return row | {"bytes": entry.file.stat().st_size, "params": config.n_params(),
-                  "strength": meta.get("strength") or ({"held_out_agreement": metrics["held_out_exact"]}
-                                                       if "held_out_exact" in metrics else None),
+    return row | {"bytes": entry.file.stat().st_size, "params": config.n_params(), "strength": strength(meta),
                   "reads": "choice prompt (template v4)" if entry.task != "resolve" else f"prompt ({meta.get('template')})",
                   "writes": "ability slot and target" if entry.task != "resolve" else "next-state block"}
+
+
+def strength(meta: dict) -> dict | None:
+    """What a card says its specialist is worth: the figures measured and
+    written into it (`strength`; the resolver's: `checked_on`), else the
+    held-out agreement its training ended on."""
+    if isinstance(meta.get("strength"), dict):
+        return meta["strength"]
+    checked = meta.get("checked_on", {}).get("eval", {}).get("bundled")
+    if isinstance(checked, dict) and "exact_match" in checked:
+        return {"exact_match": checked["exact_match"]}
+    held = meta.get("metrics", {}).get("held_out_exact")
+    return {"held_out_agreement": held} if isinstance(held, float) else None
 
 
 class Decider:
@@ -79,6 +93,8 @@ class Decider:
             raise SpecialistError(f"{self.weights.path}: a {task} model, not a {entry.task} one")
         self.net = network(self.weights, runtime)
         self.tok = self.weights.tok
+        sure = self.weights.meta.get("sure", SURE)
+        self.sure = float(sure) if isinstance(sure, int | float) else SURE
         self.load_ms = (time.perf_counter() - t0) * 1000
 
     def choose(self, encounter: Encounter, actions: list[Action], content: Content,
@@ -91,8 +107,33 @@ class Decider:
         ids = self.tok.encode(cp.text)
         if len(ids) + 4 > self.net.config.max_len:
             raise SpecialistError(f"{self.entry.name}: a prompt of {len(ids)} tokens, past its {self.net.config.max_len}")
+        if plan is not None and plan in actions:
+            return self._against(cp, ids, plan)
         out = decode_one(self.net, self.tok, ids, cp.grammar(self.tok)).ids
         return cp.action(self.tok.decode(out))
+
+    def _against(self, cp, ids: list[int], plan: Action) -> Action:
+        """With the script's plan: keep it unless the network is surer of
+        another ability by more than `sure` (its probabilities over the
+        usable abilities), then that ability's best target. The same
+        decode loop's pieces, one network call a decision (two to aim)."""
+        tok, structure = self.tok, Structure(self.tok)
+        grammar = cp.grammar(tok)
+        allowed = sorted(next(grammar))
+        cache = self.net.cache()
+        fed = [*ids, tok.sep]
+        logits = self.net.step(cache, [fed], [structure.of(fed)])[0]
+        probs = np.exp(logits[allowed] - logits[allowed].max())
+        probs /= probs.sum()
+        chosen = allowed[int(np.argmax(probs))]
+        planned = tok.index[cp.binding.abilities[plan.ability]]
+        if chosen == planned or probs.max() - probs[allowed.index(planned)] < self.sure:
+            return plan
+        targets = sorted(grammar.send(chosen))
+        if len(targets) > 1:
+            logits = self.net.step(cache, [[chosen]], [structure.of([chosen])])[0]
+            targets = [max(targets, key=lambda t: logits[t])]
+        return cp.action(tok.decode([chosen, targets[0]]))
 
 
 class Specialists:

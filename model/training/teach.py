@@ -35,6 +35,7 @@ from model.specialists.choice import choice_prompt
 
 TASKS = ("advice", "tactics")
 ROLLOUTS = 24  # futures per action: the teacher's strength against its cost
+DEVIATIONS = 3  # times a label where the search beats the script is shown: else copying the plan is all it learns
 HELD_OUT_SEED, HELD_OUT_RUNS = 999_003, 12  # runs whose labels check the specialist (never a training seed)
 
 
@@ -107,7 +108,7 @@ def read_labels(path: Path) -> tuple[list[dict], set[int]]:
 
 
 def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool = False,
-          near: float = 0.0) -> list[tuple[str, str]]:
+          near: float = 0.0, repeat: int = 1) -> list[tuple[str, str]]:
     """Labels for `runs` (run seeds) in `path`, labelling those not yet done;
     returns the (prompt, target) pairs of those runs (`pairs`)."""
     if task not in TASKS:
@@ -127,10 +128,10 @@ def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool 
             else:
                 labels += _write(f, map(_work, jobs), len(done), len(runs), t0, quiet)
     wanted = set(runs)
-    return [pair for r in labels if r["run"] in wanted for pair in pairs(r, near)]
+    return [pair for r in labels if r["run"] in wanted for pair in pairs(r, near, repeat)]
 
 
-def pairs(row: dict, near: float) -> list[tuple[str, str]]:
+def pairs(row: dict, near: float, repeat: int = 1) -> list[tuple[str, str]]:
     """A label as training pairs. With a plan (the advisor's): the plan,
     unless the search's best beats it by more than `near`: the specialist
     learns when the script is wrong, not the dice's noise between actions the
@@ -139,7 +140,9 @@ def pairs(row: dict, near: float) -> list[tuple[str, str]]:
     values, best = row["values"], row["values"][row["target"]]
     if "plan" in row:
         plan = row["plan"]
-        return [(row["prompt"], row["target"] if best > values.get(plan, -1.0) + near else plan)]
+        if best > values.get(plan, -1.0) + near:  # a tenth of the decisions: training shows each `repeat` times
+            return [(row["prompt"], row["target"])] * repeat
+        return [(row["prompt"], plan)]
     return [(row["prompt"], t) for t, v in values.items() if t == row["target"] or v >= best - near]
 
 
