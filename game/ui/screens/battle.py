@@ -81,7 +81,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
         Binding("f", "flee", "Flee", show=False),  # the action list has its line, with the chance and price
-        Binding("a", "advise", "Advice"),
+        Binding("a", "advise", "Advice", show=False),  # in the help: the footer has no room at 80 columns
         Binding("semicolon", "examine", "Examine", key_display=";"),  # not l: a burst of moves east runs on into a battle
         Binding("r", "toggle_raw", "Raw"),
         Binding("z", "zoom", "Zoom"),
