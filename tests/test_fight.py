@@ -63,7 +63,7 @@ def test_drawn_heroes_have_the_levels_runs_bring_to_each_floor():
     """fight.hero_on's levels against what scripted runs (both heroes) bring
     to the battles of each floor: the medians within one level."""
     met = defaultdict(list)
-    for policy in autoplay.POLICIES:
+    for policy in ("careful", "reckless"):  # the scripted heroes (search and advisor are not what hero_on models)
         for seed in autoplay.seeds(3, 10):
             def note(run, battle, met=met):
                 met[run.depth].append(run.level)
