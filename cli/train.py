@@ -46,7 +46,7 @@ def _specialist(recipe, out: Path, args: argparse.Namespace) -> int:
     training.check_out(out)
     t0 = time.perf_counter()
     runs = seeds(recipe.seed * 1000, recipe.teacher_runs)
-    held_runs = seeds(teach.HELD_OUT_SEED, teach.HELD_OUT_RUNS)
+    held_runs = seeds(teach.HELD_OUT_SEED, max(1, min(teach.HELD_OUT_RUNS, recipe.teacher_runs // 10)))  # a tenth, at most 12
     workers = max(1, args.workers)
     labels = teach.label(recipe.task, out.with_name(out.stem + ".labels.jsonl"), runs, workers, args.quiet, recipe.near,
                          teach.DEVIATIONS)

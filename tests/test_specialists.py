@@ -75,6 +75,7 @@ def test_a_monsters_search_is_its_own_side():
     assert all(-search.HP <= v <= 1.0 for _, v in choice.values)  # 1 less the hero's worth
 
 
+@pytest.mark.slow  # whole runs with the search, or a specialist trained
 def test_labels_resume_and_drop_a_run_cut_off(tmp_path):
     path = tmp_path / "advice.labels.jsonl"
     seeds = [11]
@@ -98,6 +99,7 @@ def tiny_advisor(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # whole runs with the search, or a specialist trained
 def test_train_task_advice_writes_a_specialist_with_its_card(tiny_advisor, capsys):
     d = Decider(TASKS["advice"], tiny_advisor)
     assert d.weights.meta["task"] == "advice" and d.weights.meta["teacher"]["labels"] > 0
@@ -109,11 +111,13 @@ def test_train_task_advice_writes_a_specialist_with_its_card(tiny_advisor, capsy
     assert labels.exists()  # kept: a second run resumes from it
 
 
+@pytest.mark.slow  # whole runs with the search, or a specialist trained
 def test_a_tactician_file_is_not_an_advisor(tiny_advisor):
     with pytest.raises(SpecialistError, match="advice model, not a tactics"):
         Decider(TASKS["tactics"], tiny_advisor)
 
 
+@pytest.mark.slow  # whole runs with the search, or a specialist trained
 def test_specialists_load_when_asked_and_the_cache_is_bounded(tiny_advisor):
     s = Specialists(capacity=1, paths={"advice": tiny_advisor, "tactics": tiny_advisor})
     assert s.loaded == []  # nothing at start
@@ -142,6 +146,7 @@ def test_specialists_lists_the_registry_without_loading(capsys):
     assert pico["task"] == "resolve" and pico["bytes"] > 0 and pico["params"] > 0
 
 
+@pytest.mark.slow  # whole runs with the search, or a specialist trained
 def test_the_advisor_policy_plays_runs(tiny_advisor):
     from game.world.deciders import advice
     from game.world.model_side import ModelSide
@@ -161,6 +166,7 @@ def test_the_advisor_policy_plays_runs(tiny_advisor):
     assert advice  # the game's side of it
 
 
+@pytest.mark.slow  # whole runs with the search, or a specialist trained
 def test_learned_monsters_ask_the_tactician_only_when_told(tiny_advisor):
     from game.world.model_side import ModelSide
     from game.world.selfplay import runs
