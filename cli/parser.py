@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, help="run seed (same seed, same dungeon)")
     play.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
-    play.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+    play.add_argument("--saves", type=Path, help="where battles and runs are written (default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)")
     _runtime(play)
     _pack(play)
 
@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="run seed (same seed, same dungeon)")
     serve.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
-    serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: saves/)")
+    serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)")
     serve.add_argument("--max-games", type=limits.count("serve --max-games"), default=4,
                        help="games (browser tabs) running at once; a tab past that is told why (default 4)")
     serve.add_argument("--saves-per-tab", action="store_true",
@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
     _pack(selfplay)
 
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
-    runs.add_argument("--saves", type=Path, help="the saves folder (default: saves/)")
+    runs.add_argument("--saves", type=Path, help="the saves folder (default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)")
     runs.add_argument("--best", action="store_true", help="the high-score table instead, best first")
     runs.add_argument("--json", action="store_true", help="one JSON list instead of the table")
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from cli.errors import UsageError
 from game.records import finished, scores
-from game.records.files import SAVES, RecordError
+from game.records.files import RecordError, saves_home
 from game.ui.runs import print_table, table
 
 
 def main(args: argparse.Namespace) -> int:
-    folder = Path(args.saves) if args.saves else SAVES
+    folder = Path(args.saves) if args.saves else saves_home()
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: not a folder")
     try:

@@ -13,6 +13,9 @@ import os
 # before anything loads numpy: the numpy runtime's small matrices run on one
 # OpenBLAS thread, as the command line runs them (see model/__init__.py)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# a command run without --saves writes to the player's data folder: in tests,
+# a throwaway one (every subprocess inherits it), never the tester's own runs
+os.environ["PICO_ROGUE_SAVES"] = __import__("tempfile").mkdtemp(prefix="pico-saves-")
 
 import pytest  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -83,3 +83,24 @@ def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         atomic.write_json(tmp_path / "x.json", {"a": 1})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_saves_folder_is_the_players_data_folder_not_the_packages(monkeypatch, tmp_path):
+    from game.records.files import folder_or_saves, saves_home
+
+    monkeypatch.delenv("PICO_ROGUE_SAVES", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert saves_home() == tmp_path / "data" / "pico-rogue" / "saves"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert saves_home() == tmp_path / "home" / ".local" / "share" / "pico-rogue" / "saves"
+    monkeypatch.setenv("PICO_ROGUE_SAVES", str(tmp_path / "mine"))
+    assert folder_or_saves(None) == tmp_path / "mine"
+    assert folder_or_saves(tmp_path / "given") == tmp_path / "given"
+
+
+
+def test_a_battle_saved_without_a_folder_lands_in_the_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("PICO_ROGUE_SAVES", str(tmp_path / "fresh" / "saves"))  # not there yet: made on first save
+    path = save_battle(battle_record(finished_battle(), seed=42, weights=None, depth=1))
+    assert path.parent == tmp_path / "fresh" / "saves" and json.loads(path.read_text())["seed"] == 42

@@ -19,7 +19,17 @@ from game.combat.inert import inert
 from game.records import atomic
 from game.records.fields import short
 
-SAVES = Path(__file__).resolve().parents[2] / "saves"
+
+
+def saves_home() -> Path:
+    """Where records go when no folder is given: $PICO_ROGUE_SAVES, else the
+    user's data folder ($XDG_DATA_HOME, or ~/.local/share)/pico-rogue/saves.
+    Not the package's own folder: an installed package may be read-only or
+    shared, and a player's runs should outlive a fresh checkout."""
+    if os.environ.get("PICO_ROGUE_SAVES"):
+        return Path(os.environ["PICO_ROGUE_SAVES"]).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "pico-rogue" / "saves"
 
 
 class RecordError(ValueError):
@@ -40,7 +50,7 @@ class FinishedError(RecordError):
 
 
 def folder_or_saves(folder: Path | str | None) -> Path:
-    return Path(folder) if folder else SAVES
+    return Path(folder) if folder else saves_home()
 
 
 def read_json(path: Path, cap: int, what: str, error: type[RecordError]) -> Any:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from game.combat.content import Content, default
 from game.records.battle import save_battle
-from game.records.files import SAVES
+from game.records.files import saves_home
 from game.world import autoplay, fight, finish
 from game.world.battle import Battle, battle_record
 from game.world.deciders import Deciders, advice, learned_monsters
@@ -57,7 +57,7 @@ def run(battles: int, seed: int, saves: Path | None, model: ModelSide, trust: bo
         agreed += battle.tally.agreed
         asked += battle.tally.asked
     agreement = f"{agreed}/{asked} turns agree ({100 * agreed / asked:.1f}%)" if asked else "model not asked"
-    folder = written[0].parent if written else (saves or SAVES)
+    folder = written[0].parent if written else (saves or saves_home())
     print(f"{battles} battles, {turns} turns, hero won {won}; {agreement}; written to {folder}", file=out)
     return written
 
