@@ -28,6 +28,7 @@ per row per step; `decode_all` many prompts, in batches of one length (what
 from __future__ import annotations
 
 import copy
+import math
 from collections import defaultdict
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -53,11 +54,21 @@ class Decoded:
     calls: int  # network steps, the prompt's included (it is fed with the first decision)
     fed: int  # tokens fed to the network, the prompt and rejected drafts included
     drafted: int = 0  # drafted tokens kept
+    # the network's margin: the lowest probability, among the tokens the
+    # grammar allowed, that it gave its own choice at any real decision
+    # (1.0 when nothing was left to decide). How close it came to being wrong.
+    sure: float = 1.0
 
 
 def _pick(logits: list[float], allowed: frozenset[int]) -> int:
     # the lowest id among equal maxima, as argmax over the sorted ids would
     return max(sorted(allowed), key=logits.__getitem__)
+
+
+def _share(logits: list[float], allowed: frozenset[int], token: int) -> float:
+    """The probability of `token` among the `allowed` ones (a softmax over them)."""
+    top = logits[token]
+    return 1.0 / sum(math.exp(min(logits[t] - top, 0.0)) if t != token else 1.0 for t in allowed)
 
 
 def decode_one(net, tok: Tokenizer, prompt_ids: list[int], grammar: Grammar, drafter: Drafter | None = None) -> Decoded:
@@ -68,6 +79,7 @@ def decode_one(net, tok: Tokenizer, prompt_ids: list[int], grammar: Grammar, dra
     pending = [*prompt_ids, tok.sep]  # emitted (or given) but not yet fed
     out: list[int] = []
     calls = fed = kept = 0
+    sure = 1.0
     try:
         allowed = next(grammar)
         while True:
@@ -89,20 +101,27 @@ def decode_one(net, tok: Tokenizer, prompt_ids: list[int], grammar: Grammar, dra
                 calls += 1
                 fed += len(pending) + len(draft)
                 if not draft:
-                    token = _pick(logits.tolist(), allowed)
+                    row = logits.tolist()
+                    token = _pick(row, allowed)
+                    sure = min(sure, _share(row, allowed, token))
                 else:
                     rows = logits[len(pending) - 1:].tolist()
                     token = _pick(rows[0], allowed)
+                    sure = min(sure, _share(rows[0], allowed, token))
                     i = 0
                     while token == draft[i]:  # the network chose what was drafted: it is already in the cache
                         out.append(token)
                         drafter.push(token)
                         kept += 1
                         if token == tok.eos:
-                            return Decoded(out, calls, fed, kept)
+                            return Decoded(out, calls, fed, kept, sure)
                         allowed = grammar.send(token)
                         i += 1
-                        token = next(iter(allowed)) if len(allowed) == 1 else _pick(rows[i], allowed)
+                        if len(allowed) == 1:
+                            token = next(iter(allowed))
+                        else:
+                            token = _pick(rows[i], allowed)
+                            sure = min(sure, _share(rows[i], allowed, token))
                         if i == len(draft):
                             break
                     structure.of(draft[:i])
@@ -113,10 +132,10 @@ def decode_one(net, tok: Tokenizer, prompt_ids: list[int], grammar: Grammar, dra
             if drafter is not None:
                 drafter.push(token)
             if token == tok.eos:
-                return Decoded(out, calls, fed, kept)
+                return Decoded(out, calls, fed, kept, sure)
             allowed = grammar.send(token)
     except StopIteration:
-        return Decoded(out, calls, fed, kept)
+        return Decoded(out, calls, fed, kept, sure)
 
 
 class _History:

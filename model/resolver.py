@@ -95,9 +95,9 @@ class ModelResolver:
         try:
             text = self.answer(r, self.last.ids)
         except TemplateError as exc:  # grammar-bound, so only a cut-off answer gets here
-            return Resolution(self.tok.decode(self.last.ids), False, str(exc))
+            return Resolution(self.tok.decode(self.last.ids), False, str(exc), self.last.sure)
         problem = check_target(text, self.content)
-        return Resolution(text, problem is None, problem)
+        return Resolution(text, problem is None, problem, self.last.sure)
 
 
 def network(w: weights.Weights, runtime: str = "numpy", threads: int = 1):

@@ -180,7 +180,8 @@ def test_uncached_steps_make_the_same_decisions():
         ids = tok.encode(record["prompt"])
         cached = decode_one(net, tok, ids, grammar_for(tok, record["prompt"]))
         uncached = decode_one(Uncached(net), tok, ids, grammar_for(tok, record["prompt"]))
-        assert uncached == cached
+        assert uncached.ids == cached.ids and (uncached.calls, uncached.fed) == (cached.calls, cached.fed)
+        assert uncached.sure == pytest.approx(cached.sure, abs=1e-6)  # the same margin, to float rounding
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

@@ -63,7 +63,7 @@ async def test_trusting_a_wrong_model_applies_its_state_and_counts_the_mistake(t
     app = make_app(tmp_path, model=stand_in(), trust_model=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "MODEL" in banner(app) and "xp ×1.5" in banner(app)
+        assert "MODEL" in banner(app) and "bet +0" in banner(app)
         await fight_until_divergence(pilot)
         assert isinstance(app.screen, DivergenceScreen)
         shown = app.screen.query_one("#divergence").render().plain

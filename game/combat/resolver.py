@@ -18,11 +18,14 @@ from game.combat.template import Target, TemplateError, parse_prompt, parse_targ
 class Resolution:
     """A resolver's answer. `text` is the next-state block (None if refused);
     `valid` says it parsed; `error` says why the prompt was refused or the
-    output is unusable."""
+    output is unusable. `sure` is a model's margin (decode.Decoded.sure):
+    the lowest share it gave its own choice at any decision; None for the
+    rules, which are never unsure."""
 
     text: str | None
     valid: bool
     error: str | None = None
+    sure: float | None = None
 
     @property
     def refused(self) -> bool:

@@ -75,6 +75,8 @@ class FightRecord(Record):
     agreed: Count
     driven: Count = 0
     divergent: list[Count] = Field(max_length=limits.SAVE_TURNS)
+    close: Count = 0  # turns the model got right under battle.CLOSE sure (its margin)
+    stakes: Int = 0  # score won or lost by trusting the model (battle.Turn.stake)
     file: Note | None = None
 
 

@@ -68,6 +68,7 @@ class PicoRogueApp(App):
     model_name = reactive("loading…")
     seed_label = reactive("")
     mistakes = reactive(0)
+    stakes = reactive(0)  # score won or lost by trusting the model this run
 
     def __init__(self, seed: int | None = None, trust_model: bool = False, saves: Path | None = None,
                  model_loader: Callable[[], ModelSide] | None = None, turn_pause: float = TURN_PAUSE,
@@ -120,6 +121,7 @@ class PicoRogueApp(App):
         run.trust = self.trust_model
         self.seed_label = f"seed {run.seed}"
         self.mistakes = run.mistakes
+        self.stakes = run.stakes
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(DungeonScreen(run))
@@ -180,6 +182,7 @@ class PicoRogueApp(App):
         self.game.end_battle(self.battle_file)
         self.battle_file = None
         self.mistakes = self.game.mistakes
+        self.stakes = self.game.stakes
         if self.game.over:
             forget(self.saves)
             self.push_screen(GameOverScreen(self.game, self.model_name, self.write_morgue()), self.game_over_choice)
@@ -262,7 +265,8 @@ class PicoRogueApp(App):
             self.notify("The model is still loading: the rules decide until it is ready.", severity="warning")
         elif self.trust_model:
             self.notify(f"The model ({self.model_name}) is in charge: its next states drive combat, "
-                        "mistakes and all. Kills give 1.5x xp.", timeout=4)
+                        "mistakes and all. You bet score on it: +1 a turn it gets right (+5 when it was close to "
+                        "wrong), -10 a turn it gets wrong.", timeout=5)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -51,9 +51,15 @@ from game.world.tactics import monster_action
 
 ENGINE, MODEL = "engine", "model"
 
-# The stakes of trusting the model: kills made while it was in charge give
-# this much more xp (in proportion to the battle's turns it drove).
-TRUST_XP_BONUS = 0.5
+# The stakes of trusting the model, in score (never in power: trusting must
+# not make the hero stronger, only bet on the model). A trusted turn the
+# model got right earns TRUST_RIGHT, one it got right while close to wrong
+# (less than CLOSE sure: its margin) TRUST_CLOSE more; a trusted turn it got
+# wrong costs TRUST_WRONG, and its state stands. Break-even is a model right
+# on ~91 % of turns: the bundled one (99.9 % on its content) is a good bet, a
+# model on a pack it was not trained for (eval --pack) may be a bad one.
+TRUST_RIGHT, TRUST_CLOSE, TRUST_WRONG = 1, 4, 10
+CLOSE = 0.9
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,21 @@ class Turn:
     fallback: str | None = None  # why a trusted model's answer was not used
     lines: tuple[str, ...] = ()
     asked_model: bool = True  # False when no model was there to ask
+    sure: float | None = None  # the model's margin on its answer (Resolution.sure)
+
+    @property
+    def close(self) -> bool:
+        """The model answered right but was close to wrong: under CLOSE sure."""
+        return self.agreed and self.sure is not None and self.sure < CLOSE
+
+    @property
+    def stake(self) -> int:
+        """What this turn won or lost for trusting the model (0 unless trusted and applied)."""
+        if not (self.trusted and self.applied == MODEL):
+            return 0
+        if self.divergences:
+            return -TRUST_WRONG
+        return TRUST_RIGHT + (TRUST_CLOSE if self.close else 0)
 
     @property
     def agreed(self) -> bool:
@@ -351,9 +372,9 @@ class Battle:
         """The share of this battle's turns the model's answers drove."""
         return sum(t.trusted for t in self.turns) / len(self.turns) if self.turns else 0.0
 
-    def trust_bonus(self, xp: int) -> int:
-        """The extra xp that trusting the model earns on `xp` from this battle."""
-        return round(xp * TRUST_XP_BONUS * self.trust_share())
+    def stakes(self) -> int:
+        """What trusting the model won or lost in this battle, in score."""
+        return sum(t.stake for t in self.turns)
 
     # --- one turn: prepare, answer, apply --------------------------------------
 
@@ -391,7 +412,7 @@ class Battle:
             lines.append(f"The model's answer was unusable ({answered.fallback}): the rules decided this turn.")
         said = answered.said
         turn = Turn(p.before.actor, p.action, p.prompt, answered.engine, said.text, said.valid, said.error,
-                    answered.applied, answered.divergences, p.trust, answered.fallback, tuple(lines), answered.asked)
+                    answered.applied, answered.divergences, p.trust, answered.fallback, tuple(lines), answered.asked, said.sure)
         self.rng.setstate(p.rng_after)
         self.encounter = answered.after
         self.turns.append(turn)

@@ -14,8 +14,9 @@ from game.world.run import Run
 
 
 def score(run: Run) -> int:
-    """Depth counts most, then kills and experience; a victory beats any death."""
-    return 100 * run.deepest + 10 * run.kills + run.xp + (1000 if run.victory else 0)
+    """Depth counts most, then kills and experience; a victory beats any
+    death; then what trusting the model won or lost (battle.Turn.stake)."""
+    return max(0, 100 * run.deepest + 10 * run.kills + run.xp + (1000 if run.victory else 0) + run.stakes)
 
 
 def record(run: Run, *, weights: dict | None, source: str = "play") -> dict:

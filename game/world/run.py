@@ -143,6 +143,11 @@ class Run:
         return self.cause is not None or self.victory
 
     @property
+    def stakes(self) -> int:
+        """What trusting the model has won or lost this run, in score."""
+        return sum(f.get("stakes", 0) for f in self.fights)
+
+    @property
     def next_level_xp(self) -> int:
         return xp_for(self.level + 1, self.content)
 
@@ -495,17 +500,16 @@ class Run:
         self.statuses, self.cooldowns = end.hero.statuses, end.hero.cooldowns
         if battle.fled:
             self._step_back(foes)
-        bonus = battle.trust_bonus(gained)  # the stakes of trusting the model
-        gained += bonus
-        trusted = f", +{bonus} for trusting the model" if bonus else ""
         self.xp += gained
         level = self.level
         while self.xp >= self.next_level_xp:
             self.level += 1
         if battle.fled:
-            self.say(f"You got away{f' (+{gained} xp{trusted})' if gained else ''}; the monsters lose your trail for a moment.")
+            self.say(f"You got away{f' (+{gained} xp)' if gained else ''}; the monsters lose your trail for a moment.")
         else:
-            self.say(f"Victory: +{gained} xp{f' ({trusted[2:]})' if bonus else ''}.")
+            self.say(f"Victory: +{gained} xp.")
+        if any(t.trusted for t in battle.turns):
+            self.say(f"Trusting the model: {battle.stakes():+d} score ({self.stakes:+d} this run).")
         if self.level > level:
             hero = self.hero_template()
             self.hp, self.mp = hero.max_hp, hero.max_mp
@@ -600,6 +604,8 @@ def summary(battle: Battle, n: int, depth: int) -> dict:
         agreed=battle.tally.agreed,
         driven=sum(t.applied == MODEL for t in battle.turns),
         divergent=[i for i, t in enumerate(battle.turns, 1) if t.asked_model and not t.agreed],
+        close=sum(t.close for t in battle.turns),
+        stakes=battle.stakes(),
         file=None,  # where play saved it, when it did
     )
 

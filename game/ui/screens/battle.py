@@ -46,7 +46,19 @@ def comparison(turn: Turn, raw: bool, model_name: str, model_status: str) -> Ren
     view = render_comparison(turn.prompt, turn.engine, [answer], engine_applied=turn.applied != MODEL, raw=raw)
     if turn.fallback:
         return Group(view, Text(f"trusted the model, but {turn.fallback}: the rules decided", "bold yellow"))
-    return view
+    return Group(view, margin(turn)) if turn.sure is not None else view
+
+
+def margin(turn: Turn) -> Text:
+    """How close the model came to being wrong: the lowest share it gave its
+    own choice at any decision of its answer (floored, so 99.7 % reads 99 %)."""
+    sure = int(100 * turn.sure)
+    stake = f"  (bet {turn.stake:+d})" if turn.stake else ""
+    if turn.close:
+        return Text(f"close call: the model was right but only {sure} % sure{stake}", "bold yellow")
+    if turn.diverged:
+        return Text(f"the model was {sure} % sure of its answer{stake}", "bold red")
+    return Text(f"the model was {sure} % sure{stake}", "dim")
 
 
 class Comparison(Static):

@@ -53,9 +53,12 @@ HELP = """\
   When they differ the game stops and says what differs, in words,
   and whose state it went on from; any key goes on.
   t        trust the model: its next state drives the game, mistakes
-           and all. Kills made while it is in charge give 1.5x xp; the
-           banner counts its mistakes that changed the run. When its
-           answer is unusable the rules decide that turn.
+           and all. You bet score on it: +1 a turn it gets right, +5
+           when it was close to wrong (under 90 % sure), -10 a turn it
+           gets wrong (its state stands). Never power: no xp, no hp.
+           The banner shows the bet's score and the mistakes that
+           changed the run. When its answer is unusable the rules
+           decide that turn.
   The banner shows who is in charge (RULES or MODEL) and which
   model is loaded.
 

@@ -49,9 +49,11 @@ class Banner(Static):
     model = reactive("")
     seed = reactive("")
     mistakes = reactive(0)
+    stakes = reactive(0)
 
     def on_mount(self) -> None:
-        follow = {"trust_model": "trust", "model_name": "model", "seed_label": "seed", "mistakes": "mistakes"}
+        follow = {"trust_model": "trust", "model_name": "model", "seed_label": "seed", "mistakes": "mistakes",
+                  "stakes": "stakes"}
         for theirs, mine in follow.items():
             self.watch(self.app, theirs, self._follower(mine))
 
@@ -66,7 +68,7 @@ class Banner(Static):
         t.append("  in charge: ")
         if self.trust:
             t.append(" MODEL ", "bold white on magenta")
-            t.append(" xp ×1.5", "magenta")
+            t.append(f" bet {self.stakes:+d}", "magenta")
         else:
             t.append(" RULES ", "bold black on green")
         if self.mistakes:
