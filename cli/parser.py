@@ -39,6 +39,10 @@ def _pack(p: argparse.ArgumentParser) -> None:
                    help="a content pack: a folder of asset files laid over assets/ (repeatable, applied in order)")
 
 
+SAVES_DEFAULT = "(default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)"
+SAVES_HELP = "where battles and runs are written " + SAVES_DEFAULT
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pico-rogue", description="A roguelike whose combat a tiny model resolves beside the rules.")
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -49,7 +53,9 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, help="run seed (same seed, same dungeon)")
     play.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     play.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
-    play.add_argument("--saves", type=Path, help="where battles and runs are written (default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)")
+    play.add_argument("--saves", type=Path, help=SAVES_HELP)
+    play.add_argument("--class", dest="hero_class", metavar="CLASS",
+                      help="the hero's class for new runs (knight, warden, pyromancer; default: asked as a run begins)")
     _runtime(play)
     _pack(play)
 
@@ -59,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="run seed (same seed, same dungeon)")
     serve.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
-    serve.add_argument("--saves", type=Path, help="where battles and runs are written (default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)")
+    serve.add_argument("--saves", type=Path, help=SAVES_HELP)
     serve.add_argument("--max-games", type=limits.count("serve --max-games"), default=4,
                        help="games (browser tabs) running at once; a tab past that is told why (default 4)")
     serve.add_argument("--saves-per-tab", action="store_true",
@@ -89,6 +95,8 @@ def parser() -> argparse.ArgumentParser:
     selfplay.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     selfplay.add_argument("--engine-only", action="store_true", help="do not load the model (fast data gathering)")
     selfplay.add_argument("--json", action="store_true", help="with --runs: one JSON object instead of the table")
+    selfplay.add_argument("--class", dest="hero_class", metavar="CLASS",
+                          help="with --runs: the hero's class (assets/classes.yaml; default: the first, knight)")
     selfplay.add_argument("--monsters", default="content", choices=("content", "scripted", "learned"),
                           help="who plays the monsters: as the content says (default: the tactician for style "
                                "learned, the rest by their styles), every one scripted, or every one the tactician")
@@ -96,7 +104,7 @@ def parser() -> argparse.ArgumentParser:
     _pack(selfplay)
 
     runs = sub.add_parser("runs", help="list past runs (from their records under the saves folder)")
-    runs.add_argument("--saves", type=Path, help="the saves folder (default: ~/.local/share/pico-rogue/saves, or $PICO_ROGUE_SAVES)")
+    runs.add_argument("--saves", type=Path, help="the saves folder " + SAVES_DEFAULT)
     runs.add_argument("--best", action="store_true", help="the high-score table instead, best first")
     runs.add_argument("--json", action="store_true", help="one JSON list instead of the table")
 

@@ -12,11 +12,14 @@ import sys
 
 from cli.errors import UsageError
 from cli.loading import load_deciders, load_model, weights_problem
+from game.combat.content import default
 from game.records.lock import SavesInUse, check_saves, lock_saves
 from game.ui.app import PicoRogueApp
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.hero_class is not None and args.hero_class not in default().classes:
+        raise UsageError(f"--class {args.hero_class}: no such class (one of {', '.join(default().classes)})")
     try:
         saves = check_saves(args.saves)
         lock = lock_saves(saves)
@@ -32,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         loader = functools.partial(load_model, runtime=args.runtime)
     app = PicoRogueApp(seed=args.seed, trust_model=args.trust_model, saves=saves, model_loader=loader,
-                       guard_terminal=True, deciders=load_deciders(args.runtime))
+                       guard_terminal=True, deciders=load_deciders(args.runtime), hero_class=args.hero_class)
     try:
         app.run()
     finally:

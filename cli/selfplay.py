@@ -27,8 +27,10 @@ def main(args: argparse.Namespace) -> int:
             saves_folder(args.saves)  # a bad --saves is refused before any battle is played
         except RecordError as exc:
             raise UsageError(f"--saves {exc}") from None
-    if args.runs is None and (args.json or args.policy != "careful" or args.monsters != "content"):
-        raise UsageError("--json, --policy and --monsters go with --runs")
+    if args.runs is None and (args.json or args.policy != "careful" or args.monsters != "content" or args.hero_class):
+        raise UsageError("--json, --policy, --monsters and --class go with --runs")
+    if args.hero_class and args.hero_class not in default().classes:
+        raise UsageError(f"--class {args.hero_class}: no such class (one of {', '.join(default().classes)})")
     if args.engine_only:
         if args.trust_model:
             raise UsageError("--trust-model needs the model: drop --engine-only")
@@ -54,10 +56,11 @@ def main(args: argparse.Namespace) -> int:
                 except ModelError as exc:
                     raise UsageError(f"the {task} specialist is unavailable: {exc}") from None
     results = runs(count, args.seed, model, policy=args.policy, trust=args.trust_model, saves=args.saves,
-                   deciders=deciders, monsters=args.monsters)
+                   deciders=deciders, monsters=args.monsters, hero_class=args.hero_class)
     who = "engine only" if not model.ready else f"model {model.detail}" + (", trusted" if args.trust_model else "")
     if args.json:
-        print(json.dumps({"policy": args.policy, "seed": args.seed, "trust_model": args.trust_model, "monsters": args.monsters,
+        print(json.dumps({"policy": args.policy, "hero_class": args.hero_class or next(iter(default().classes)),
+                          "seed": args.seed, "trust_model": args.trust_model, "monsters": args.monsters,
                           "model": model.weights, "totals": totals(results),
                           "runs": [r.to_dict() for r in results]}))
     else:

@@ -19,6 +19,7 @@ KEYS = {(1, 0): "l", (-1, 0): "h", (0, -1): "k", (0, 1): "j", (-1, -1): "y", (1,
 
 def make_app(saves, model=None, seed=3, **kw) -> PicoRogueApp:
     side = model or model_side(EngineResolver())
+    kw.setdefault("hero_class", "knight")  # the class screen has its own tests (test_classes.py)
     return PicoRogueApp(seed=seed, saves=saves, model_loader=lambda: side, turn_pause=0, **kw)
 
 

@@ -70,7 +70,7 @@ async def test_an_error_in_a_worker_reports_the_workers_own_error(tmp_path):
         loading.wait(10)  # once the game is up (a failure at once would end it before the test could look)
         raise ZeroDivisionError("the loader broke")
 
-    app = PicoRogueApp(seed=3, saves=tmp_path, model_loader=loader, turn_pause=0)
+    app = PicoRogueApp(seed=3, saves=tmp_path, model_loader=loader, turn_pause=0, hero_class="knight")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         loading.set()

@@ -409,7 +409,7 @@ async def test_the_game_starts_anew_and_says_where_the_damaged_run_is(tmp_path):
 
     path = _run_file(tmp_path, lambda d: d["floor"].update(tiles=[]))  # an IndexError in see_from, once
     side = model_side(EngineResolver())
-    app = PicoRogueApp(seed=3, saves=tmp_path, model_loader=lambda: side, turn_pause=0)
+    app = PicoRogueApp(seed=3, saves=tmp_path, model_loader=lambda: side, turn_pause=0, hero_class="knight")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DungeonScreen) and app.game.seed == 3

@@ -43,7 +43,7 @@ def test_the_record_and_the_morgue_file(played):
     text = path.with_suffix(".txt").read_text()
     assert f"seed {run.seed}" in text
     assert (run.cause[1:] in text) if run.cause else "Slew the dragon" in text
-    assert f"Deepest floor {result.depth} of 6" in text and f"{run.kills} kills" in text
+    assert f"Knight, deepest floor {result.depth} of 6" in text and f"{run.kills} kills" in text
     numbers = ", ".join(map(str, rec["diverged"]))
     assert (f"Battles where the model and the rules differed: {len(rec['diverged'])} of {len(rec['battles'])} "
             f"(battle{'s' if len(rec['diverged']) > 1 else ''} {numbers}).") in text

@@ -105,3 +105,17 @@ def test_examine(snap_compare, tmp_path, monkeypatch, size):
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_game_over(snap_compare, tmp_path, monkeypatch, size):
     assert snap_compare(app_for(tmp_path, monkeypatch), terminal_size=size, run_before=at_the_end)
+
+
+async def choosing_a_class(pilot) -> None:
+    """A new run's first screen, the warden highlighted."""
+    await pilot.pause()
+    await pilot.press("down")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_choosing_a_class(snap_compare, tmp_path, monkeypatch, size):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(Path("saves"), model=stand_in(), seed=3, hero_class=None)
+    assert snap_compare(app, terminal_size=size, run_before=choosing_a_class)

@@ -80,7 +80,7 @@ PLAY = textwrap.dedent("""
     from cli.loading import load_model
 
     async def main():
-        app = PicoRogueApp(seed=3, saves=sys.argv[1], model_loader=load_model, turn_pause=0)
+        app = PicoRogueApp(seed=3, saves=sys.argv[1], model_loader=load_model, turn_pause=0, hero_class="knight")
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert app.model.ready, app.model.detail

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ FIELDS = {
     "monsters.yaml": ("glyph", "depth", "hp", "mp", "atk", "def", "xp", "abilities", "style", "boss", "grow"),
     "items.yaml": ("glyph", "title", "plural", "ability", "raises", "find", "describe"),
     "hero.yaml": ("hp", "mp", "atk", "def", "abilities", "per_level", "xp_per_level", "carries"),
+    "classes.yaml": ("describe", "hp", "mp", "atk", "def", "abilities", "per_level", "carries"),
     "dungeon.yaml": ("floors", "groups", "groups_per_floor", "items", "group_sizes", "ahead"),
 }
 
@@ -128,6 +129,10 @@ class ItemKind:
 
 @dataclass(frozen=True)
 class HeroKind:
+    """The hero at level 1 and what each level adds: hero.yaml, with a class
+    of classes.yaml laid over it (the template calls every hero `knight`:
+    a class is the hero's numbers and action set, not a new kind)."""
+
     hp: int
     mp: int
     atk: int
@@ -136,6 +141,8 @@ class HeroKind:
     per_level: dict[str, float]  # a fraction adds up over levels (0.5: +1 every second level)
     xp_per_level: int
     carries: dict[str, int] = field(default_factory=dict)  # items at the start of a run
+    name: str = "knight"  # its class
+    describe: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,19 @@ class Content:
     hero: HeroKind
     descent: Descent
     packs: tuple[str, ...] = ()  # the pack folders laid over assets/, in order
+    # every hero class by name, the first the one hero.yaml alone makes; `hero` is the one in play
+    classes: dict[str, HeroKind] = field(default_factory=dict)
+
+    def playing(self, name: str) -> Content:
+        """This content with the hero of class `name` in play (KeyError if there is none)."""
+        return self if self.hero.name == name else replace(self, hero=self.classes[name])
+
+    @property
+    def hero_abilities(self) -> frozenset[str]:
+        """Every ability some class of hero has: what a prompt's hero may use.
+        The template does not name the class, so a prompt alone cannot tell
+        a warden's bash from a knight's mistake."""
+        return frozenset(a for h in (self.hero, *self.classes.values()) for a in h.abilities)
 
     @property
     def boss(self) -> MonsterKind:
@@ -203,14 +223,20 @@ def rules(content: Content) -> dict[str, Any]:
         return {"depth": m.depth, "hp": m.hp, "mp": m.mp, "atk": m.atk, "def": m.defence,
                 "abilities": list(m.abilities), "style": m.style, "grow": {k: float(m.grow[k]) for k in sorted(m.grow)}}
 
-    h = content.hero
+    def hero(h: HeroKind) -> dict[str, Any]:
+        return {"hp": h.hp, "mp": h.mp, "atk": h.atk, "def": h.defence, "abilities": list(h.abilities),
+                "per_level": {k: float(h.per_level[k]) for k in sorted(h.per_level)}, "xp_per_level": h.xp_per_level,
+                "carries": {k: h.carries[k] for k in sorted(h.carries)}}
+
+    classes = dict(content.classes) or {content.hero.name: content.hero}
+    first = next(iter(classes.values()))
     return {
         "statuses": [[name, s.tick] for name, s in content.statuses.items()],  # a list: the order is a rule
         "abilities": {name: ability(a) for name, a in sorted(content.abilities.items())},
         "monsters": {name: monster(m) for name, m in sorted(content.monsters.items())},
-        "hero": {"hp": h.hp, "mp": h.mp, "atk": h.atk, "def": h.defence, "abilities": list(h.abilities),
-                 "per_level": {k: float(h.per_level[k]) for k in sorted(h.per_level)}, "xp_per_level": h.xp_per_level,
-                 "carries": {k: h.carries[k] for k in sorted(h.carries)}},
+        # hero.yaml's hero, and every other class: the same digest whichever class is in play
+        "hero": hero(first),
+        **({"classes": {name: hero(h) for name, h in classes.items() if h is not first}} if len(classes) > 1 else {}),
     }
 
 
@@ -413,15 +439,44 @@ def load(folder: Path | str = ASSETS, packs: Sequence[Path | str] = ()) -> Conte
         xp_per_level=e.get("xp_per_level", int, lo=1),
         carries=e.get("carries", dict, {}),
     )
-    for item, count in hero.carries.items():
-        if item not in items or not items[item].ability or isinstance(count, bool) or not isinstance(count, int) \
-                or not 0 <= count <= 9:
-            e.fail(f"'carries' must map potions to counts 0..9, got {shown(item)}: {shown(count)}")
+    def check_carries(e: _Entry, carries: dict) -> None:
+        for item, count in carries.items():
+            if item not in items or not items[item].ability or isinstance(count, bool) or not isinstance(count, int) \
+                    or not 0 <= count <= 9:
+                e.fail(f"'carries' must map potions to counts 0..9, got {shown(item)}: {shown(count)}")
+
+    check_carries(e, hero.carries)
+    classes: dict[str, HeroKind] = {}
+    for c, _ in entries("classes.yaml", word=False):  # a class is not a word of the template
+        per = c.get("per_level", dict, hero.per_level)
+        for stat, amount in per.items():
+            if stat not in STATS or not isinstance(amount, (int, float)) or isinstance(amount, bool):
+                c.fail(f"per_level must map {', '.join(STATS)} to numbers, got {shown(stat)}: {shown(amount)}")
+        kind = HeroKind(
+            hp=c.get("hp", int, hero.hp, within=schema.MAX_HP),
+            mp=c.get("mp", int, hero.mp, within=schema.MAX_MP),
+            atk=c.get("atk", int, hero.atk, within=schema.ATK),
+            defence=c.get("def", int, hero.defence, within=schema.DEF),
+            abilities=known_abilities(c) if "abilities" in c.raw else hero.abilities,
+            per_level=dict(per),
+            xp_per_level=hero.xp_per_level,
+            carries=c.get("carries", dict, hero.carries),
+            name=c.name,
+            describe=c.get("describe", str, ""),
+        )
+        check_carries(c, kind.carries)
+        if not any(abilities[a].attacks for a in kind.abilities):
+            c.fail("a class needs at least one attack among its abilities")
+        classes[c.name] = kind
+    # hero.yaml's hero is the knight, whose entry (if any) only adds words;
+    # the first class is the one in play until a run chooses
+    classes.setdefault(hero.name, hero)
+    hero = next(iter(classes.values()))
     for ability in abilities.values():
         if ability.item is not None and ability.item not in items:
             where = files["abilities.yaml"].came_from[ability.name]
             raise ContentError(f"{where}: entry '{ability.name}': unknown item {shown(ability.item)}")
-    return Content(statuses, abilities, monsters, items, hero, descent, tuple(str(p) for p in packs))
+    return Content(statuses, abilities, monsters, items, hero, descent, tuple(str(p) for p in packs), classes)
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from game.combat import content_file, limits
 from game.combat.content_file import ContentError
 
 # files of named entries, in the order they are validated (each may name entries of those before it)
-NAMED = ("statuses.yaml", "abilities.yaml", "monsters.yaml", "items.yaml")
+NAMED = ("statuses.yaml", "abilities.yaml", "monsters.yaml", "items.yaml", "classes.yaml")
 # files that are one entry each, by the entry's name
 WHOLE = {"hero.yaml": "hero", "dungeon.yaml": "dungeon"}
 FILES = (*NAMED, *WHOLE)

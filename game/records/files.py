@@ -20,7 +20,6 @@ from game.records import atomic
 from game.records.fields import short
 
 
-
 def saves_home() -> Path:
     """Where records go when no folder is given: $PICO_ROGUE_SAVES, else the
     user's data folder ($XDG_DATA_HOME, or ~/.local/share)/pico-rogue/saves.

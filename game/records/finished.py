@@ -24,7 +24,7 @@ from pydantic import Field, Strict, ValidationError
 from game.combat import limits
 from game.records import atomic
 from game.records.battle import Agreement, ContentRecord, WeightsRecord
-from game.records.fields import Count, Int, Note, Record, later, problem
+from game.records.fields import Count, Int, Name, Note, Record, later, problem
 from game.records.files import FinishedError, check_kind, dumps, folder_or_saves, read_json
 from game.records.morgue import morgue_text
 from game.records.run import FightRecord
@@ -60,6 +60,7 @@ class FinishedRecord(Record):
     diverged: list[Count] = Field(max_length=100_000)
     battles: list[FightRecord] = Field(max_length=100_000)
     content: ContentRecord | None = later()  # the packs and digest, when not the bundled content (battle.py)
+    hero_class: Name | None = later()  # absent: a run from before classes (a knight)
 
 
 def write(rec: dict, log: list[str], folder: Path | None = None) -> Path:

@@ -28,7 +28,8 @@ def morgue_text(rec: dict, log: list[str]) -> str:
         f"pico-rogue morgue: seed {rec['seed']} ({rec['source']}, {rec['created']})",
         "",
         end,
-        f"Deepest floor {rec['deepest']} of {rec['floors']}; level {rec['level']} ({rec['xp']} xp); "
+        f"{(rec.get('hero_class') or 'knight').capitalize()}, deepest floor {rec['deepest']} of {rec['floors']}; "
+        f"level {rec['level']} ({rec['xp']} xp); "
         f"{rec['kills']} kills; {rec['moves']} moves; score {rec['score']}.",
         f"Model: {model}; "
         + (f"it agreed with the rules on {agreement_words(agreement['agreed'], asked)} of the turns it was asked; "

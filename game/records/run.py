@@ -75,8 +75,8 @@ class FightRecord(Record):
     agreed: Count
     driven: Count = 0
     divergent: list[Count] = Field(max_length=limits.SAVE_TURNS)
-    close: Count = 0  # turns the model got right under battle.CLOSE sure (its margin)
-    stakes: Int = 0  # score won or lost by trusting the model (battle.Turn.stake)
+    close: Count = later(0)  # turns the model got right under battle.CLOSE sure (its margin)
+    stakes: Int = later(0)  # score won or lost by trusting the model (battle.Turn.stake)
     file: Note | None = None
 
 
@@ -111,6 +111,7 @@ class SuspendedRecord(Record):
     foes: list[Int] = Field(max_length=len(MONSTER_LABELS))
     rng: RngRecord
     content: ContentRecord | None = later()  # the packs and digest, when not the bundled content (battle.py)
+    hero_class: Name | None = later()  # absent: the content's first class (a run from before classes)
 
 
 # --- the checks ------------------------------------------------------------------------

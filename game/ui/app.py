@@ -36,12 +36,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from game.combat.content import default
 from game.combat.inert import inert
 from game.records import atomic
 from game.records.battle import save_battle
 from game.records.run import Suspended, find_run, run_path
 from game.ui import crash
 from game.ui.screens.battle import TURN_PAUSE, BattleScreen
+from game.ui.screens.classes import ClassScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import CONTINUE, NEW, ConfirmQuitScreen, ContinueScreen, GameOverScreen
 from game.ui.screens.help import HelpScreen
@@ -72,8 +74,9 @@ class PicoRogueApp(App):
 
     def __init__(self, seed: int | None = None, trust_model: bool = False, saves: Path | None = None,
                  model_loader: Callable[[], ModelSide] | None = None, turn_pause: float = TURN_PAUSE,
-                 guard_terminal: bool = False, deciders: Deciders | None = None):
+                 guard_terminal: bool = False, deciders: Deciders | None = None, hero_class: str | None = None):
         super().__init__()
+        self.hero_class = hero_class  # the class every new run plays; None: asked when a run begins
         # the specialists (advisor, tactician): nothing of them loads until a key or a monster asks
         self.deciders = deciders
         self.seed = seed
@@ -105,7 +108,7 @@ class PicoRogueApp(App):
             self.waiting = found
             self.push_screen(ContinueScreen(found.summary), self.continue_or_not)
         else:
-            self.begin(Run.new(self.fresh_seed()))
+            self.start(self.fresh_seed())
 
     def say_error(self, text: str) -> None:
         """A notification of text that may hold a path or a file's words: inert, no markup."""
@@ -231,23 +234,40 @@ class PicoRogueApp(App):
         self.game.say(f"Battle saved to {shown}.")
         return shown
 
+    def start(self, seed: int) -> None:
+        """A new run of `seed`; its hero's class asked first when the content offers a choice."""
+        content = default()
+        if self.hero_class is not None or len(content.classes) <= 1:
+            self.begin(Run.new(seed, hero_class=self.hero_class))
+            return
+        self.game = None  # nothing to keep until the class is chosen (q here just quits)
+        self.seed_label = f"seed {seed}"
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                self.exit()
+            else:
+                self.begin(Run.new(seed, hero_class=name))
+
+        self.push_screen(ClassScreen(content), chosen)
+
     def new_run(self) -> None:
         forget(self.saves)
         seed = self.fresh_seed() if self.game is None or self.seed is None or self.game.seed != self.seed else None
-        self.begin(Run.new(seed if seed is not None else random.randrange(1_000_000)))
+        self.start(seed if seed is not None else random.randrange(1_000_000))
 
     def continue_run(self) -> None:
         data = self.waiting.data if self.waiting else None
         self.waiting = None
         if data is None:
-            self.begin(Run.new(self.fresh_seed()))
+            self.start(self.fresh_seed())
             return
         try:
             run = Run.from_dict(data)
         except RunError as exc:
             kept = atomic.move_aside(run_path(self.saves), "run-damaged")  # never lost: kept aside
             self.say_error(f"cannot continue: {exc}; it was kept as {kept}. A new run starts.")
-            self.begin(Run.new(self.fresh_seed()))
+            self.start(self.fresh_seed())
             return
         forget(self.saves)  # a save only suspends: it is gone once continued
         run.say("You continue your run.")

@@ -193,7 +193,7 @@ def play(seed: int, policy: str = "careful", model: Resolver | None = None, trus
 def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, trust: bool = False,
              content: Content | None = None, on_battle: Callable[[Run, Battle], str | None] | None = None,
              chooser: Chooser | None = None, tactician: Callable[[Battle], Action | None] | None = None,
-             ) -> tuple[RunResult, Run]:
+             hero_class: str | None = None) -> tuple[RunResult, Run]:
     """`play`, and the finished run itself (for its morgue file). The
     search policy brings its own chooser; the advisor's is given."""
     content = content or default()
@@ -201,7 +201,7 @@ def play_run(seed: int, policy: str = "careful", model: Resolver | None = None, 
         chooser = chooser or searching
     if policy == "advisor" and chooser is None:
         raise ValueError("the advisor policy needs the advisor (a chooser)")
-    run = Run.new(seed, content)
+    run = Run.new(seed, content, hero_class)
     hero = Hero(run, policy)
     hp_lost, hero_turns = [], []
     for _ in range(MAX_ACTIONS):

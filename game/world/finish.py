@@ -46,6 +46,7 @@ def record(run: Run, *, weights: dict | None, source: str = "play") -> dict:
         diverged=[f["n"] for f in fights if f["divergent"]],
         battles=fights,
         content=content_record(run.content),
+        hero_class=run.hero_class,
     )
 
 

@@ -40,6 +40,14 @@ class Transition:
                               serialize_target(self.target))
 
 
+def some_class(rng: random.Random, content: Content) -> Content:
+    """`content` with a hero class drawn for this transition or fight (no
+    draw when there is one class: a seed's bytes stay what they were)."""
+    if len(content.classes) <= 1:
+        return content
+    return content.playing(rng.choice(list(content.classes)))
+
+
 def step(encounter: Encounter, action: Action, rolls: Rolls, content: Content | None = None) -> tuple[Transition, Encounter]:
     outcome, after = resolve(encounter, action, rolls, content)
     return Transition(encounter, action, rolls, Target.of(outcome, after)), after
@@ -48,7 +56,7 @@ def step(encounter: Encounter, action: Action, rolls: Rolls, content: Content | 
 def battle(rng: random.Random, content: Content | None = None) -> Iterator[Transition]:
     """One whole fight, as a run would meet it (`fight.draw`), played out by
     the scripted hero and the monsters' styles."""
-    content = content or default()
+    content = some_class(rng, content or default())
     setup = fight.draw(rng, content)
     encounter = setup.encounter(content)
     potions = dict(setup.potions)
@@ -115,7 +123,7 @@ def broad(rng: random.Random, content: Content | None = None, wide: bool = False
     """One transition from a state drawn over everything the game can reach:
     any monsters together (the boss too), any hero level, any turn count.
     `wide`: overloaded statuses and cooldowns as well (robust training)."""
-    content = content or default()
+    content = some_class(rng, content or default())
     while True:
         count = rng.randint(1, len(MONSTER_LABELS))
         kinds = [rng.choice(list(content.monsters)) for _ in range(count)]

@@ -100,14 +100,19 @@ class Run:
     content: Content = field(default_factory=default)
 
     @classmethod
-    def new(cls, seed: int, content: Content | None = None) -> Run:
+    def new(cls, seed: int, content: Content | None = None, hero_class: str | None = None) -> Run:
+        """A fresh run of `seed`; the hero of `hero_class` (the content's first class when None)."""
         content = content or default()
+        if hero_class is not None:
+            if hero_class not in content.classes:
+                raise ValueError(f"unknown class {hero_class!r}: one of {', '.join(content.classes)}")
+            content = content.playing(hero_class)
         run = cls(seed=seed, content=content, rng=random.Random(f"pico-rogue run {seed}"))
         hero = run.hero_template()
         run.hp, run.mp = hero.max_hp, hero.max_mp
         run.potions = {k: n for k, n in content.hero.carries.items() if n}
         run.enter(1)
-        run.say(f"You enter the dungeon (seed {seed}). Find the stairs down; "
+        run.say(f"You enter the dungeon as a {content.hero.name} (seed {seed}). Find the stairs down; "
                 f"the {content.boss.name} waits on floor {run.floors}.")
         return run
 
@@ -141,6 +146,10 @@ class Run:
     @property
     def over(self) -> bool:
         return self.cause is not None or self.victory
+
+    @property
+    def hero_class(self) -> str:
+        return self.content.hero.name
 
     @property
     def stakes(self) -> int:
@@ -553,11 +562,18 @@ class Run:
             foes=self.foes,
             rng=rng_state(self.rng),
             content=content_record(self.content),
+            hero_class=self.content.hero.name,
         )
 
     @classmethod
     def from_dict(cls, d: dict, model: Resolver | None = None, content: Content | None = None) -> Run:
         content = content or default()
+        chosen = d.get("hero_class") if isinstance(d, dict) else None
+        if chosen is not None:  # a run from before classes played the first one
+            if chosen not in content.classes:
+                raise RunError(f"the suspended run's hero is a {chosen!r}, a class this content does not have "
+                               f"({', '.join(content.classes)}): was it played with a pack?")
+            content = content.playing(chosen)
         check_run(d, content)  # every fact play relies on later, so a bad file is refused here
         try:
             rng = random.Random()

@@ -64,7 +64,7 @@ def run(battles: int, seed: int, saves: Path | None, model: ModelSide, trust: bo
 
 def runs(n: int, seed: int, model: ModelSide, *, policy: str = "careful", trust: bool = False,
          saves: Path | None = None, deciders: Deciders | None = None, monsters: str = "content",
-         ) -> list[autoplay.RunResult]:
+         hero_class: str | None = None) -> list[autoplay.RunResult]:
     """`n` whole runs from the seeds of `autoplay.seeds(seed, n)`; with
     `saves`, every battle is written there as play writes it, and each run's
     record and morgue file. `deciders` are the specialists: the advisor
@@ -81,7 +81,7 @@ def runs(n: int, seed: int, model: ModelSide, *, policy: str = "careful", trust:
             return str(save_battle(data, saves, stem=f"selfplay-s{r.seed}-f{r.depth}").resolve())
 
         result, finished = autoplay.play_run(run_seed, policy, model.resolver, trust, on_battle=keep if saves else None,
-                                             chooser=chooser, tactician=tactician)
+                                             chooser=chooser, tactician=tactician, hero_class=hero_class)
         if saves:
             finish.write(finished, saves, weights=model.weights, source=f"selfplay {policy}")
         results.append(result)

@@ -123,17 +123,27 @@ def careful_action(encounter: Encounter, potions: dict[str, int], content: Conte
     living = [m for m in encounter.monsters if m.alive]
     threat = _round_damage(encounter, content)
     low = me.hp <= max(me.max_hp * 0.35, threat * 1.3)
+    # what mends, whatever the class calls it: a heal (spell before potion),
+    # then a regeneration not already running (spell before potion)
+    abilities = content.abilities
+    heals = sorted((a for a in actions if abilities[a.ability].heal > 0), key=lambda a: abilities[a.ability].item is not None)
+    regens = sorted((a for a in actions if abilities[a.ability].applies and a.target == HERO
+                     and content.statuses[abilities[a.ability].applies.status].tick == "heal"
+                     and me.status(abilities[a.ability].applies.status) is None),
+                    key=lambda a: abilities[a.ability].item is not None)
     if low:
-        for name in ("heal", "quaff_heal"):
-            if name in by_name:
-                return by_name[name]
-        if "quaff_regen" in by_name and me.status("regen") is None:
-            return by_name["quaff_regen"]
+        if heals:
+            return heals[0]
+        if regens:
+            return regens[0]
         if flee_chance >= 0.3 and parting < me.hp <= threat:
             return FLEE
         if "guard" in by_name and me.status("guard") is None and len(living) > 1:
             return by_name["guard"]
-    heal_cost = content.abilities["heal"].cost if "heal" in content.abilities else 0
+    spells = [abilities[n] for n in content.hero.abilities if abilities[n].item is None and
+              (abilities[n].heal > 0 or abilities[n].applies and abilities[n].target == "self"
+               and content.statuses[abilities[n].applies.status].tick == "heal")]
+    heal_cost = min((ab.cost for ab in spells), default=0)  # the mp a mending spell needs
     attacks = [a for a in actions if content.abilities[a.ability].attacks]
     if me.hp < me.max_hp * 0.7:  # keep the mp for a heal
         attacks = [a for a in attacks if me.mp - content.abilities[a.ability].cost >= heal_cost] or attacks

@@ -182,6 +182,7 @@ class RunState:
     in_sight: tuple[tuple[str, str], ...]  # (kind, glyph)
     items: tuple[str, ...]
     statuses: tuple[tuple[str, str, str], ...] = ()  # lingering after a battle: (short, words, tick kind)
+    hero_class: str = "knight"
 
     @classmethod
     def of(cls, run: Run) -> RunState:
@@ -195,6 +196,7 @@ class RunState:
             tuple(sorted({run.content.items[i.kind].title for i in floor.items if i.pos in floor.visible})),
             tuple((short_status(st, run.content), status_effect(st.name, st.turns, st.power, run.content),
                    run.content.statuses[st.name].tick) for st in run.statuses),
+            run.hero_class,
         )
 
 
@@ -259,7 +261,7 @@ class SidePanel(Static):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(ratio=1)  # a long value wraps under itself, not under the labels
-        grid.add_row(Text("Knight", "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
+        grid.add_row(Text(s.hero_class.capitalize(), "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
         grid.add_row("Carrying", s.carried)
         if s.statuses:
             grid.add_row("You are", Text("\n".join(words for _, words, _ in s.statuses)))

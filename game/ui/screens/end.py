@@ -26,7 +26,8 @@ def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Te
     else:
         t.append("YOU DIED\n\n", "bold bright_red")
         t.append(f"{run.cause[0].upper()}{run.cause[1:]}.\n\n")
-    t.append(f"Floor {run.depth} of {run.floors}   level {run.level}   kills {run.kills}   turns {run.moves}\n")
+    t.append(f"A level {run.level} {run.hero_class}   floor {run.depth} of {run.floors}   kills {run.kills}   "
+             f"turns {run.moves}\n")
     t.append(f"Battles {run.battles}\n")
     if run.tally.asked:  # the morgue's figure too (Tally's words): the same turns, the same rounding
         t.append(f"The model ({model_name}) agreed with the rules\non {run.tally} of the turns it was asked\n")
@@ -34,6 +35,8 @@ def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Te
         t.append(f"The model ({model_name}) was never asked\n")
     if run.mistakes:
         t.append(f"Model mistakes that changed the run: {run.mistakes}\n", "magenta")
+    if run.stakes:
+        t.append(f"Trusting the model: {run.stakes:+d} score\n", "magenta")
     t.append(f"Seed {run.seed}\n", "dim")
     if morgue:
         t.append(f"Morgue file {morgue}\n(pico-rogue replay it to step through the battles)\n", "dim")
