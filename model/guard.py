@@ -223,12 +223,14 @@ class Guard:
 
     def _canonical(self, text: str, p: Prompt) -> None:
         for n, c in enumerate(p.encounter.combatants):
-            kind = self.content.hero if c.label == HERO else self.content.monsters[c.kind]
-            want = self.content.cooldown_slots(kind.abilities)
+            # the template does not name the hero's class: its slots are any class's
+            kinds = (self.content.hero, *self.content.classes.values()) if c.label == HERO else (self.content.monsters[c.kind],)
+            wants = list(dict.fromkeys(self.content.cooldown_slots(k.abilities) for k in kinds))
             have = tuple(a for a, _ in c.cooldowns)
-            if have != want:
+            if have not in wants:
+                said = " or ".join(f"'{' '.join(w)}'" for w in wants)
                 raise Refusal(f"{_where(n, c.label)}: cd: slots '{' '.join(have)}', a {c.kind} has "
-                              f"'{' '.join(want)}' in that order", "canonical")
+                              f"{said} in that order", "canonical")
         canonical = serialize_prompt(p.encounter, p.action, p.rolls, p.version, self.content)
         if canonical != text:  # the parser is strict, so this is a belt to its braces
             for n, (got, want) in enumerate(zip(text.split("\n"), canonical.split("\n"), strict=False)):

@@ -112,7 +112,7 @@ def test_play_says_one_line_and_exits_70(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(play, "load_model", lambda runtime=None: ModelSide(None, "unavailable", "a test"))
     real_run = PicoRogueApp.run
     monkeypatch.setattr(PicoRogueApp, "run", lambda self: real_run(self, headless=True, size=SIZE))
-    args = argparse.Namespace(saves=tmp_path, weights=None, runtime=None, seed=3, trust_model=False)
+    args = argparse.Namespace(saves=tmp_path, weights=None, runtime=None, seed=3, trust_model=False, hero_class="knight")
     assert play.main(args) == 70
     err = capsys.readouterr().err
     report = only_report(tmp_path)

@@ -29,7 +29,7 @@ from game.world.run import Run
 from model.training.examples import DISAGREES, other_content, read_examples
 
 FROST = ASSETS / "packs" / "frost"
-BUNDLED_DIGEST = "07cf7c78b4be8224"  # assets/*.yaml's rules; change it only with a change of the rules
+BUNDLED_DIGEST = "008f860de1f651ab"  # assets/*.yaml's rules; change it only with a change of the rules
 
 
 def _pack(tmp_path: Path, file: str, entry: str, change: dict, name: str = "pack") -> Path:

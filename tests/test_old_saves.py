@@ -54,7 +54,8 @@ def test_an_old_battle_save_loads_and_a_new_one_has_its_keys():
 def as_version_2(run: dict) -> dict:
     """A version-3 run without what version 3 added: the hero's statuses and
     cooldowns, what fled monsters kept, a fled battle's parting blow."""
-    old = {k: v for k, v in run.items() if k not in ("statuses", "cooldowns")} | {"version": 2}
+    old = {k: v for k, v in run.items() if k not in ("statuses", "cooldowns", "hero_class")} | {"version": 2}
+    assert run["hero_class"] == "knight"  # a run from before classes plays the first, hero.yaml's
     assert run["statuses"] == [] and run["cooldowns"] == []
     old["floor"] = run["floor"] | {"monsters": [m[:7] for m in run["floor"]["monsters"]]}
     assert all(m[7] is None for m in run["floor"]["monsters"])
