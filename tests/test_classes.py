@@ -129,3 +129,28 @@ def test_play_and_selfplay_refuse_an_unknown_class(capsys, tmp_path):
 def test_copying_the_assets_keeps_a_loadable_content(tmp_path):
     shutil.copytree(ASSETS, tmp_path / "assets", ignore=shutil.ignore_patterns("*.safetensors", "packs"))
     assert list(load(tmp_path / "assets").classes) == ["knight", "warden", "pyromancer"]
+
+
+async def test_a_wardens_battle_counts_its_own_actions_and_names_its_class(tmp_path):
+    from pilot import banner, bump_a_monster
+
+    from game.ui.screens.battle import BattleScreen
+
+    app = make_app(tmp_path, hero_class="warden", trust_model=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        screen = app.screen
+        assert isinstance(screen, BattleScreen)
+        assert [b.key_display for b in screen._bindings.key_to_bindings["1"]] == ["1-6"]
+        assert "you (warden)" in screen.query_one("#roster").render().plain
+        await pilot.press("1")
+        await settle(pilot)
+        # the bet moves with each trusted turn, before the battle ends
+        assert app.game.battle is not None and app.stakes == app.game.battle.stakes() > 0
+        assert f"bet +{app.stakes}" in banner(app)
+
+
+def test_the_suspended_runs_summary_names_its_class(tmp_path):
+    suspend(Run.new(7, hero_class="warden"), tmp_path)
+    assert find_run(tmp_path).summary.startswith("a level 1 warden, seed 7")

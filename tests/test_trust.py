@@ -88,3 +88,10 @@ def test_the_bundled_model_says_how_sure_it_was(one_thread):
     said = resolver.resolve(serialize_prompt(p.before, p.action, p.rolls))
     assert said.valid and 0.5 < said.sure <= 1.0
     assert EngineResolver().resolve(p.prompt).sure is None  # the rules are never unsure
+
+
+def test_a_close_call_is_told_in_the_battle_log():
+    b = fight(Scripted([0.6, 0.99], wrong=set()), trust=False)
+    first, second = b.turns[0], b.turns[1]
+    assert first.close and "Close call: the model was right, but only 60 % sure." in first.lines
+    assert not second.close and not any("Close call" in line for line in second.lines)

@@ -258,7 +258,8 @@ class Suspended:
     @property
     def summary(self) -> str:
         d = self.data or {}
-        return f"seed {d['seed']}, floor {d['depth']}, level {d['level']}, {d['hp']} hp, {d['kills']} kills"
+        return (f"a level {d['level']} {d.get('hero_class') or 'knight'}, seed {d['seed']}, floor {d['depth']}, "
+                f"{d['hp']} hp, {d['kills']} kills")
 
 
 def find_run(folder: Path | None = None, content: Content | None = None) -> Suspended | None:

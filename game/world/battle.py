@@ -406,11 +406,13 @@ class Battle:
         if item:
             self.potions[item] = self.potions.get(item, 0) - 1
         lines = narrate(p.before, p.action, answered.target.outcome, answered.after, self.content)
+        said = answered.said
         if answered.asked and answered.divergences:
             lines.append(verdict(answered.words, answered.applied == MODEL, answered.fallback))
         elif answered.fallback:
             lines.append(f"The model's answer was unusable ({answered.fallback}): the rules decided this turn.")
-        said = answered.said
+        elif answered.asked and said.valid and said.sure is not None and said.sure < CLOSE:
+            lines.append(f"Close call: the model was right, but only {int(100 * said.sure)} % sure.")
         turn = Turn(p.before.actor, p.action, p.prompt, answered.engine, said.text, said.valid, said.error,
                     answered.applied, answered.divergences, p.trust, answered.fallback, tuple(lines), answered.asked, said.sure)
         self.rng.setstate(p.rng_after)

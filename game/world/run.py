@@ -153,8 +153,9 @@ class Run:
 
     @property
     def stakes(self) -> int:
-        """What trusting the model has won or lost this run, in score."""
-        return sum(f.get("stakes", 0) for f in self.fights)
+        """What trusting the model has won or lost this run, in score: the
+        battles fought and the one under way (as `mistakes` counts)."""
+        return sum(f.get("stakes", 0) for f in self.fights) + (self.battle.stakes() if self.battle else 0)
 
     @property
     def next_level_xp(self) -> int:

@@ -154,6 +154,11 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
+        # the footer's "1-7" is the class's own count (a warden has 6 actions);
+        # Textual keeps a screen's bindings in _bindings, with no public setter
+        n = len(self.battle.content.hero.abilities)
+        self._bindings.key_to_bindings["1"] = [Binding("1", "act(1)", "Act", key_display=f"1-{n}")]
+        self.refresh_bindings()
         self.query_one("#roster").border_title = f"Battle on floor {self.run_state.depth}"
         self.query_one("#actions").border_title = "Your actions"
         self.query_one("#battle-log").border_title = "Battle log"
@@ -381,6 +386,8 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         living = [m.label for m in self.battle.living_monsters()]
         if living and self.target not in living:
             self.target = living[0]
+        if hasattr(self.app, "stakes"):
+            self.app.stakes = self.run_state.stakes  # the bet moves turn by turn, not only when the battle ends
         self.show_battle()
         if turn.diverged:
             self.app.push_screen(DivergenceScreen(turn, self.app.model_name, self.battle.content,

@@ -20,8 +20,9 @@ from game.ui.screens.widgets import KIND_STYLES, bar, hp_style
 from game.world.battle import Option
 
 
-def who(c: Combatant) -> str:
-    return "you (knight)" if c.label == HERO else f"{c.label} {c.kind}"
+def who(c: Combatant, content: Content) -> str:
+    # the hero's class, not the template's kind (every hero is `knight` in a prompt)
+    return f"you ({content.hero.name})" if c.label == HERO else f"{c.label} {c.kind}"
 
 
 def status_text(c: Combatant, content: Content, width: int, short: bool = False) -> Text:
@@ -50,7 +51,7 @@ def render_roster(encounter: Encounter, target: str | None, content: Content, co
     """Every combatant: hp and mp bars, statuses with turns left (and power),
     cooldowns. Compact: one line each (and one for statuses, if any)."""
     t = Text(no_wrap=True, overflow="ellipsis")
-    names = {c.label: "you" if compact and c.label == HERO else who(c) for c in encounter.combatants}
+    names = {c.label: "you" if compact and c.label == HERO else who(c, content) for c in encounter.combatants}
     pad = max(len(n) for n in names.values())
     bars = max(4, min(16, (width - 30) // (2 if compact else 1)))
     for c in encounter.combatants:
