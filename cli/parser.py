@@ -66,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--trust-model", action="store_true", help="let the model's next state drive the game")
     serve.add_argument("--weights", type=Path, help="model weights (default: the bundled model)")
     serve.add_argument("--saves", type=Path, help=SAVES_HELP)
+    serve.add_argument("--class", dest="hero_class", metavar="CLASS",
+                       help="the hero's class for every tab's new runs (default: asked as a run begins)")
     serve.add_argument("--max-games", type=limits.count("serve --max-games"), default=4,
                        help="games (browser tabs) running at once; a tab past that is told why (default 4)")
     serve.add_argument("--saves-per-tab", action="store_true",

@@ -47,6 +47,8 @@ def play_command(args: argparse.Namespace, saves: Path | None = None) -> list[st
         command += ["--seed", str(args.seed)]
     if args.trust_model:
         command.append("--trust-model")
+    if getattr(args, "hero_class", None):
+        command += ["--class", args.hero_class]
     if args.weights is not None:
         command += ["--weights", str(args.weights.resolve())]
     if getattr(args, "runtime", "numpy") != "numpy":

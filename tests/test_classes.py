@@ -79,6 +79,9 @@ def test_the_run_keeps_its_class_when_suspended_and_continued(tmp_path):
     from game.records.files import RunError
     with pytest.raises(RunError, match="a class this content does not have"):
         Run.from_dict(data)
+    (tmp_path / "run.json").write_text(json.dumps(data))
+    found = find_run(tmp_path)  # refused where every damaged run is: kept aside, never lost
+    assert found.data is None and "the hero is a 'bard'" in found.damaged and found.kept.exists()
     with pytest.raises(ValueError, match="unknown class 'bard'"):
         Run.new(7, hero_class="bard")
 

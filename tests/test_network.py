@@ -102,7 +102,8 @@ def test_cached_uncached_and_batched_decoding_agree(tiny_model):
     for r in group:
         cached = decode_one(net, tok, tok.encode(r["prompt"]), _grammar(tok, r))
         uncached = decode_one(Uncached(net), tok, tok.encode(r["prompt"]), _grammar(tok, r))
-        assert uncached == cached
+        assert uncached.ids == cached.ids and (uncached.calls, uncached.fed) == (cached.calls, cached.fed)
+        assert uncached.sure == pytest.approx(cached.sure, abs=1e-6)  # the same margin, to float rounding
         # grammar-fixed tokens cost no network call of their own: one call per
         # token the grammar left open, none for the rest
         assert 0 < cached.calls == _open_choices(_grammar(tok, r), cached.ids) < len(cached.ids)

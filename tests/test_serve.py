@@ -69,11 +69,13 @@ def test_the_game_plays_in_a_browser(tmp_path):
         wait_for(lambda: "-first-byte" in browser.execute_script("return document.body.className"), 60,
                  "the game's first bytes in the page")
         wait_for(lambda: (saves / ".lock").exists(), 30, "the game to start")
+        time.sleep(2)  # the class screen draws
+        keys = browser.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
+        keys.send_keys("1")  # a knight
         time.sleep(2)  # the dungeon draws
         before = tmp_path / "before.png"
         browser.save_screenshot(str(before))
 
-        keys = browser.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
         keys.send_keys("l")
         time.sleep(1.5)
         after = tmp_path / "after.png"

@@ -126,6 +126,12 @@ def check_run(d: Any, content: Content | None = None, where: str = "the suspende
         SuspendedRecord.model_validate(d)
     except ValidationError as exc:
         raise RunError(f"{where}: {problem(exc)}") from None
+    chosen = d.get("hero_class")
+    if chosen is not None:  # absent: a run from before classes, which played the first
+        if chosen not in content.classes:
+            raise RunError(f"{where}: the hero is a {chosen!r}, a class this content does not have "
+                           f"({', '.join(content.classes)}): was it played with a pack?")
+        content = content.playing(chosen)
     try:
         _check_facts(d, content)
     except ValueError as exc:

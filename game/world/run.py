@@ -569,13 +569,9 @@ class Run:
     @classmethod
     def from_dict(cls, d: dict, model: Resolver | None = None, content: Content | None = None) -> Run:
         content = content or default()
-        chosen = d.get("hero_class") if isinstance(d, dict) else None
-        if chosen is not None:  # a run from before classes played the first one
-            if chosen not in content.classes:
-                raise RunError(f"the suspended run's hero is a {chosen!r}, a class this content does not have "
-                               f"({', '.join(content.classes)}): was it played with a pack?")
-            content = content.playing(chosen)
-        check_run(d, content)  # every fact play relies on later, so a bad file is refused here
+        check_run(d, content)  # every fact play relies on later (its class too), so a bad file is refused here
+        if d.get("hero_class") is not None:  # absent: a run from before classes played the first
+            content = content.playing(d["hero_class"])
         try:
             rng = random.Random()
             rng.setstate(rng_from(d["rng"]))
