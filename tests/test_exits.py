@@ -58,7 +58,8 @@ def test_a_closed_terminal_under_make_ends_the_game_and_keeps_the_run(tmp_path):
     parent = ("import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))")  # stands in for make
     env = dict(os.environ, TERM="xterm-256color")
     proc = subprocess.Popen(
-        [sys.executable, "-c", parent, sys.executable, "-m", "cli", "play", "--saves", str(tmp_path), "--seed", "3", "--class", "knight"],
+        [sys.executable, "-c", parent, sys.executable, "-m", "cli", "play", "--saves", str(tmp_path), "--seed", "3",
+         "--class", "knight"],
         stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, start_new_session=True,
         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
     os.close(slave)
