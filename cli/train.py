@@ -49,15 +49,16 @@ def _specialist(recipe, out: Path, args: argparse.Namespace) -> int:
     held_runs = seeds(teach.HELD_OUT_SEED, max(1, min(teach.HELD_OUT_RUNS, recipe.teacher_runs // 10)))  # a tenth, at most 12
     workers = max(1, args.workers)
     labels = teach.label(recipe.task, out.with_name(out.stem + ".labels.jsonl"), runs, workers, args.quiet, recipe.near,
-                         teach.DEVIATIONS)
-    held = teach.label(recipe.task, out.with_name(out.stem + ".held.jsonl"), held_runs, workers, args.quiet, recipe.near)
+                         teach.DEVIATIONS, recipe.rollouts)
+    held = teach.label(recipe.task, out.with_name(out.stem + ".held.jsonl"), held_runs, workers, args.quiet, recipe.near,
+                       1, recipe.rollouts)
     label_s = time.perf_counter() - t0
     if not labels or not held:
         raise UsageError(f"the teacher found no {recipe.task} decisions in {recipe.teacher_runs} runs")
     print(f"teacher: {len(labels)} training pairs from {len(runs)} runs (near {recipe.near}), {len(held)} held out, "
           f"{label_s / 60:.1f} min", flush=True)
     teacher = {"search": "rollouts of every action, then the scripted players (game/world/search.py)",
-               "rollouts": teach.ROLLOUTS, "runs": len(runs), "labels": len(labels), "near": recipe.near,
+               "rollouts": recipe.rollouts, "runs": len(runs), "labels": len(labels), "near": recipe.near,
                "held_out": len(held),
                "label_seconds": round(label_s, 1)}
     metrics = training.train(recipe, out, (), None, args.device, args.minutes, args.resume, args.quiet, 0,

@@ -42,6 +42,7 @@ class Recipe:
     task: str = "resolve"
     teacher_runs: int = 0
     near: float = 0.0  # a specialist also learns every action within this of the best one's value (teach.pairs)
+    rollouts: int = 24  # the teacher's futures per action: at 24 its choices are half noise (docs/specialists.md)
 
     @property
     def focus_actions(self) -> frozenset[str]:
@@ -73,7 +74,8 @@ PRESETS = {
     # the specialists (model/specialists): a few hundred kilobytes each, distilled from the search's
     # choices in real runs; labelling and training from scratch within 45 minutes on 2 CPU cores
     "advice": Recipe("advice", n_layer=2, n_head=4, d_model=64, d_ff=256, steps=3000, batch=64, lr=2e-3,
-                     warmup=100, eval_every=250, optimizer="muon", template="v4", task="advice", teacher_runs=160, near=0.04),
+                     warmup=100, eval_every=250, optimizer="muon", template="v4", task="advice", teacher_runs=80, near=0.04,
+                     rollouts=96),
     "tactics": Recipe("tactics", n_layer=2, n_head=4, d_model=64, d_ff=256, steps=3000, batch=64, lr=2e-3,
                       warmup=100, eval_every=250, optimizer="muon", template="v4", task="tactics", teacher_runs=360,
                       near=0.02),

@@ -34,6 +34,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "edge_share": (0.0, 1.0),
     "teacher_runs": (0, 100_000),
     "near": (0.0, 2.0),
+    "rollouts": (1, 10_000),
 }
 OPTIMIZERS = ("adamw", "muon")
 TEMPLATES = ("v3", "v4")  # v4: model/slots.py

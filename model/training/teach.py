@@ -34,15 +34,15 @@ from game.world.battle import Battle
 from model.specialists.choice import choice_prompt
 
 TASKS = ("advice", "tactics")
-ROLLOUTS = 24  # futures per action: the teacher's strength against its cost
+ROLLOUTS = 24  # futures per action unless a recipe says (Recipe.rollouts): the teacher's strength against its cost
 DEVIATIONS = 3  # times a label where the search beats the script is shown: else copying the plan is all it learns
 HELD_OUT_SEED, HELD_OUT_RUNS = 999_003, 12  # runs whose labels check the specialist (never a training seed)
 
 
-def _hero_labeller(out: list[dict], seed: int) -> Callable[[Battle], Action]:
+def _hero_labeller(out: list[dict], seed: int, rollouts: int = ROLLOUTS) -> Callable[[Battle], Action]:
     def choose(battle: Battle) -> Action:
         actions = search.usable(battle.encounter, battle.potions, battle.content)
-        choice = search.best(battle.encounter, battle.potions, battle.content, ROLLOUTS,
+        choice = search.best(battle.encounter, battle.potions, battle.content, rollouts,
                              seed=seed * 1009 + len(battle.turns))
         if len(actions) > 1:
             plan = tactics.careful_action(battle.encounter, battle.potions, battle.content)
@@ -60,32 +60,32 @@ def _row(seed: int, battle: Battle, actions: list[Action], choice: search.Choice
     return row | ({"plan": cp.target(plan)} if plan is not None else {})
 
 
-def _monster_labeller(out: list[dict], seed: int) -> Callable[[Battle], Action | None]:
+def _monster_labeller(out: list[dict], seed: int, rollouts: int = ROLLOUTS) -> Callable[[Battle], Action | None]:
     def choose(battle: Battle) -> Action | None:
         if battle.parting_blow():
             return None
         actions = search.usable(battle.encounter, {}, battle.content)
-        choice = search.best(battle.encounter, {}, battle.content, ROLLOUTS, seed=seed * 1013 + len(battle.turns))
+        choice = search.best(battle.encounter, {}, battle.content, rollouts, seed=seed * 1013 + len(battle.turns))
         if len(actions) > 1:
             out.append(_row(seed, battle, actions, choice))
         return choice.action
     return choose
 
 
-def label_run(task: str, seed: int, content: Content | None = None) -> list[dict]:
+def label_run(task: str, seed: int, content: Content | None = None, rollouts: int = ROLLOUTS) -> list[dict]:
     """Every label of one run."""
     out: list[dict] = []
     if task == "advice":
-        autoplay.play_run(seed, "search", content=content, chooser=_hero_labeller(out, seed))
+        autoplay.play_run(seed, "search", content=content, chooser=_hero_labeller(out, seed, rollouts))
     else:
-        autoplay.play_run(seed, "careful", content=content, tactician=_monster_labeller(out, seed))
+        autoplay.play_run(seed, "careful", content=content, tactician=_monster_labeller(out, seed, rollouts))
     return out
 
 
-def _work(job: tuple[str, int]) -> tuple[int, list[dict]]:
-    task, seed = job
+def _work(job: tuple[str, int, int]) -> tuple[int, list[dict]]:
+    task, seed, rollouts = job
     random.seed(seed)
-    return seed, label_run(task, seed, default())
+    return seed, label_run(task, seed, default(), rollouts)
 
 
 def read_labels(path: Path) -> tuple[list[dict], set[int]]:
@@ -108,7 +108,7 @@ def read_labels(path: Path) -> tuple[list[dict], set[int]]:
 
 
 def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool = False,
-          near: float = 0.0, repeat: int = 1) -> list[tuple[str, str]]:
+          near: float = 0.0, repeat: int = 1, rollouts: int = ROLLOUTS) -> list[tuple[str, str]]:
     """Labels for `runs` (run seeds) in `path`, labelling those not yet done;
     returns the (prompt, target) pairs of those runs (`pairs`)."""
     if task not in TASKS:
@@ -119,7 +119,7 @@ def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool 
     if todo:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as f:
-            jobs = [(task, s) for s in todo]
+            jobs = [(task, s, rollouts) for s in todo]
             if workers > 1:
                 ctx = multiprocessing.get_context("spawn")
                 with ctx.Pool(workers) as pool:
