@@ -24,6 +24,13 @@ def apply(args: argparse.Namespace) -> None:
     content.use(content.load(content.ASSETS, packs))
 
 
+def check_class(name: str | None) -> None:
+    """A --class the content in play has (a pack may add one, so this comes after `apply`)."""
+    classes = content.default().classes
+    if name is not None and name not in classes:
+        raise UsageError(f"--class {name}: no such class (one of {', '.join(classes)})")
+
+
 def done(args: argparse.Namespace) -> None:
     """The bundled content again once a command with packs is over (main may
     be called more than once in one process: tests, scripts)."""

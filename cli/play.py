@@ -12,14 +12,13 @@ import sys
 
 from cli.errors import UsageError
 from cli.loading import load_deciders, load_model, weights_problem
-from game.combat.content import default
+from cli.packs import check_class
 from game.records.lock import SavesInUse, check_saves, lock_saves
 from game.ui.app import PicoRogueApp
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.hero_class is not None and args.hero_class not in default().classes:
-        raise UsageError(f"--class {args.hero_class}: no such class (one of {', '.join(default().classes)})")
+    check_class(args.hero_class)
     try:
         saves = check_saves(args.saves)
         lock = lock_saves(saves)

@@ -9,6 +9,7 @@ import sys
 
 from cli.errors import UsageError
 from cli.loading import load_deciders, load_model
+from cli.packs import check_class
 from game.combat.content import default
 from game.records.files import RecordError, saves_folder
 from game.world.model_side import ModelSide
@@ -29,8 +30,7 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"--saves {exc}") from None
     if args.runs is None and (args.json or args.policy != "careful" or args.monsters != "content" or args.hero_class):
         raise UsageError("--json, --policy, --monsters and --class go with --runs")
-    if args.hero_class and args.hero_class not in default().classes:
-        raise UsageError(f"--class {args.hero_class}: no such class (one of {', '.join(default().classes)})")
+    check_class(args.hero_class)
     if args.engine_only:
         if args.trust_model:
             raise UsageError("--trust-model needs the model: drop --engine-only")

@@ -183,13 +183,6 @@ class Content:
         return self if self.hero.name == name else replace(self, hero=self.classes[name])
 
     @property
-    def hero_abilities(self) -> frozenset[str]:
-        """Every ability some class of hero has: what a prompt's hero may use.
-        The template does not name the class, so a prompt alone cannot tell
-        a warden's bash from a knight's mistake."""
-        return frozenset(a for h in (self.hero, *self.classes.values()) for a in h.abilities)
-
-    @property
     def boss(self) -> MonsterKind:
         return next(m for m in self.monsters.values() if m.boss)
 

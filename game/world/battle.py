@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from game.combat.content import Content, default
 from game.combat.describe import ability_words
@@ -368,10 +368,6 @@ class Battle:
         """What a stunned hero's turn is written with (the rules void it)."""
         return Action("strike", self.living_monsters()[0].label)
 
-    def trust_share(self) -> float:
-        """The share of this battle's turns the model's answers drove."""
-        return sum(t.trusted for t in self.turns) / len(self.turns) if self.turns else 0.0
-
     def stakes(self) -> int:
         """What trusting the model won or lost in this battle, in score."""
         return sum(t.stake for t in self.turns)
@@ -411,10 +407,10 @@ class Battle:
             lines.append(verdict(answered.words, answered.applied == MODEL, answered.fallback))
         elif answered.fallback:
             lines.append(f"The model's answer was unusable ({answered.fallback}): the rules decided this turn.")
-        elif answered.asked and said.valid and said.sure is not None and said.sure < CLOSE:
-            lines.append(f"Close call: the model was right, but only {int(100 * said.sure)} % sure.")
         turn = Turn(p.before.actor, p.action, p.prompt, answered.engine, said.text, said.valid, said.error,
                     answered.applied, answered.divergences, p.trust, answered.fallback, tuple(lines), answered.asked, said.sure)
+        if turn.close:
+            turn = replace(turn, lines=(*turn.lines, f"Close call: the model was right, but only {int(100 * turn.sure)} % sure."))
         self.rng.setstate(p.rng_after)
         self.encounter = answered.after
         self.turns.append(turn)

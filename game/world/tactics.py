@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from game.combat.content import Content, default
+from game.combat.content import Ability, Content, default
 from game.combat.encounter import HERO, Action, Encounter
 from game.combat.rules import legal_actions
 
@@ -89,6 +89,11 @@ def _expected(a: Action, encounter: Encounter, content: Content) -> float:
     return 0.85 * min(hit + extra, them.hp + extra / 2)
 
 
+def _mends(ab: Ability, content: Content) -> bool:
+    """Heals its user now, or puts a healing status on it (regenerate, a regeneration potion)."""
+    return ab.heal > 0 or ab.applies is not None and ab.target == "self" and content.statuses[ab.applies.status].tick == "heal"
+
+
 def _round_damage(encounter: Encounter, content: Content) -> float:
     """About the most the monsters can take off the hero before its next turn:
     each one's best blow with a high die, and the hero's own ticks."""
@@ -127,8 +132,7 @@ def careful_action(encounter: Encounter, potions: dict[str, int], content: Conte
     # then a regeneration not already running (spell before potion)
     abilities = content.abilities
     heals = sorted((a for a in actions if abilities[a.ability].heal > 0), key=lambda a: abilities[a.ability].item is not None)
-    regens = sorted((a for a in actions if abilities[a.ability].applies and a.target == HERO
-                     and content.statuses[abilities[a.ability].applies.status].tick == "heal"
+    regens = sorted((a for a in actions if _mends(abilities[a.ability], content) and not abilities[a.ability].heal
                      and me.status(abilities[a.ability].applies.status) is None),
                     key=lambda a: abilities[a.ability].item is not None)
     if low:
@@ -140,10 +144,8 @@ def careful_action(encounter: Encounter, potions: dict[str, int], content: Conte
             return FLEE
         if "guard" in by_name and me.status("guard") is None and len(living) > 1:
             return by_name["guard"]
-    spells = [abilities[n] for n in content.hero.abilities if abilities[n].item is None and
-              (abilities[n].heal > 0 or abilities[n].applies and abilities[n].target == "self"
-               and content.statuses[abilities[n].applies.status].tick == "heal")]
-    heal_cost = min((ab.cost for ab in spells), default=0)  # the mp a mending spell needs
+    heal_cost = min((abilities[n].cost for n in content.hero.abilities
+                     if abilities[n].item is None and _mends(abilities[n], content)), default=0)  # the mp a mending spell needs
     attacks = [a for a in actions if content.abilities[a.ability].attacks]
     if me.hp < me.max_hp * 0.7:  # keep the mp for a heal
         attacks = [a for a in attacks if me.mp - content.abilities[a.ability].cost >= heal_cost] or attacks

@@ -386,8 +386,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         living = [m.label for m in self.battle.living_monsters()]
         if living and self.target not in living:
             self.target = living[0]
-        if hasattr(self.app, "stakes"):
-            self.app.stakes = self.run_state.stakes  # the bet moves turn by turn, not only when the battle ends
+        self.app.stakes = self.run_state.stakes  # the bet moves turn by turn, not only when the battle ends
         self.show_battle()
         if turn.diverged:
             self.app.push_screen(DivergenceScreen(turn, self.app.model_name, self.battle.content,

@@ -50,8 +50,7 @@ def render_classes(content: Content, at: int) -> Text:
         t.append(f"  {head}", "bold cyan")
         t.append(f": {tail}\n")
     if h.carries:
-        carried = ", ".join(content.items[i].called(n) if i in content.items else f"{n} {i}"
-                            for i, n in h.carries.items() if n)
+        carried = ", ".join(content.items[i].called(n) for i, n in h.carries.items() if n)
         t.append(f"  carries {carried}\n", "dim")
     t.rstrip()
     return t
