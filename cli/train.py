@@ -49,9 +49,9 @@ def _specialist(recipe, out: Path, args: argparse.Namespace) -> int:
     held_runs = seeds(teach.HELD_OUT_SEED, max(1, min(teach.HELD_OUT_RUNS, recipe.teacher_runs // 10)))  # a tenth, at most 12
     workers = max(1, args.workers)
     labels = teach.label(recipe.task, out.with_name(out.stem + ".labels.jsonl"), runs, workers, args.quiet, recipe.near,
-                         teach.DEVIATIONS, recipe.rollouts)
+                         teach.DEVIATIONS, recipe.rollouts, recipe.soft, recipe.asks)
     held = teach.label(recipe.task, out.with_name(out.stem + ".held.jsonl"), held_runs, workers, args.quiet, recipe.near,
-                       1, recipe.rollouts)
+                       1, recipe.rollouts, asks=recipe.asks)
     label_s = time.perf_counter() - t0
     if not labels or not held:
         raise UsageError(f"the teacher found no {recipe.task} decisions in {recipe.teacher_runs} runs")
@@ -59,7 +59,7 @@ def _specialist(recipe, out: Path, args: argparse.Namespace) -> int:
           f"{label_s / 60:.1f} min", flush=True)
     teacher = {"search": "rollouts of every action, then the scripted players (game/world/search.py)",
                "rollouts": recipe.rollouts, "runs": len(runs), "labels": len(labels), "near": recipe.near,
-               "held_out": len(held),
+               "soft": recipe.soft, "asks": recipe.asks, "held_out": len(held),
                "label_seconds": round(label_s, 1)}
     metrics = training.train(recipe, out, (), None, args.device, args.minutes, args.resume, args.quiet, 0,
                              labels=labels, held=held, teacher=teacher)

@@ -126,6 +126,7 @@ async def test_quit_suspends_and_play_offers_to_continue(tmp_path):
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(again.screen, ContinueScreen)
+        assert "new run (of seed 99;" in str(again.screen.query_one("#continue").render())  # --seed is for a new run
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(again.screen, DungeonScreen)

@@ -14,7 +14,7 @@ from game.combat.resolver import EngineResolver
 from game.world import dungeon, fight, roster
 from game.world.battle import Battle
 from game.world.dungeon import Item, Monster
-from game.world.run import LOST_TRAIL, Fight, Run, cause_of_death
+from game.world.run import LOST_TRAIL, Fight, Run, cause_of_death, where
 
 
 def quiet_run(seed: int = 3) -> Run:
@@ -258,7 +258,8 @@ def test_explore_stops_when_a_monster_comes_into_sight():
     assert run.explore() is None
     assert far in run.floor.visible and run.log[-1].startswith("You see a rat (")
     assert dungeon.frontier(run.floor)  # it stopped before the floor was done
-    assert run.explore() is None and run.log[-1] == "Not with monsters in sight."
+    rat = run.floor.monsters[-1]  # it may have woken and moved: where it is now, said
+    assert run.explore() is None and run.log[-1].startswith(f"Not with monsters in sight: a rat {where(run.pos, rat.pos)}")
 
 
 def test_stairs_key_travels_then_descends():
@@ -320,6 +321,8 @@ def test_a_monster_that_stops_explore_is_placed_in_words():
     assert where((10, 10), (14, 7)) == "4 steps north-east"
     assert where((10, 10), (9, 10)) == "1 step west"
     assert where((10, 10), (10, 16)) == "6 steps south"
+    assert where((10, 10), (2, 9)) == "8 steps west"  # 8 west and 1 north: west, as a compass rounds it
+    assert where((10, 10), (4, 7)) == "6 steps north-west"
     run = quiet_run(5)
     unseen = sorted(
         (x, y) for y in range(run.floor.height) for x in range(run.floor.width)

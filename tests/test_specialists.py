@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
@@ -12,7 +13,7 @@ from cli import main
 from game.combat.content import default
 from game.combat.encounter import HERO, Encounter
 from game.combat.rules import legal_actions
-from game.world import fight, search
+from game.world import autoplay, fight, search
 from model import slots
 from model.specialists.choice import choice_prompt
 from model.specialists.registry import ENTRIES, TASKS, Decider, SpecialistError, Specialists
@@ -88,6 +89,33 @@ def test_labels_resume_and_drop_a_run_cut_off(tmp_path):
         f.write(json.dumps({"run": 12, "prompt": "x", "target": "a1 m1"}) + "\n{\"run\": 1")
     labels, done = teach.read_labels(path)
     assert done == {11} and all(r["run"] == 11 for r in labels)
+
+
+def test_a_decision_not_searched_keeps_the_plan_and_a_soft_label_follows_the_values():
+    unsearched = {"run": 1, "prompt": "p", "target": "a1 m1", "plan": "a1 m1"}
+    assert teach.pairs(unsearched, 0.04, 3) == [("p", "a1 m1")]
+    assert teach.pairs(unsearched, 0.04, 3, soft=0.03) == [("p", "a1 m1")]
+    row = {"run": 1, "prompt": "p", "target": "a4 hero", "plan": "a1 m1",
+           "values": {"a4 hero": 0.9, "a1 m1": 0.7, "a2 m1": 0.2}}
+    soft = [t for _, t in teach.pairs(row, 0.0, 3, soft=0.05)]
+    assert len(soft) == teach.SHARES and soft.count("a4 hero") > soft.count("a1 m1") >= 0
+    assert "a2 m1" not in soft  # half a fight worse: no share
+    tie = row | {"values": {"a4 hero": 0.71, "a1 m1": 0.7, "a2 m1": 0.2}}
+    raised = [t for _, t in teach.pairs(tie, 0.04, 3, soft=0.05)]
+    assert raised.count("a1 m1") > raised.count("a4 hero")  # within `near`: the plan is raised over it
+
+
+@pytest.mark.slow  # a whole run with the search asked
+def test_with_asks_the_careful_hero_plays_and_the_search_is_asked_where_the_plan_is_in_question():
+    seed = autoplay.seeds(5, 1)[0]
+    rows = teach.label_run("advice", seed, CONTENT, rollouts=2, asks=0.6)
+    searched = [r for r in rows if "values" in r]
+    assert searched and len(searched) < len(rows)
+    assert all(r["target"] == r["plan"] for r in rows if "values" not in r)
+    for r in searched:  # a heal, a potion or a guard planned, or the hero under 60 % of its hp
+        hp, top = (int(x) for x in re.search(r"\nhero \w+ hp (\d+)/(\d+)", r["prompt"]).groups())
+        planned = CONTENT.abilities[CONTENT.hero.abilities[int(r["plan"].split()[0][1:]) - 1]]
+        assert hp < 0.6 * top or not planned.attacks, r["prompt"]
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,7 @@ class PicoRogueApp(App):
             self.say_error(f"The suspended run cannot be continued: {found.damaged}{kept}. A new run starts.")
         if found and found.data:
             self.waiting = found
-            self.push_screen(ContinueScreen(found.summary), self.continue_or_not)
+            self.push_screen(ContinueScreen(found.summary, self.seed), self.continue_or_not)
         else:
             self.start(self.fresh_seed())
 

@@ -12,6 +12,7 @@ it in (`to_dict`) and reads it back (`from_dict`) through that declaration.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,6 +226,11 @@ class Run:
     def in_sight(self) -> list[Monster]:
         return [m for m in self.floor.monsters if m.pos in self.floor.visible]
 
+    def _nearest_in_sight(self) -> str:
+        """'a rat 6 steps north (asleep)': why exploring waits, and where to look."""
+        m = min(self.in_sight(), key=lambda m: distance(m.pos, self.pos))
+        return f"{_article(m.kind)} {where(self.pos, m.pos)}{'' if m.awake else ' (asleep)'}"
+
     def rest(self, limit: int = 200) -> Battle | None:
         """Wait until healed, or until a monster comes into sight."""
         hero = self.hero_template()
@@ -275,7 +281,7 @@ class Run:
         if self.over or self.battle:
             return None
         if self.in_sight():
-            self.say("Not with monsters in sight.")
+            self.say(f"Not with monsters in sight: {self._nearest_in_sight()}.")
             return None
         for _ in range(limit):
             seen = {m.id for m in self.in_sight()}
@@ -635,8 +641,11 @@ def distance(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def where(here: tuple[int, int], there: tuple[int, int]) -> str:
-    """'4 steps north-east' (north is up the map)."""
+    """'4 steps north-east' (north is up the map), the way rounded to the
+    nearest of eight as a compass would: 8 west and 1 north is west."""
     dx, dy = there[0] - here[0], there[1] - here[1]
+    slight = math.tan(math.pi / 8)  # under this share of the other axis, an axis is left out of the name
+    dx, dy = (0 if abs(dx) < slight * abs(dy) else dx), (0 if abs(dy) < slight * abs(dx) else dy)
     way = "-".join(w for w in ("north" if dy < 0 else "south" if dy > 0 else "",
                                 "east" if dx > 0 else "west" if dx < 0 else "") if w)
     steps = distance(here, there)

@@ -43,6 +43,8 @@ class Recipe:
     teacher_runs: int = 0
     near: float = 0.0  # a specialist also learns every action within this of the best one's value (teach.pairs)
     rollouts: int = 24  # the teacher's futures per action: at 24 its choices are half noise (docs/specialists.md)
+    asks: float = 0.0  # advice: the careful hero plays, the search asked where the hp is under this share or it mends (teach)
+    soft: float = 0.0  # advice: each label spread over its actions by value (softmax over this; teach.pairs), 0: one label
 
     @property
     def focus_actions(self) -> frozenset[str]:

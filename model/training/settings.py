@@ -35,6 +35,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "teacher_runs": (0, 100_000),
     "near": (0.0, 2.0),
     "rollouts": (1, 10_000),
+    "soft": (0.0, 1.0),
+    "asks": (0.0, 1.0),
 }
 OPTIMIZERS = ("adamw", "muon")
 TEMPLATES = ("v3", "v4")  # v4: model/slots.py

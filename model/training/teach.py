@@ -20,6 +20,7 @@ Workers play disjoint runs in their own processes.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import random
 import sys
@@ -36,25 +37,47 @@ from model.specialists.choice import choice_prompt
 TASKS = ("advice", "tactics")
 ROLLOUTS = 24  # futures per action unless a recipe says (Recipe.rollouts): the teacher's strength against its cost
 DEVIATIONS = 3  # times a label where the search beats the script is shown: else copying the plan is all it learns
+SHARES = 8  # pairs a soft label is spread over (pairs(..., soft=...))
 HELD_OUT_SEED, HELD_OUT_RUNS = 999_003, 12  # runs whose labels check the specialist (never a training seed)
 
 
-def _hero_labeller(out: list[dict], seed: int, rollouts: int = ROLLOUTS) -> Callable[[Battle], Action]:
+def _hero_labeller(out: list[dict], seed: int, rollouts: int = ROLLOUTS, asks: float = 0.0) -> Callable[[Battle], Action]:
+    """The search plays the hero and labels every decision; with `asks`, the
+    careful hero plays and the search is asked only where its plan is in
+    question (it mends or guards, or the hero's hp is under that share),
+    the other decisions keeping the plan as their label, unsearched."""
     def choose(battle: Battle) -> Action:
         actions = search.usable(battle.encounter, battle.potions, battle.content)
+        plan = tactics.careful_action(battle.encounter, battle.potions, battle.content)
+        if asks and not _in_question(battle, plan, asks):
+            if len(actions) > 1:
+                out.append(_row(seed, battle, actions, None, plan))
+            return plan
         choice = search.best(battle.encounter, battle.potions, battle.content, rollouts,
                              seed=seed * 1009 + len(battle.turns))
         if len(actions) > 1:
-            plan = tactics.careful_action(battle.encounter, battle.potions, battle.content)
             out.append(_row(seed, battle, actions, choice, plan))
-        return choice.action
+        return plan if asks else choice.action
     return choose
 
 
-def _row(seed: int, battle: Battle, actions: list[Action], choice: search.Choice, plan: Action | None = None) -> dict:
+def _in_question(battle: Battle, plan: Action, asks: float) -> bool:
+    """Where the careful hero's plan is worth a search: nine tenths of what
+    the search gains over it lies where the hero mends or guards, or is low
+    (docs/specialists.md)."""
+    hero = battle.encounter.hero
+    return not battle.content.abilities[plan.ability].attacks or hero.hp < asks * hero.max_hp
+
+
+def _row(seed: int, battle: Battle, actions: list[Action], choice: search.Choice | None,
+         plan: Action | None = None) -> dict:
     """One label: the prompt, the best action's answer, every action's value
-    and (the advisor's) the careful hero's plan, which the prompt shows."""
+    and (the advisor's) the careful hero's plan, which the prompt shows. A
+    decision not searched (`choice` None) has the plan as its answer and no
+    values."""
     cp = choice_prompt(battle.encounter, actions, battle.content, plan)
+    if choice is None:
+        return {"run": seed, "prompt": cp.text, "target": cp.target(plan), "plan": cp.target(plan)}
     row = {"run": seed, "prompt": cp.text, "target": cp.target(choice.action),
            "values": {cp.target(a): round(v, 4) for a, v in choice.values}}
     return row | ({"plan": cp.target(plan)} if plan is not None else {})
@@ -72,20 +95,22 @@ def _monster_labeller(out: list[dict], seed: int, rollouts: int = ROLLOUTS) -> C
     return choose
 
 
-def label_run(task: str, seed: int, content: Content | None = None, rollouts: int = ROLLOUTS) -> list[dict]:
+def label_run(task: str, seed: int, content: Content | None = None, rollouts: int = ROLLOUTS,
+              asks: float = 0.0) -> list[dict]:
     """Every label of one run."""
     out: list[dict] = []
     if task == "advice":
-        autoplay.play_run(seed, "search", content=content, chooser=_hero_labeller(out, seed, rollouts))
+        autoplay.play_run(seed, "careful" if asks else "search", content=content,
+                          chooser=_hero_labeller(out, seed, rollouts, asks))
     else:
         autoplay.play_run(seed, "careful", content=content, tactician=_monster_labeller(out, seed, rollouts))
     return out
 
 
-def _work(job: tuple[str, int, int]) -> tuple[int, list[dict]]:
-    task, seed, rollouts = job
+def _work(job: tuple[str, int, int, float]) -> tuple[int, list[dict]]:
+    task, seed, rollouts, asks = job
     random.seed(seed)
-    return seed, label_run(task, seed, default(), rollouts)
+    return seed, label_run(task, seed, default(), rollouts, asks)
 
 
 def read_labels(path: Path) -> tuple[list[dict], set[int]]:
@@ -108,7 +133,8 @@ def read_labels(path: Path) -> tuple[list[dict], set[int]]:
 
 
 def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool = False,
-          near: float = 0.0, repeat: int = 1, rollouts: int = ROLLOUTS) -> list[tuple[str, str]]:
+          near: float = 0.0, repeat: int = 1, rollouts: int = ROLLOUTS, soft: float = 0.0,
+          asks: float = 0.0) -> list[tuple[str, str]]:
     """Labels for `runs` (run seeds) in `path`, labelling those not yet done;
     returns the (prompt, target) pairs of those runs (`pairs`)."""
     if task not in TASKS:
@@ -119,7 +145,7 @@ def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool 
     if todo:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as f:
-            jobs = [(task, s, rollouts) for s in todo]
+            jobs = [(task, s, rollouts, asks) for s in todo]
             if workers > 1:
                 ctx = multiprocessing.get_context("spawn")
                 with ctx.Pool(workers) as pool:
@@ -128,22 +154,41 @@ def label(task: str, path: Path, runs: list[int], workers: int = 1, quiet: bool 
             else:
                 labels += _write(f, map(_work, jobs), len(done), len(runs), t0, quiet)
     wanted = set(runs)
-    return [pair for r in labels if r["run"] in wanted for pair in pairs(r, near, repeat)]
+    return [pair for r in labels if r["run"] in wanted for pair in pairs(r, near, repeat, soft)]
 
 
-def pairs(row: dict, near: float, repeat: int = 1) -> list[tuple[str, str]]:
+def pairs(row: dict, near: float, repeat: int = 1, soft: float = 0.0) -> list[tuple[str, str]]:
     """A label as training pairs. With a plan (the advisor's): the plan,
     unless the search's best beats it by more than `near`: the specialist
     learns when the script is wrong, not the dice's noise between actions the
-    search cannot tell apart. Without (the tactician's): the best action,
-    and every other within `near` of it (any of them will do)."""
+    search cannot tell apart. With `soft` too, every action gets a share of
+    SHARES pairs by how good the search found it (softmax of its value over
+    `soft`, the plan's value raised by `near`): what the network learns is
+    how much better, not only which. Without a plan (the tactician's): the
+    best action, and every other within `near` of it (any of them will do)."""
+    if "values" not in row:  # not searched: the plan stands
+        return [(row["prompt"], row["target"])]
     values, best = row["values"], row["values"][row["target"]]
     if "plan" in row:
         plan = row["plan"]
+        if soft > 0:
+            return [(row["prompt"], t) for t in _shares(values | {plan: values.get(plan, -1.0) + near}, soft)]
         if best > values.get(plan, -1.0) + near:  # a tenth of the decisions: training shows each `repeat` times
             return [(row["prompt"], row["target"])] * repeat
         return [(row["prompt"], plan)]
     return [(row["prompt"], t) for t, v in values.items() if t == row["target"] or v >= best - near]
+
+
+def _shares(values: dict[str, float], soft: float) -> list[str]:
+    """SHARES answers, each as often as its softmax weight says (largest remainders)."""
+    top = max(values.values())
+    weight = {a: math.exp((v - top) / soft) for a, v in values.items()}
+    total = sum(weight.values())
+    share = {a: SHARES * w / total for a, w in weight.items()}
+    count = {a: int(s) for a, s in share.items()}
+    for a in sorted(share, key=lambda a: count[a] - share[a])[:SHARES - sum(count.values())]:
+        count[a] += 1
+    return [a for a, n in count.items() for _ in range(n)]
 
 
 def _write(f, results, done: int, total: int, t0: float, quiet: bool) -> list[dict]:

@@ -74,15 +74,17 @@ class ContinueScreen(DismissOnce, Screen[str]):
         Binding("q,escape", "choose('quit')", "Quit"),
     ]
 
-    def __init__(self, summary: str):
+    def __init__(self, summary: str, new_seed: int | None = None):
         super().__init__()
         self.summary = summary
+        self.new_seed = new_seed  # `play --seed S`: the seed a new run would have, said (continuing keeps the run's)
 
     def compose(self) -> ComposeResult:
         t = Text(justify="center")
         t.append("A suspended run is waiting\n\n", "bold")
         t.append(self.summary + "\n\n")
-        t.append("c: continue it\nn: start a new run (the suspended one is lost)\nq: quit", "bold")
+        seed = f"of seed {self.new_seed}; " if self.new_seed is not None else ""
+        t.append(f"c: continue it\nn: start a new run ({seed}the suspended one is lost)\nq: quit", "bold")
         yield Banner(id="banner")
         with Middle(), Center():
             yield Static(t, id="continue")
