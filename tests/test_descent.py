@@ -14,7 +14,7 @@ from game.combat.resolver import EngineResolver
 from game.world import dungeon, fight, roster
 from game.world.battle import Battle
 from game.world.dungeon import Item, Monster
-from game.world.run import LOST_TRAIL, Fight, Run, cause_of_death, where
+from game.world.run import LOST_TRAIL, Fight, Run, cause_of_death, distance, where
 
 
 def quiet_run(seed: int = 3) -> Run:
@@ -135,7 +135,8 @@ def test_fled_monsters_keep_their_wounds_and_lose_the_trail():
     assert orc in run.floor.monsters and orc.hp == 4 and orc.lost > 0
     assert orc.statuses == (Status("burn", 1, 3),) and orc.cooldowns == (("bash", 2),)
     assert run.fights[-1]["result"] == "fled" and run.kills == 0
-    assert run.log[-2].startswith("You got away")
+    assert run.log[-3].startswith("You got away")
+    assert run.log[-1] == f"Still in sight: an orc ({where(run.pos, orc.pos)})."  # two steps away: said
     # the hero stepped back from it
     assert max(abs(run.pos[0] - orc.x), abs(run.pos[1] - orc.y)) == 2 and run.pos != was
     # it does not chase at once; its burn and its cooldown wear off as the hero walks (not below 1 hp)
@@ -191,6 +192,25 @@ def test_picking_up_names_the_item():
     run.move(*step)
     assert run.log[-1] == "You find a whetstone: it sharpens your blade (+1 atk)."
     assert run.hero_template().atk == atk + 1 and run.charms == {"whetstone": 1}
+
+
+def test_a_monster_still_in_sight_after_a_battle_is_said_with_where_it_is():
+    run = quiet_run()
+    rat = stand_beside(run, "rat")
+    bat = None
+    for x, y in sorted(run.floor.visible, key=lambda p: -abs(p[0] - run.pos[0]) - abs(p[1] - run.pos[1])):
+        if run.floor.walkable((x, y)) and (x, y) not in (run.pos, rat.pos) and distance((x, y), run.pos) > 1:
+            bat = Monster(98, "bat", x, y)  # asleep, out of reach of the fight
+            break
+    run.floor.monsters.append(bat)
+    battle = run.begin_battle(Fight([rat]))
+    for _ in range(100):
+        if battle.over:
+            break
+        battle.play(Action("strike", "m1")) if battle.hero_to_act else battle.play_monster()
+    assert battle.won
+    run.end_battle()
+    assert run.log[-1] == f"Still in sight: a bat ({where(run.pos, bat.pos)})."
 
 
 def test_the_level_up_comes_before_the_count_to_the_next_level():

@@ -73,3 +73,15 @@ def test_every_field_of_a_divergence_has_words():
     assert f"the model gave you 0 mp, the rules {hero.mp}" in words
     assert "the model left you burning (2, 3/turn), the rules no statuses" in words
     assert "the model set your cooldowns to poison strike 3" in words
+
+
+def test_a_critical_hit_says_whether_there_was_a_defence_to_pass():
+    troll = regenerating_troll()  # the troll strikes the hero, who has defence
+    outcome, after = resolve(troll, Action("strike", HERO), Rolls(20, 3))
+    assert outcome.result == "crit" and troll.hero.defence > 0
+    assert narrate(troll, Action("strike", HERO), outcome, after)[-1].endswith(", a critical hit through your defence.")
+    bare = roster.encounter(roster.hero_at(1), ["rat"])
+    bare = bare.replacing(bare.get("m1").with_(hp=30, defence=0))
+    outcome, after = resolve(bare, Action("strike", "m1"), Rolls(20, 3))
+    assert outcome.result == "crit"
+    assert narrate(bare, Action("strike", "m1"), outcome, after)[-1].endswith(", a critical hit (no defence to pass).")

@@ -43,9 +43,11 @@ def status_effect(name: str, turns: int, power: int, content: Content) -> str:
 
 
 def short_status(status: Status, content: Content) -> str:
-    """'psn 3/2': 3 turns left, 2 a turn (as the compact roster writes it)."""
+    """'psn 3/2': 3 turns left, 2 a turn (as the compact roster writes it);
+    'stn 1' where the power is 0 (a stun has none to tell)."""
     kind = content.statuses.get(status.name)
-    return f"{kind.short if kind and kind.short else status.name} {status.turns}/{status.power}"
+    power = f"/{status.power}" if status.power else ""
+    return f"{kind.short if kind and kind.short else status.name} {status.turns}{power}"
 
 
 def ability_words(name: str, content: Content | None = None, user: Combatant | None = None,

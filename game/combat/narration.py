@@ -111,8 +111,10 @@ def _attack_line(before: Encounter, action: Action, outcome: Outcome, after: Enc
     # the amount said is the outcome's when the state bears it out, else the hp the target lost
     shown = outcome.amount if min(outcome.amount, target_before.hp) == lost else lost
     text = f"{who} {ability.verbs[0] if you else ability.verbs[1]} {them} for {shown}"
-    if outcome.result == "crit":
-        text += ", a critical hit"
+    if outcome.result == "crit":  # a crit passes the defence: where there was none to pass, it did nothing more
+        armoured = target_before.defence > 0 and not ability.pierce
+        whose = "your" if target_before.label == HERO else "its"
+        text += f", a critical hit through {whose} defence" if armoured else ", a critical hit (no defence to pass)"
     if target_before.alive and not target_after.alive:
         return text + "; " + ("you fall." if target_before.label == HERO else f"{them} dies.")
     new = [s for s in target_after.statuses if s not in target_before.statuses and s.name != "guard"]

@@ -348,12 +348,17 @@ class Run:
         return True
 
     def _new_in_sight(self, seen: set[int]) -> bool:
-        new = sorted((m for m in self.in_sight() if m.id not in seen), key=lambda m: (distance(m.pos, self.pos), m.id))
+        new = [m for m in self.in_sight() if m.id not in seen]
         if new:
-            # where each one is: on a small terminal the map shows only the
-            # hero's surroundings, and what stopped `x` may lie beyond them
-            self.say(f"You see {', '.join(f'{_article(m.kind)} ({where(self.pos, m.pos)})' for m in new)}.")
+            self.say(f"You see {self._placed(new)}.")
         return bool(new)
+
+    def _placed(self, monsters: list[Monster]) -> str:
+        """'a rat (2 steps north), a bat (5 steps west)', nearest first: on a
+        small terminal the map shows only the hero's surroundings, and what
+        stopped `x` may lie beyond them."""
+        near = sorted(monsters, key=lambda m: (distance(m.pos, self.pos), m.id))
+        return ", ".join(f"{_article(m.kind)} ({where(self.pos, m.pos)})" for m in near)
 
     def _rest(self) -> None:
         hero = self.hero_template()
@@ -534,6 +539,8 @@ class Run:
             self.say(f"The {self.content.boss.name} is dead. You have conquered the dungeon!")
         else:
             self.say(f"{self.next_level_xp - self.xp} xp to level {self.level + 1}.")
+            if self.in_sight():  # the next fight may be a step away: said before the player walks into it
+                self.say(f"Still in sight: {self._placed(self.in_sight())}.")
         return battle
 
     # --- suspend and continue -------------------------------------------------

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from game.combat.content import Content, default
+from game.combat.describe import short_status
 from game.combat.encounter import HERO, Combatant, Encounter
 from game.combat.narration import status_words
 from game.ui.screens.widgets import KIND_STYLES, bar, hp_style
@@ -34,8 +35,7 @@ def status_text(c: Combatant, content: Content, width: int, short: bool = False)
     for s in c.statuses:
         tick = content.statuses[s.name].tick if s.name in content.statuses else "none"
         style = "red" if tick == "damage" else "green" if tick == "heal" else "cyan"
-        kind = content.statuses.get(s.name)
-        words = f"{kind.short if kind else s.name} {s.turns}/{s.power}" if short else status_words((s,), content, power=True)
+        words = short_status(s, content) if short else status_words((s,), content, power=True)
         if used and used + 2 + len(words) > width:
             t.append("\n    ")
             used = 0

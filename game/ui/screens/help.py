@@ -42,8 +42,12 @@ HELP = """\
   z        zoom the comparison to the whole screen (z again: back)
   [ ]      earlier turns of this battle
   Enter    leave a finished battle
+  Dice     a blow rolls a d20: 1-3 miss (15 %), 20 is a critical
+           hit that passes the target's defence; damage is the
+           ability's base (+ atk) + d4 - defence - guard, at least 1
   psn 3/2  small screens' short for poisoned, 3 turns left, 2 hp a
-           turn; brn burning, rgn regenerating, grd guard, stn stun
+           turn; brn burning, rgn regenerating, grd guard, stn 1
+           stunned for a turn
   A stunned hero's turn passes by itself.
 
 [b]The model[/b]
