@@ -394,3 +394,15 @@ def test_every_preset_is_a_checked_recipe_whose_sizes_are_the_config_s():
     for name, recipe in PRESETS.items():
         assert check_recipe(recipe) is recipe, name
         assert recipe.sized_as(recipe.config(vocab)) == recipe
+
+
+def test_the_advisor_s_label_settings_are_refused_for_other_tasks():
+    from model.training.recipe import PRESETS
+    from model.training.settings import SettingsError, check_recipe
+
+    assert check_recipe(PRESETS["advice"].but(asks=0.6, soft=0.03))
+    for field in ("asks", "soft"):
+        with pytest.raises(SettingsError, match=f"{field}=0.5: only for task=advice"):
+            check_recipe(PRESETS["tactics"].but(**{field: 0.5}))
+        with pytest.raises(SettingsError, match=f"{field}=1.5: must be from 0"):
+            check_recipe(PRESETS["advice"].but(**{field: 1.5}))

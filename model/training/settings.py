@@ -85,6 +85,9 @@ def check_recipe(r: Recipe, vocab_size: int | None = None) -> Recipe:
         raise SettingsError(f"task={r.task}: must be one of {', '.join(TASKS)}")
     if r.task != "resolve" and r.template != "v4":
         raise SettingsError(f"task={r.task}: a specialist reads the v4 choice prompt (template=v4)")
+    for name in ("asks", "soft"):  # both read the careful hero's plan, which only the advisor's labels have
+        if getattr(r, name) and r.task != "advice":
+            raise SettingsError(f"{name}={getattr(r, name)}: only for task=advice (the labels with the script's plan)")
     _check_sizes(r, vocab_size)
     if r.min_lr > r.lr:
         raise SettingsError(f"min_lr={r.min_lr}: must not be above lr ({r.lr})")

@@ -7,7 +7,10 @@ player meets, not the scripted hero's. One label per decision with more than
 one usable action:
 
 - `advice`: the hero's turns (the careful hero's map play and flights, the
-  search's actions);
+  search's actions); or, with `asks` (the advice preset), the careful
+  hero's own runs, the search asked only where the plan is in question:
+  the states the advisor meets (it follows the plan most turns), and a
+  search spent where the plan goes wrong;
 - `tactics`: the monsters' turns, the search choosing for them against the
   careful hero.
 
@@ -62,9 +65,10 @@ def _hero_labeller(out: list[dict], seed: int, rollouts: int = ROLLOUTS, asks: f
 
 
 def _in_question(battle: Battle, plan: Action, asks: float) -> bool:
-    """Where the careful hero's plan is worth a search: nine tenths of what
-    the search gains over it lies where the hero mends or guards, or is low
-    (docs/specialists.md)."""
+    """Where the careful hero's plan is worth a search. In 10,179 decisions
+    the search labelled as the hero, those where the plan mends or guards or
+    the hero was under 60 % of its hp were 18 % of them and held 70 % of
+    what the search gained over the plan (docs/specialists.md)."""
     hero = battle.encounter.hero
     return not battle.content.abilities[plan.ability].attacks or hero.hp < asks * hero.max_hp
 
