@@ -85,3 +85,4 @@ def test_a_critical_hit_says_whether_there_was_a_defence_to_pass():
     outcome, after = resolve(bare, Action("strike", "m1"), Rolls(20, 3))
     assert outcome.result == "crit"
     assert narrate(bare, Action("strike", "m1"), outcome, after)[-1].endswith(", a critical hit (no defence to pass).")
+

@@ -353,3 +353,16 @@ async def test_healing_at_full_health_is_greyed_in_battle_as_outside(tmp_path):
         # wounded, it is ready again
         battle.encounter = battle.encounter.replacing(hero.with_(hp=hero.max_hp - 5))
         assert next(o for o in battle.options() if o.ability == "quaff_heal").ready
+
+
+def test_a_small_screens_roster_keeps_dead_over_a_dead_casters_mp():
+    from game.combat.content import default
+    from game.ui.screens.fighters import render_roster
+    from game.world import roster
+
+    enc = roster.encounter(roster.hero_at(1), ["rat", "snake"])
+    enc = enc.replacing(enc.get("m2").with_(hp=0))
+    lines = render_roster(enc, "m1", default(), compact=True, width=38).plain.splitlines()
+    snake = next(line for line in lines if "snake" in line)
+    assert snake.rstrip().endswith("dead") and " mp " not in snake
+    assert " mp " in render_roster(enc, "m1", default(), compact=False, width=38).plain  # the wide one keeps it

@@ -67,7 +67,7 @@ def render_roster(encounter: Encounter, target: str | None, content: Content, co
         t.append(" hp ")
         t.append_text(bar(c.hp, c.max_hp, bars, hp_style(c)))
         t.append(f" {c.hp:>2}/{c.max_hp}")
-        if c.max_mp:
+        if c.max_mp and (c.alive or not compact):  # a small screen's line keeps 'dead' over a dead one's mp
             t.append(" mp " if compact else "  mp ")
             if not compact:
                 t.append_text(bar(c.mp, c.max_mp, max(4, bars // 2), "blue"))
