@@ -257,3 +257,19 @@ def test_counted_items_say_what_each_one_does():
     assert said["whetstone"] == "2 whetstones: each sharpens your blade (+1 atk)"
     assert said["iron_skin"] == "an iron skin charm: hardens your skin (+1 def)"
     assert said["healing_potion"] == "3 healing potions: each heals 10 hp and a d4"
+
+
+async def test_the_advisor_key_says_its_pick_in_the_battle_log(tmp_path):
+    from model.specialists.registry import Specialists
+
+    deciders = Specialists()  # the bundled advisor, loaded when `a` is first pressed
+    app = make_app(tmp_path, deciders=deciders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        assert isinstance(app.screen, BattleScreen) and "advice" not in deciders.loaded
+        await pilot.press("a")
+        await settle(pilot)
+        said = app.screen.query_one(MessageLog).lines[-1]
+        assert said.startswith("The advisor suggests ") and ": key " in said, said
+        assert "advice" in deciders.loaded and not app.screen.battle.turns  # advice only: the player still chooses

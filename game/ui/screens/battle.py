@@ -315,8 +315,10 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             return
         key = next((o.key for o in b.options(action.target if action.target != "hero" else None)
                     if o.ability == action.ability), "?")
-        target = "" if action.target == "hero" else f" on {b.encounter.get(action.target).kind} ({action.target})"
-        self.notify(f"Advisor: {action.ability.replace('_', ' ')}{target} — key {key}", timeout=5, markup=False)
+        target = "" if action.target == "hero" else f" on the {b.encounter.get(action.target).kind} ({action.target})"
+        # in the battle log, not a toast: at 80x24 a toast covers the log's last lines, and the advice stays readable
+        self.asides.append((len(b.turns), f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}."))
+        self.show_battle()
 
     def action_examine(self) -> None:
         """The monsters of the battle (and you) in words: abilities in full at any size."""
