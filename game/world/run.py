@@ -539,8 +539,8 @@ class Run:
             self.say(f"The {self.content.boss.name} is dead. You have conquered the dungeon!")
         else:
             self.say(f"{self.next_level_xp - self.xp} xp to level {self.level + 1}.")
-            if self.in_sight():  # the next fight may be a step away: said before the player walks into it
-                self.say(f"Still in sight: {self._placed(self.in_sight())}.")
+            if near := self.in_sight():  # the next fight may be a step away: said before the player walks into it
+                self.say(f"Still in sight: {self._placed(near)}.")
         return battle
 
     # --- suspend and continue -------------------------------------------------

@@ -7,7 +7,7 @@ player meets, not the scripted hero's. One label per decision with more than
 one usable action:
 
 - `advice`: the hero's turns (the careful hero's map play and flights, the
-  search's actions); or, with `asks` (the advice preset), the careful
+  search's actions); or, with `asks` (`--set asks=0.6`), the careful
   hero's own runs, the search asked only where the plan is in question:
   the states the advisor meets (it follows the plan most turns), and a
   search spent where the plan goes wrong;
