@@ -22,11 +22,23 @@ def main(args: argparse.Namespace) -> int:
         t.add_column(col)
     for r in rows:
         size = f"{r['bytes'] / 1024:.0f} KB" if r["bytes"] else "missing"
-        strength = ", ".join(f"{k.replace('_', ' ')} {_show(v)}" for k, v in (r["strength"] or {}).items()) or "-"
+        strength = _brief(r["strength"] or {}) or "-"
         t.add_row(r["name"], r["task"], r["does"], size, f"{r['params']:,}" if r["params"] else "-",
                   strength if not r.get("problem") else f"[red]{r['problem']}[/]")
     Console().print(t)
     return 0
+
+
+def _brief(strength: dict) -> str:
+    """The card's figures in a table cell: numbers, and numbers by seed;
+    its words (the command, notes, earlier figures) are for --json."""
+    out = []
+    for k, v in strength.items():
+        if isinstance(v, dict) and v and all(isinstance(x, int | float) for x in v.values()):
+            out.append(f"{k.replace('_', ' ')} " + " / ".join(f"{_show(x)} ({seed})" for seed, x in v.items()))
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out.append(f"{k.replace('_', ' ')} {_show(v)}")
+    return "; ".join(out)
 
 
 def _show(v) -> str:

@@ -184,14 +184,36 @@ def test_the_advisor_policy_plays_runs(tiny_advisor):
     asked = []
 
     class Counting:
-        def choose(self, task, encounter, actions, content, plan=None):
+        def choose(self, task, encounter, actions, content, plan=None, spent=0):
             asked.append(task)
             assert plan in actions  # the careful hero's plan, shown to the advisor
-            return s.choose(task, encounter, actions, content, plan)
+            return s.choose(task, encounter, actions, content, plan, spent)
 
     results = runs(1, 3, ModelSide(None, "unavailable"), policy="advisor", deciders=Counting(), monsters="scripted")
     assert results[0].turns > 0 and asked and set(asked) == {"advice"}
     assert advice  # the game's side of it
+
+
+def test_the_bundled_advisor_advises_otherwise_once_a_battle_and_the_same_when_asked_again():
+    from game.world.deciders import advice
+    from game.world.tactics import careful_action
+
+    s = Specialists()
+    assert s.get("advice").deviations == 1  # its card says so (registry.DEVIATIONS, had it not)
+    otherwise: dict[object, set[int]] = {}  # the battle itself the key: kept alive, never an id reused
+
+    def choose(battle):
+        plan = careful_action(battle.encounter, battle.potions, battle.content)
+        action = advice(s, battle)
+        assert advice(s, battle) == action  # asked again in the turn: the same answer, nothing more spent
+        if action != plan:
+            otherwise.setdefault(battle, set()).add(battle.encounter.turn)
+        return action
+
+    for seed in autoplay.seeds(5, 3):
+        autoplay.play_run(seed, "advisor", chooser=choose)
+    assert otherwise  # it does advise otherwise...
+    assert all(len(turns) == 1 for turns in otherwise.values())  # ...once a battle at most
 
 
 @pytest.mark.slow  # whole runs with the search, or a specialist trained

@@ -284,6 +284,7 @@ class Battle:
         self.parting: str | None = None  # the monster whose parting blow a successful flight waits on
         # chooses a monster's action instead of its style (a learned tactician); None: its style decides
         self.tactician: Callable[[Battle], Action | None] | None = None
+        self.advised: set[int] = set()  # the turns the advisor advised otherwise than the careful plan (deciders.advice)
 
     # --- what the screen asks --------------------------------------------
 

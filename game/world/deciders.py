@@ -19,16 +19,22 @@ class Deciders(Protocol):
     """model.specialists.registry.Specialists, as the game sees it."""
 
     def choose(self, task: str, encounter: Encounter, actions: list[Action], content: Content,
-               plan: Action | None = None) -> Action: ...
+               plan: Action | None = None, spent: int = 0) -> Action: ...
 
 
 def advice(deciders: Deciders, battle: Battle) -> Action:
     """The advisor's action for the hero, among the actions usable now. It
     reads the careful hero's plan too: what it learned is when to do
-    otherwise (model/training/teach.py)."""
+    otherwise (model/training/teach.py), a number of times a battle that its
+    card sets; asked twice in a turn, it answers the same."""
     actions = search.usable(battle.encounter, battle.potions, battle.content)
     plan = careful_action(battle.encounter, battle.potions, battle.content)
-    return deciders.choose("advice", battle.encounter, actions, battle.content, plan)
+    turn = battle.encounter.turn
+    spent = len(battle.advised - {turn})
+    action = deciders.choose("advice", battle.encounter, actions, battle.content, plan, spent)
+    if action != plan:
+        battle.advised.add(turn)
+    return action
 
 
 def tactics(deciders: Deciders, battle: Battle) -> Action:
