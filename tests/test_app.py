@@ -273,3 +273,44 @@ async def test_the_advisor_key_says_its_pick_in_the_battle_log(tmp_path):
         said = app.screen.query_one(MessageLog).lines[-1]
         assert said.startswith("The advisor suggests ") and ": key " in said, said
         assert "advice" in deciders.loaded and not app.screen.battle.turns  # advice only: the player still chooses
+        from game.world.deciders import advice
+
+        advised = advice(deciders, app.screen.battle)  # asked again in the turn: the same pick
+        await pilot.press(said.rsplit("key ", 1)[1].rstrip("."))  # the key it named does what it said, on whom it said
+        await settle(pilot)
+        done = app.screen.battle.turns[0].action
+        assert (done.ability, done.target) == (advised.ability, advised.target)
+
+
+async def test_the_advisors_key_acts_on_the_monster_it_names(tmp_path):
+    """Advice on a monster other than the target makes it the target, so
+    the key it names does what it said (it once struck the old target)."""
+    from game.world.dungeon import Monster
+
+    class LastMonster:  # stands in for the advisor: the screen's side of its answer is tested here
+        def choose(self, task, encounter, actions, content, plan=None, spent=0):
+            last = [m.label for m in encounter.monsters if m.alive][-1]
+            return next(a for a in actions if a.ability == "strike" and a.target == last)
+
+    app = make_app(tmp_path, deciders=LastMonster())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        run = app.game
+        run.floor.monsters.clear()
+        x, y = next((x, y) for x in range(run.floor.width) for y in range(run.floor.height)
+                    if all(run.floor.walkable(p) for p in ((x, y), (x + 1, y), (x + 1, y + 1))))
+        run.pos = (x, y)
+        run.floor.monsters += [Monster(901, "goblin", x + 1, y), Monster(902, "rat", x + 1, y + 1)]
+        run.floor.see_from(run.pos)
+        await pilot.press("l")  # into the goblin; the rat beside it joins
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BattleScreen) and len(screen.battle.living_monsters()) == 2
+        assert screen.target == "m1"
+        await pilot.press("a")
+        said = screen.query_one(MessageLog).lines[-1]
+        assert said == "The advisor suggests strike on the rat (m2), now your target: key 1.", said
+        assert screen.target == "m2"
+        await pilot.press("1")
+        await settle(pilot)
+        assert screen.battle.turns[0].action.target == "m2"

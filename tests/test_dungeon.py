@@ -154,3 +154,22 @@ def test_damaged_run_file_is_refused():
         Run.from_dict({"kind": "pico-rogue run", "version": 1, "seed": 1})
     with pytest.raises(RunError):
         Run.from_dict({"kind": "something else"})
+
+
+def test_the_suspended_runs_summary_counts_the_battle_it_was_left_in(tmp_path):
+    run = Run.new(1)
+    battle = walk_to_fight(run)
+    battle.model = EngineResolver()
+    while not battle.over:  # seed 1: a rat and a bat, and the hero wins, hurt
+        if battle.hero_to_act:
+            battle.play(next(o.action for o in battle.options() if o.ready and o.ability == "strike"))
+        else:
+            battle.play_monster()
+    suspend(run, tmp_path)  # quit on the victory screen: the run's own hp and kills are from before the battle
+    hero = battle.encounter.hero
+    assert run.kills == 0 and hero.hp < run.hp
+    assert find_run(tmp_path).summary.endswith(f", {hero.hp} hp, 2 kills")
+    run = Run.new(11)
+    walk_to_fight(run)  # quit as the battle begins
+    suspend(run, tmp_path)
+    assert find_run(tmp_path).summary.endswith(f", {run.hp} hp, 0 kills, in a battle")

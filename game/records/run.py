@@ -264,8 +264,13 @@ class Suspended:
     @property
     def summary(self) -> str:
         d = self.data or {}
+        hp, kills, fight = d["hp"], d["kills"], ""
+        if d.get("battle"):  # quit in a battle: the run's hp and kills are still those from before it
+            hero, *monsters = d["battle"]["encounter"]["combatants"]
+            hp, kills = hero["hp"], kills + sum(m["hp"] <= 0 for m in monsters)
+            fight = "" if d["battle"]["encounter"]["actor"] == END or d["battle"].get("fled") else ", in a battle"
         return (f"a level {d['level']} {d.get('hero_class') or 'knight'}, seed {d['seed']}, floor {d['depth']}, "
-                f"{d['hp']} hp, {d['kills']} kills")
+                f"{hp} hp, {kills} kills{fight}")
 
 
 def find_run(folder: Path | None = None, content: Content | None = None) -> Suspended | None:

@@ -313,9 +313,13 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             self.notify(inert(f"The advisor cannot answer: {exc}", lines=False), severity="warning", timeout=5,
                         markup=False)
             return
+        retarget = action.target != "hero" and action.target != self.target
+        if retarget:  # its key must act on the monster it names: that monster becomes the target
+            self.target = action.target
         key = next((o.key for o in b.options(action.target if action.target != "hero" else None)
                     if o.ability == action.ability), "?")
         target = "" if action.target == "hero" else f" on the {b.encounter.get(action.target).kind} ({action.target})"
+        target += ", now your target" if retarget else ""
         # in the battle log, not a toast: at 80x24 a toast covers the log's last lines, and the advice stays readable
         self.asides.append((len(b.turns), f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}."))
         self.show_battle()

@@ -36,7 +36,7 @@ HELP = """\
            monster that hits hardest strikes once, you step back,
            and the monsters keep their wounds, statuses and
            cooldowns; a failed try gives the monsters their turns
-  ; or l   examine the monsters, then you: every ability in full
+  ;        examine the monsters, then you: every ability in full
   a        the advisor's pick for this turn (a specialist; you choose)
   r        the raw template: the prompt and both next-state texts
   z        zoom the comparison to the whole screen (z again: back)
