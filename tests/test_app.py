@@ -82,6 +82,11 @@ async def test_greyed_action_says_why(tmp_path):
         await pilot.press("7")  # quaff regen: the hero carries none
         await settle(pilot)
         assert app.screen.battle.turns == []
+        # in the battle log (a toast covered the log's last lines at 80x24)
+        assert app.screen.query_one(MessageLog).lines[-1] == "Not now: quaff regen, no regen potion left."
+        await pilot.press("7", "7")
+        await settle(pilot)
+        assert app.screen.query_one(MessageLog).shown[-1] == "Not now: quaff regen, no regen potion left. (×3)"
         await pilot.press("r")
         await pilot.pause()
         assert app.screen.raw

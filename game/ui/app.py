@@ -284,9 +284,9 @@ class PicoRogueApp(App):
         if self.trust_model and not self.model.ready:
             self.notify("The model is still loading: the rules decide until it is ready.", severity="warning")
         elif self.trust_model:
-            self.notify(f"The model ({self.model_name}) is in charge: its next states drive combat, "
-                        "mistakes and all. You bet score on it: +1 a turn it gets right (+5 when it was close to "
-                        "wrong), -10 a turn it gets wrong.", timeout=5)
+            # short: at 80x24 a toast covers the messages and the status lines while it shows
+            self.notify(f"Trusting {self.model_name}: its states drive combat. Bet: +1 a right turn, "
+                        "+5 a close call, -10 a wrong one.", timeout=5)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

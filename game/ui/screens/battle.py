@@ -280,8 +280,9 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         if not 1 <= n <= len(options) or self.busy or self.battle.over:
             return
         option = options[n - 1]
-        if not option.ready:
-            self.notify(f"{option.ability.replace('_', ' ')}: {option.why}", severity="warning", timeout=3)
+        if not option.ready:  # in the log, not a toast: at 80x24 a toast covers the log's last lines
+            self.asides.append((len(self.battle.turns), f"Not now: {option.ability.replace('_', ' ')}, {option.why}."))
+            self.show_battle()
             return
         self.take_turn(option.action)
 
