@@ -115,6 +115,9 @@ class MessageLog(VerticalScroll):
     def on_mount(self) -> None:
         self.watch_lines(self.lines)
 
+    def on_resize(self) -> None:  # a resized terminal rewraps the lines: the newest back into view
+        self.call_after_refresh(self.scroll_end, animate=False)
+
     @property
     def shown(self) -> tuple[str, ...]:
         return collapsed(self.lines)
