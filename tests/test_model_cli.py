@@ -95,6 +95,8 @@ def test_bench_json(tiny_model, capsys, monkeypatch):
         assert figures["network_calls_per_transition"] <= figures["no_drafter"]["network_calls_per_transition"]
     # resolve --model in a fresh process: numpy's stays far below torch's memory
     assert 0 < result["runtimes"]["numpy"]["peak_rss_mb"] < result["runtimes"]["torch"]["peak_rss_mb"]
+    for task in ("advice", "tactics"):  # a decision timed is one the network made: never 0 ms
+        assert result[f"{task}_p50_ms"] > 0 and result["specialists"][task]["decisions"] > 0
     matches_snapshot("json-bench.txt", key_lines(result))  # the keys, as tests/test_cli_surface.py pins the others
 
 

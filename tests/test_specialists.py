@@ -259,3 +259,20 @@ def test_a_learned_monster_without_its_tactician_fights_as_a_brute():
     assert choose(b) is None  # given up once, not asked again every turn
     b.tactician = choose
     b.play_monster()  # the monster's style plays it
+
+
+def test_bench_times_only_decisions_the_network_makes():
+    """A rat or a bat has one action (strike the hero): answered without the
+    network, so not a decision's time (they once made the median 0 ms)."""
+    from game.combat.template import parse_prompt
+    from game.world import generate
+    from model.evaluation.bench import bench_specialists
+
+    records = list(generate.transitions(300, 5))
+    kind = {r["prompt"]: parse_prompt(r["prompt"]).encounter for r in records}
+    one = [r for r in records if kind[r["prompt"]].actor != HERO
+           and kind[r["prompt"]].get(kind[r["prompt"]].actor).kind in ("rat", "bat")]
+    assert one
+    assert bench_specialists(one, loads=1)["tactics"]["decisions"] == 0
+    timed = bench_specialists(records, loads=1)["tactics"]
+    assert timed["decisions"] > 0 and timed["p50_ms"] > 0

@@ -201,6 +201,8 @@ def bench_specialists(records: list[dict], loads: int = 5) -> dict:
         potions = {"healing_potion": 1, "regen_potion": 1}
         for e in states:
             actions = usable(e, potions, content)
+            if len(actions) < 2:  # nothing to decide (answered without the network): not a decision's time
+                continue
             start = time.perf_counter()
             plan = careful_action(e, potions, content) if entry.task == "advice" else None  # the advisor reads it
             decider.choose(e, actions, content, plan)
