@@ -366,3 +366,15 @@ def test_a_small_screens_roster_keeps_dead_over_a_dead_casters_mp():
     snake = next(line for line in lines if "snake" in line)
     assert snake.rstrip().endswith("dead") and " mp " not in snake
     assert " mp " in render_roster(enc, "m1", default(), compact=False, width=38).plain  # the wide one keeps it
+
+
+async def test_a_terminal_below_80x24_is_told_once(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        said = [n.message for n in app._notifications]
+        assert sum("The terminal is 60x20" in m and "80x24 or more" in m for m in said) == 1, said
+    app = make_app(tmp_path / "big")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not any("The terminal is" in n.message for n in app._notifications)

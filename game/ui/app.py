@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import Notify
@@ -54,6 +54,7 @@ from game.world.deciders import Deciders, learned_monsters
 from game.world.model_side import ModelSide
 from game.world.run import Run, RunError, forget, suspend
 
+MIN_SIZE = (80, 24)  # the smallest terminal every screen is laid out for (app.tcss)
 # how often the app checks that its terminal is still there (seconds)
 TERMINAL_CHECK = 1.0
 
@@ -92,9 +93,18 @@ class PicoRogueApp(App):
         self.farewell: str | None = None  # where it was saved: the command line says so once the screen is gone
         self.waiting: Suspended | None = None  # the suspended run offered at start
         self.crashed: crash.Crash | None = None  # the game's own error that ended the app, if one did
+        self._told_small = False  # the terminal is below MIN_SIZE and the player was told
         self.set_reactive(PicoRogueApp.trust_model, trust_model)
 
     # --- start ---------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 80x24 some numbers are cut: said once each time it gets that small."""
+        small = event.size.width < MIN_SIZE[0] or event.size.height < MIN_SIZE[1]
+        if small and not self._told_small:
+            self.notify(f"The terminal is {event.size.width}x{event.size.height}: the game is laid out for "
+                        f"{MIN_SIZE[0]}x{MIN_SIZE[1]} or more, and some numbers are cut.", severity="warning", timeout=6)
+        self._told_small = small
 
     def on_mount(self) -> None:
         self.load_model()
