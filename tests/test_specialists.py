@@ -276,3 +276,15 @@ def test_bench_times_only_decisions_the_network_makes():
     assert bench_specialists(one, loads=1)["tactics"]["decisions"] == 0
     timed = bench_specialists(records, loads=1)["tactics"]
     assert timed["decisions"] > 0 and timed["p50_ms"] > 0
+
+
+def test_an_advisors_card_may_lift_the_limit_or_set_another(tmp_path):
+    from safetensors.numpy import load_file
+
+    from model import weights
+
+    bundled = TASKS["advice"].file
+    meta, tensors = dict(weights.read(bundled).meta), load_file(bundled)
+    for said, held in ((None, None), (3, 3), (-1, 1), ("two", 1)):  # nonsense: the registry's own limit
+        weights.write(tmp_path / "advisor.safetensors", tensors, meta | {"deviations": said})
+        assert Decider(TASKS["advice"], tmp_path / "advisor.safetensors").deviations == held

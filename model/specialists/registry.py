@@ -100,8 +100,9 @@ class Decider:
         self.tok = self.weights.tok
         sure = self.weights.meta.get("sure", SURE)
         self.sure = float(sure) if isinstance(sure, int | float) else SURE
-        deviations = self.weights.meta.get("deviations", DEVIATIONS)
-        self.deviations = deviations if isinstance(deviations, int) and deviations >= 0 else DEVIATIONS
+        deviations = self.weights.meta.get("deviations", DEVIATIONS)  # null on a card: no limit
+        counted = isinstance(deviations, int) and not isinstance(deviations, bool) and deviations >= 0
+        self.deviations: int | None = deviations if deviations is None or counted else DEVIATIONS
         self.load_ms = (time.perf_counter() - t0) * 1000
 
     def choose(self, encounter: Encounter, actions: list[Action], content: Content,
