@@ -12,6 +12,7 @@ from game.records.battle import load_battle
 from game.ui.screens.battle import BattleScreen
 from game.ui.screens.dungeon import DungeonScreen
 from game.ui.screens.end import GameOverScreen
+from game.ui.screens.fighters import Roster
 from game.ui.screens.inventory import InventoryScreen
 from game.world import fight
 
@@ -67,6 +68,8 @@ async def test_fleeing_a_battle(tmp_path):
         await pilot.press("f")
         await settle(pilot)
         assert battle.over and battle.fled and screen.saved_to
+        roster = str(screen.query_one(Roster).render())
+        assert "▶" not in roster and "◎" not in roster  # no one to act and no target once fled
         saved = load_battle(next(tmp_path.glob("battle-*.json")))
         assert saved.data["result"] == "fled" and saved.data["flights"] == [{"turn": 1, "got_away": True}]
         await pilot.press("enter")

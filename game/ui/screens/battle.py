@@ -9,6 +9,8 @@ game stops on that turn until a key."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import work
@@ -20,7 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from game.combat.encounter import Action
+from game.combat.encounter import END, Action
 from game.combat.inert import inert
 from game.combat.rules import IllegalAction
 from game.records.battle import agreement_words
@@ -190,7 +192,9 @@ class BattleScreen(DismissOnce, Screen[Battle]):
     def show_battle(self) -> None:
         b = self.battle
         roster = self.query_one(Roster)
-        roster.encounter, roster.target = b.encounter, self.target
+        # a battle fled (or ended) has no one to act and no target: the roster marks neither
+        roster.encounter = replace(b.encounter, actor=END) if b.fled else b.encounter
+        roster.target = None if b.over else self.target
         self.show_choices()
         self.show_turn()
         lines = []
