@@ -269,9 +269,9 @@ def test_bench_times_only_decisions_the_network_makes():
     from model.evaluation.bench import bench_specialists
 
     records = list(generate.transitions(300, 5))
-    kind = {r["prompt"]: parse_prompt(r["prompt"]).encounter for r in records}
-    one = [r for r in records if kind[r["prompt"]].actor != HERO
-           and kind[r["prompt"]].get(kind[r["prompt"]].actor).kind in ("rat", "bat")]
+    state = {r["prompt"]: parse_prompt(r["prompt"]).encounter for r in records}
+    one = [r for r in records if state[r["prompt"]].actor != HERO
+           and state[r["prompt"]].get(state[r["prompt"]].actor).kind in ("rat", "bat")]
     assert one
     assert bench_specialists(one, loads=1)["tactics"]["decisions"] == 0
     timed = bench_specialists(records, loads=1)["tactics"]

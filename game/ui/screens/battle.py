@@ -284,9 +284,8 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         if not 1 <= n <= len(options) or self.busy or self.battle.over:
             return
         option = options[n - 1]
-        if not option.ready:  # in the log, not a toast: at 80x24 a toast covers the log's last lines
-            self.asides.append((len(self.battle.turns), f"Not now: {option.ability.replace('_', ' ')}, {option.why}."))
-            self.show_battle()
+        if not option.ready:
+            self.aside(f"Not now: {option.ability.replace('_', ' ')}, {option.why}.")
             return
         self.take_turn(option.action)
 
@@ -298,8 +297,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             return
         said = len(self.run_state.log)
         self.run_state.flee()
-        self.asides += [(len(b.turns), line) for line in self.run_state.log[said:]]
-        self.show_battle()
+        self.aside(*self.run_state.log[said:])
         self.next_step()
 
     def action_advise(self) -> None:
@@ -325,8 +323,13 @@ class BattleScreen(DismissOnce, Screen[Battle]):
                     if o.ability == action.ability), "?")
         target = "" if action.target == "hero" else f" on the {b.encounter.get(action.target).kind} ({action.target})"
         target += ", now your target" if retarget else ""
-        # in the battle log, not a toast: at 80x24 a toast covers the log's last lines, and the advice stays readable
-        self.asides.append((len(b.turns), f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}."))
+        self.aside(f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}.")
+
+    def aside(self, *lines: str) -> None:
+        """Lines in the battle log that are no turn (a greyed key's reason, a
+        try to flee, the advisor's pick): in the log, not a toast, which at
+        80x24 covers the log's last lines."""
+        self.asides += [(len(self.battle.turns), line) for line in lines]
         self.show_battle()
 
     def action_examine(self) -> None:
