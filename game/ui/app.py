@@ -295,8 +295,8 @@ class PicoRogueApp(App):
             self.notify("The model is still loading: the rules decide until it is ready.", severity="warning")
         elif self.trust_model:
             # short: at 80x24 a toast covers the messages and the status lines while it shows
-            self.notify(f"Trusting {self.model_name}: its states drive combat. Bet: +1 a right turn, "
-                        "+5 a close call, -10 a wrong one.", timeout=5)
+            self.notify(f"{self.model_name} drives combat: +1 a right turn, +5 a close call, -10 a wrong one.",
+                        timeout=5)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
