@@ -270,3 +270,38 @@ async def test_continue_and_new_run_in_bursts(tmp_path):
         old = again.game
         await burst(pilot, *"nnn")
         assert again.game is not old and isinstance(again.screen, DungeonScreen) and len(again.screen_stack) == 2
+
+
+async def test_a_key_pressed_while_a_turn_plays_waits_for_the_next_turn(tmp_path):
+    """Type-ahead: a burst in battle once played one action and dropped the
+    rest silently. Now the first key plays, one more waits (the latest key
+    pressed) and plays on the hero's next turn; the wait line says which."""
+    from game.ui.screens.fighters import Actions
+    from game.world.dungeon import Monster
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        run = app.game
+        run.floor.monsters.clear()
+        x, y = next((x, y) for x in range(run.floor.width) for y in range(run.floor.height)
+                    if run.floor.walkable((x, y)) and run.floor.walkable((x + 1, y)))
+        run.pos = (x, y)
+        run.floor.monsters.append(Monster(901, "troll", x + 1, y))  # 32 hp: lives through two blows
+        run.floor.see_from(run.pos)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BattleScreen)
+        hero_turns = lambda: [t.action for t in screen.battle.turns if t.actor == "hero"]  # noqa: E731
+        screen.busy = True  # a turn playing, as the worker's answer is awaited
+        await pilot.press("1")
+        await pilot.press("f")
+        await pilot.press("1")  # the latest key wins
+        assert screen.queued == ("act", 1) and hero_turns() == []
+        assert "next: 1 strike" in (screen.query_one(Actions).choices.waiting or "")
+        screen.next_step()  # the hero's turn comes: the queued key plays
+        await settle(pilot)
+        assert [a.ability for a in hero_turns()] == ["strike"] and screen.queued is None
+        await burst(pilot, "1", "1", "1", "1")
+        assert len(hero_turns()) == 3  # one played at once, one queued: the other two replaced it

@@ -139,6 +139,10 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.turn_pause = turn_pause
         self.saved_to: str | None = None
         self.asides: list[tuple[int, str]] = []  # log lines that are no turn (a try to flee), after that many turns
+        # one key pressed while a turn plays (type-ahead): taken when the hero
+        # can act again, the latest key wins; dropped when the battle ends or
+        # a divergence stops play. ("act", n) or ("flee", 0)
+        self.queued: tuple[str, int] | None = None
         # once per battle, whatever keys arrive: the app saves the battle on
         # Ended (and ends it in the run when the screen is dismissed, once: DismissOnce)
         self.ended = False
@@ -216,9 +220,18 @@ class BattleScreen(DismissOnce, Screen[Battle]):
                 waiting = "you are stunned: your turn passes…"
             elif self.busy or not b.hero_to_act:
                 waiting = "the monsters act…" if not b.hero_to_act else "the rules and the model answer…"
+            if waiting and self.queued:
+                waiting += f"  next: {self.queued_words()}"
             choices = Choices(tuple(b.options(self.target)), tuple(sorted(b.potions.items())), waiting,
                               flee=self.flee_choice())
         self.query_one(Actions).choices = choices
+
+    def queued_words(self) -> str:
+        kind, n = self.queued
+        if kind == "flee":
+            return "f flee"
+        options = self.battle.options(self.target)
+        return f"{n} {options[n - 1].ability.replace('_', ' ')}" if 1 <= n <= len(options) else str(n)
 
     def flee_choice(self) -> tuple[str, str, str | None]:
         """The f key's line: the chance, and its price (short on a small screen)."""
@@ -270,7 +283,8 @@ class BattleScreen(DismissOnce, Screen[Battle]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         b = self.battle
         if action in ("act", "flee"):
-            return not b.over and not self.busy and b.hero_to_act and not b.stunned
+            # while a turn plays the key waits for the hero's next turn (queue)
+            return not b.over and (self.busy or b.hero_to_act and not b.stunned)
         if action == "leave":
             return b.over and not self.busy and not self.dismissed
         if action == "next_target":
@@ -279,9 +293,17 @@ class BattleScreen(DismissOnce, Screen[Battle]):
 
     # --- keys ----------------------------------------------------------------
 
+    def queue(self, kind: str, n: int = 0) -> None:
+        """A key pressed while a turn plays: kept for the hero's next turn."""
+        self.queued = (kind, n)
+        self.show_choices()
+
     def action_act(self, n: int) -> None:
         options = self.battle.options(self.target)
-        if not 1 <= n <= len(options) or self.busy or self.battle.over:
+        if not 1 <= n <= len(options) or self.battle.over:
+            return
+        if self.busy or self.battle.stunned:
+            self.queue("act", n)
             return
         option = options[n - 1]
         if not option.ready:
@@ -293,7 +315,10 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         """Run for it: the game rolls the chance (not the template); a failed
         try gives the monsters their turns."""
         b = self.battle
-        if self.busy or b.over or not b.hero_to_act:
+        if b.over:
+            return
+        if self.busy or not b.hero_to_act or b.stunned:
+            self.queue("flee")
             return
         said = len(self.run_state.log)
         self.run_state.flee()
@@ -386,6 +411,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             self.post_message(self.Answered(answered))
 
     def on_battle_screen_failed(self, message: Failed) -> None:
+        self.queued = None
         self.busy = False
         self.notify(f"the turn failed: {message.error}", severity="error")
 
@@ -403,6 +429,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.app.stakes = self.run_state.stakes  # the bet moves turn by turn, not only when the battle ends
         self.show_battle()
         if turn.diverged:
+            self.queued = None  # the player reads the divergence before playing on
             self.app.push_screen(DivergenceScreen(turn, self.app.model_name, self.battle.content,
                                                   self.run_state.mistakes),
                                  self.after_divergence)
@@ -420,6 +447,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         hero's turn passing by itself, or the hero's choice."""
         b = self.battle
         if b.over:
+            self.queued = None
             self.busy = False
             if not self.ended:
                 self.ended = True
@@ -436,6 +464,9 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             self.set_timer(max(self.turn_pause, 0.01), lambda: self.take_turn(b.passing_action()))
         else:
             self.busy = False
+            if self.queued:
+                (kind, n), self.queued = self.queued, None
+                self.action_act(n) if kind == "act" else self.action_flee()
 
     def show_saved(self, shown: str | None) -> None:
         self.saved_to = shown
