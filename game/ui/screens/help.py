@@ -29,7 +29,9 @@ HELP = """\
            status line; a damage tick outside battle stops at 1 hp
 
 [b]In battle[/b]
-  1-7      your actions (greyed ones say why: cooldown, mp, no potion)
+  1-7      your actions (greyed ones say why: cooldown, mp, no potion);
+           pressed while a turn plays, the last key (or f) waits for
+           your next turn
   Tab      change the target
   f        flee: its line says the chance (less with more monsters,
            none from the dragon) and the price: on a success the
