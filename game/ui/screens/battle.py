@@ -40,12 +40,13 @@ from game.world.run import Run
 TURN_PAUSE = 0.3
 
 
-def comparison(turn: Turn, raw: bool, model_name: str, model_status: str) -> RenderableType:
+def comparison(turn: Turn, raw: bool, model_name: str, model_status: str, hero: str = "") -> RenderableType:
     if not turn.asked_model:
-        view = render_comparison(turn.prompt, turn.engine, [], raw=raw)
+        view = render_comparison(turn.prompt, turn.engine, [], raw=raw, hero=hero)
         return Group(view, Text(f"the model was not asked ({model_status})", "dim italic"))
     answer = Answer(f"MODEL ({model_name})", turn.model, turn.model_valid, turn.model_error, turn.applied == MODEL)
-    view = render_comparison(turn.prompt, turn.engine, [answer], engine_applied=turn.applied != MODEL, raw=raw)
+    view = render_comparison(turn.prompt, turn.engine, [answer], engine_applied=turn.applied != MODEL, raw=raw,
+                             hero=hero)
     if turn.fallback:
         return Group(view, Text(f"trusted the model, but {turn.fallback}: the rules decided", "bold yellow"))
     return Group(view, margin(turn)) if turn.sure is not None else view
@@ -70,12 +71,13 @@ class Comparison(Static):
     raw = reactive(False, layout=True)
     model_name = reactive("")
     model_status = reactive("")
+    hero = reactive("")  # the hero's class, for its row
 
     def render(self) -> RenderableType:
         if self.turn is None:
             return Text("Each turn, the rules engine and the model both resolve it: their next states "
                         "appear here side by side, every difference lit.", "dim")
-        return comparison(self.turn, self.raw, self.model_name, self.model_status)
+        return comparison(self.turn, self.raw, self.model_name, self.model_status, self.hero)
 
 
 class ComparePanel(VerticalScroll):
@@ -170,6 +172,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.query_one("#battle-log").border_title = "Battle log"
         living = self.battle.living_monsters()
         self.target = living[0].label if living else "m1"
+        self.query_one(Comparison).hero = self.battle.content.hero.name
         self.watch(self.app, "model_name", self.show_model)
         self.show_battle()
         if not self.battle.over and not self.battle.hero_to_act or self.battle.stunned:

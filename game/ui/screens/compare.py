@@ -114,11 +114,15 @@ def turn_of(prompt: str) -> int | None:
         return None
 
 
-def kinds_of(prompt: str) -> dict[str, str]:
+def kinds_of(prompt: str, hero: str = "") -> dict[str, str]:
+    """Each label's kind as the rows show it. The template calls every hero
+    'knight' (its word for the hero's row); the hero's class, where it is
+    known, is shown instead, or nothing."""
     try:
-        return {c.label: c.kind for c in parse_prompt(prompt).encounter.combatants}
+        kinds = {c.label: c.kind for c in parse_prompt(prompt).encounter.combatants}
     except TemplateError:
         return {}
+    return kinds | {"hero": hero}
 
 
 def short(status: str) -> str:
@@ -161,14 +165,14 @@ def render_target(target: Target, diffs: set[str], style: str, kinds: dict[str, 
 
 
 def render_comparison(prompt: str, engine: str, others: list[Answer], *, engine_applied: bool = True,
-                      raw: bool = False) -> RenderableType:
+                      raw: bool = False, hero: str = "") -> RenderableType:
     """The engine's next state beside each other answer, differences lit.
     The texts may come from a shared save: control characters are shown
     escaped, never sent to the terminal."""
     prompt, engine = inert(prompt), inert(engine)
     others = [Answer(inert(a.title), None if a.text is None else inert(a.text), a.valid,
                      None if a.error is None else inert(a.error), a.applied) for a in others]
-    kinds = kinds_of(prompt)
+    kinds = kinds_of(prompt, hero)
     table = Table(expand=True, show_edge=False, pad_edge=False, box=None, padding=(0, 2))
     engine_title = Text("RULES (engine)", "bold green")
     if engine_applied:
