@@ -277,6 +277,7 @@ async def test_the_advisor_key_says_its_pick_in_the_battle_log(tmp_path):
         await settle(pilot)
         said = app.screen.query_one(MessageLog).lines[-1]
         assert said.startswith("The advisor suggests ") and ": key " in said, said
+        assert app.game.log[-1] == said  # and in the message history (m)
         assert "advice" in deciders.loaded and not app.screen.battle.turns  # advice only: the player still chooses
         from game.world.deciders import advice
 

@@ -351,7 +351,9 @@ class BattleScreen(DismissOnce, Screen[Battle]):
                     if o.ability == action.ability), "?")
         target = "" if action.target == "hero" else f" on the {b.encounter.get(action.target).kind} ({action.target})"
         target += ", now your target" if retarget else ""
-        self.aside(f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}.")
+        said = f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}."
+        self.run_state.say(said)  # in the message history (m) too, as the turns' lines are
+        self.aside(said)
 
     def aside(self, *lines: str) -> None:
         """Lines in the battle log that are no turn (a greyed key's reason, a
