@@ -251,6 +251,21 @@ def test_every_help_line_fits_an_80_column_terminal():
     assert max(len(line) for line in Text.from_markup(HELP).plain.splitlines()) <= 72
 
 
+def test_the_help_names_the_saves_folder_in_use(monkeypatch, tmp_path):
+    """It said saves/ wherever the battles went ($PICO_ROGUE_SAVES, the
+    default under ~/.local/share)."""
+    from pathlib import Path
+
+    from rich.text import Text
+
+    from game.ui.screens.help import help_text
+
+    monkeypatch.setenv("PICO_ROGUE_SAVES", str(tmp_path / "my [runs]"))
+    assert f"\n    {tmp_path}/my [runs]\n" in Text.from_markup(help_text()).plain
+    assert "\n    ~/elsewhere/saves\n" in help_text(Path.home() / "elsewhere" / "saves")
+    assert "\n    saves\n" in help_text(Path("saves"))
+
+
 async def test_z_zooms_the_comparison_and_back(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

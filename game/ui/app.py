@@ -300,7 +300,7 @@ class PicoRogueApp(App):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.saves))
 
     def action_messages(self) -> None:
         if self.game and not isinstance(self.screen, HistoryScreen):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from game.records.files import saves_home
 from game.ui.screens.widgets import DismissOnce
 
 # Lines stay under 72 columns: the box fits an 80-column terminal.
@@ -73,10 +77,21 @@ HELP = """\
            `pico-rogue play` offers to continue. Closing the
            terminal saves too.
   Ctrl-C   says how to leave (q)
-  Every battle is written to saves/ when it ends; replay it with
-  `pico-rogue replay saves/<file>.json`. Death is permanent.
+  Every battle is written to the saves folder when it ends:
+    {saves}
+  replay one with `pico-rogue replay <that folder>/<file>.json`.
+  Death is permanent.
 
 [b]?[/b] or Esc closes this help; ↑↓ PgUp PgDn scroll it."""
+
+
+def help_text(saves: Path | None = None) -> str:
+    """HELP with the game's own saves folder (the home folder as ~)."""
+    saves = saves or saves_home()
+    folder, home = str(saves), str(Path.home())
+    if saves.is_absolute() and folder.startswith(home + "/"):
+        folder = "~" + folder[len(home):]
+    return HELP.replace("{saves}", escape(folder))
 
 
 class HelpScreen(DismissOnce, ModalScreen[None]):
@@ -88,9 +103,13 @@ class HelpScreen(DismissOnce, ModalScreen[None]):
         Binding("pagedown,space", "scroll(10)", "Page down", show=False),
     ]
 
+    def __init__(self, saves: Path | None = None):
+        super().__init__()
+        self.saves = saves  # where the battles go: $PICO_ROGUE_SAVES, --saves, or the default
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(Text.from_markup(HELP), id="help")
+            yield Static(Text.from_markup(help_text(self.saves)), id="help")
 
     def on_mount(self) -> None:
         box = self.query_one("#help-box")
