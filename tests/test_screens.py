@@ -393,3 +393,33 @@ async def test_a_terminal_below_80x24_is_told_once(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert not any("The terminal is" in n.message for n in app._notifications)
+
+
+async def test_turns_played_under_the_help_are_in_view_when_it_closes(tmp_path):
+    """A play-tester's finding: a turn that ended while the help (or the save
+    box, or the history) was open left the battle log scrolled where it was:
+    the newest lines, a kill and 'The battle is won.' among them, out of view."""
+    from game.ui.screens.help import HelpScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        screen = app.screen
+        assert isinstance(screen, BattleScreen)
+        log = screen.query_one(MessageLog)
+        for _ in range(3):  # lines enough to scroll at 80x24
+            if screen.battle.over:
+                break
+            await pilot.press("5")  # guard: the battle goes on
+            await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        screen.aside(*(f"line {n} said under the help" for n in range(6)))
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen and log.max_scroll_y > 0
+        assert log.scroll_y == log.max_scroll_y, (log.scroll_y, log.max_scroll_y)

@@ -178,6 +178,9 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         if not self.battle.over and not self.battle.hero_to_act or self.battle.stunned:
             self.next_step()
 
+    def on_screen_resume(self) -> None:
+        self.query_one(MessageLog).newest()  # turns may have played under the help or the save box
+
     def on_resize(self) -> None:
         compact = self.size.height < 36 or self.size.width < 120
         self.query_one(Roster).compact = compact

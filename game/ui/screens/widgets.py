@@ -110,12 +110,18 @@ class MessageLog(VerticalScroll):
         if not self.is_mounted:
             return
         self.query_one(".log-lines", Static).update(table)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.newest()
 
     def on_mount(self) -> None:
         self.watch_lines(self.lines)
 
     def on_resize(self) -> None:  # a resized terminal rewraps the lines: the newest back into view
+        self.newest()
+
+    def newest(self) -> None:
+        """Scroll to the newest line once the lines are laid out. Lines that
+        arrived under another screen (help, the save box) were laid out after
+        it closed: its screen calls this on resuming."""
         self.call_after_refresh(self.scroll_end, animate=False)
 
     @property
