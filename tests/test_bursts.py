@@ -277,6 +277,7 @@ async def test_a_key_pressed_while_a_turn_plays_waits_for_the_next_turn(tmp_path
     rest silently. Now the first key plays, one more waits (the latest key
     pressed) and plays on the hero's next turn; the wait line says which."""
     from game.ui.screens.fighters import Actions
+    from game.ui.screens.widgets import MessageLog
     from game.world.dungeon import Monster
 
     app = make_app(tmp_path)
@@ -299,9 +300,15 @@ async def test_a_key_pressed_while_a_turn_plays_waits_for_the_next_turn(tmp_path
         await pilot.press("f")
         await pilot.press("1")  # the latest key wins
         assert screen.queued == ("act", 1) and hero_turns() == []
-        assert "next: 1 strike" in (screen.query_one(Actions).choices.waiting or "")
+        assert "next: 1 strike → m1" in (screen.query_one(Actions).choices.waiting or "")
         screen.next_step()  # the hero's turn comes: the queued key plays
         await settle(pilot)
         assert [a.ability for a in hero_turns()] == ["strike"] and screen.queued is None
         await burst(pilot, "1", "1", "1", "1")
         assert len(hero_turns()) == 3  # one played at once, one queued: the other two replaced it
+        await pilot.press("2")  # poison strike: its cooldown begins
+        await settle(pilot)
+        screen.busy = True
+        await pilot.press("2")  # not ready on the next turn either: said now, not queued to fail later
+        assert screen.queued is None
+        assert screen.query_one(MessageLog).lines[-1].startswith("Not now: poison strike, ready in ")

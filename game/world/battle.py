@@ -348,8 +348,11 @@ class Battle:
             return f"ready in {wait} turn{'s' if wait > 1 else ''}"
         if ability is not None and hero.alive and hero.mp < ability.cost:
             return f"needs {ability.cost} mp"
+        # as on the hero's turn, whoever acts now: a key pressed while the
+        # monsters act waits for that turn (BattleScreen.queue)
+        mine = self.encounter if self.encounter.actor == HERO else replace(self.encounter, actor=HERO)
         try:
-            check_action(self.encounter, action, self.content)
+            check_action(mine, action, self.content)
         except IllegalAction as exc:
             return str(exc).replace(f"{HERO} has", "you have")
         item = self.content.abilities[action.ability].item

@@ -237,7 +237,11 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         if kind == "flee":
             return "f flee"
         options = self.battle.options(self.target)
-        return f"{n} {options[n - 1].ability.replace('_', ' ')}" if 1 <= n <= len(options) else str(n)
+        if not 1 <= n <= len(options):
+            return str(n)
+        option = options[n - 1]
+        aim = "" if option.action.target == "hero" else f" → {option.action.target}"
+        return f"{n} {option.ability.replace('_', ' ')}{aim}"
 
     def flee_choice(self) -> tuple[str, str, str | None]:
         """The f key's line: the chance, and its price (short on a small screen)."""
@@ -308,11 +312,11 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         options = self.battle.options(self.target)
         if not 1 <= n <= len(options) or self.battle.over:
             return
-        if self.busy or self.battle.stunned:
+        option = options[n - 1]
+        if (self.busy or self.battle.stunned) and option.ready:
             self.queue("act", n)
             return
-        option = options[n - 1]
-        if not option.ready:
+        if not option.ready:  # said at once, queued or not: cooldowns and mp do not change under the monsters' turns
             self.aside(f"Not now: {option.ability.replace('_', ' ')}, {option.why}.")
             return
         self.take_turn(option.action)

@@ -42,6 +42,8 @@ HELP = """\
            monster that hits hardest strikes once, you step back,
            and the monsters keep their wounds, statuses and
            cooldowns; a failed try gives the monsters their turns
+           (your statuses and cooldowns wait: a try is no turn of
+           the rules, so no tick)
   ;        examine the monsters, then you: every ability in full
   a        the advisor's pick for this turn (a specialist; you choose)
   r        the raw template: the prompt and both next-state texts
