@@ -96,3 +96,35 @@ async def test_viewer_of_an_agreeing_battle(tmp_path):
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("n")
         assert app.index == 0
+
+
+def test_a_try_to_flee_is_in_the_replay(tmp_path, capsys):
+    """A play-tester's finding: a failed try to flee is no turn of the rules
+    (the counter skips it), and replay showed nothing there: turn 6, then
+    turn 8, the monster seemingly acting twice."""
+    from game.combat.encounter import Action
+
+    for seed in range(40):  # a battle whose first try to flee fails
+        b = fight(("goblin", "rat"), model=EngineResolver(), seed=seed)
+        b.play(Action("strike", "m1"))
+        while not b.over and not b.hero_to_act:
+            b.play_monster()
+        if b.over:
+            continue
+        tried = b.encounter.turn
+        away, _ = b.flee()
+        if not away:
+            break
+    else:
+        raise AssertionError("no seed's try to flee failed")
+    play_out(b)
+    path = save_battle(battle_record(b, seed=7, weights=None), tmp_path)
+    save = load_battle(path)
+    numbers = [replay.turn_of(t["prompt"]) for t in save.turns]
+    after = next(i for i, n in enumerate(numbers) if n > tried)
+    words = f"Turn {tried}: you tried to flee and the way was blocked; the monsters acted."
+    assert replay.flights(save, after) == [words]
+    assert all(replay.flights(save, i) == [] for i in range(len(save.turns) + 1) if i != after)
+    assert main(["replay", str(path), "--plain", "--width", "150"]) == 0
+    out = capsys.readouterr().out
+    assert out.index(f"#{after}  ") < out.index(words) < out.index(f"#{after + 1}  ")

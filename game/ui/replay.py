@@ -27,7 +27,7 @@ from game.combat.narration import divergence_words
 from game.combat.resolver import Resolution, Resolver
 from game.combat.template import VERSION, TemplateError, current
 from game.records.battle import BattleSave
-from game.ui.screens.compare import Answer, head, marked, render_comparison
+from game.ui.screens.compare import Answer, head, marked, render_comparison, turn_of
 
 
 def rerun(save: BattleSave, resolver: Resolver) -> list[Resolution]:
@@ -80,6 +80,22 @@ def describe(save: BattleSave) -> Text:
     return t
 
 
+def flights(save: BattleSave, i: int) -> list[str]:
+    """The tries to flee between saved turn i-1 and turn i (a try is no
+    turn of the rules: the turn counter skips it), and after the last turn
+    the one that got away, in words."""
+    def number(k: int) -> int:
+        return turn_of(save.turns[k]["prompt"]) or k + 1
+    after = number(i - 1) if i > 0 else -1
+    until = number(i) if i < len(save.turns) else None
+    out = []
+    for f in save.data.get("flights") or []:
+        if after < f["turn"] and (until is None or f["turn"] < until):
+            out.append(f"Turn {f['turn']}: you tried to flee and " + ("got away." if f["got_away"] else
+                                                                         "the way was blocked; the monsters acted."))
+    return out
+
+
 # --- the plain listing ---------------------------------------------------------
 
 
@@ -93,6 +109,8 @@ def plain(save: BattleSave, again: list[Resolution] | None, console: Console) ->
         now = again[i] if again else None
         diffs = differs(turn, now)
         console.print()
+        for words in flights(save, i):
+            console.print(Text(words, "yellow"))
         line = Text(f"#{i + 1}  ", "bold")
         line.append_text(head(turn["prompt"]))
         line.append(f"   applied: {'model' if turn['applied'] == 'model' else 'rules'}", "bold")
@@ -116,6 +134,8 @@ def plain(save: BattleSave, again: list[Resolution] | None, console: Console) ->
                 console.print(Text("  • ") + Text(words))
         if turn.get("fallback"):
             console.print(Text(f"  trusted the model, but {turn['fallback']}: the rules decided", "yellow"))
+    for words in flights(save, len(save.turns)):
+        console.print(Text(words, "yellow"))
 
 
 def _side(engine: str, text: str | None, valid: bool, error: str | None) -> tuple[Text | None, Text]:
@@ -200,12 +220,15 @@ class WhatHappened(Static):
     def render(self) -> Text:
         if self.save is None or not self.save.turns:
             return Text()
-        turn = self.save.turns[max(0, min(self.index, len(self.save.turns) - 1))]
-        said = list(turn.get("narration") or [])
+        at = max(0, min(self.index, len(self.save.turns) - 1))
+        turn = self.save.turns[at]
+        said = flights(self.save, at) + list(turn.get("narration") or [])
         if turn.get("asked_model", True) and turn["divergences"]:
             told = " ".join(said).lower()  # saves from before the log said it in words get the words here
             said += ["• " + w for w in divergence_words(turn["prompt"], turn["engine"], turn["model"],
                                                        turn["model_valid"], turn.get("model_error")) if w not in told]
+        if at == len(self.save.turns) - 1:
+            said += flights(self.save, len(self.save.turns))
         return Text("\n".join(said))
 
 
