@@ -173,3 +173,6 @@ def test_the_suspended_runs_summary_counts_the_battle_it_was_left_in(tmp_path):
     walk_to_fight(run)  # quit as the battle begins
     suspend(run, tmp_path)
     assert find_run(tmp_path).summary.endswith(f", {run.hp} hp, 0 kills, in a battle")
+    run.trust = True  # the continue box's banner says RULES: the summary says the run trusts the model
+    suspend(run, tmp_path)
+    assert find_run(tmp_path).summary.endswith(", in a battle, trusting the model")

@@ -269,8 +269,9 @@ class Suspended:
             hero, *monsters = d["battle"]["encounter"]["combatants"]
             hp, kills = hero["hp"], kills + sum(m["hp"] <= 0 for m in monsters)
             fight = "" if d["battle"]["encounter"]["actor"] == END or d["battle"].get("fled") else ", in a battle"
+        trust = ", trusting the model" if d.get("trust_model") else ""  # the banner says RULES until it goes on
         return (f"a level {d['level']} {d.get('hero_class') or 'knight'}, seed {d['seed']}, floor {d['depth']}, "
-                f"{hp} hp, {kills} kills{fight}")
+                f"{hp} hp, {kills} kills{fight}{trust}")
 
 
 def find_run(folder: Path | None = None, content: Content | None = None) -> Suspended | None:
