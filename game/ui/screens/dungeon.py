@@ -261,7 +261,9 @@ class SidePanel(Static):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(ratio=1)  # a long value wraps under itself, not under the labels
-        grid.add_row(Text(s.hero_class.capitalize(), "bold"), f"level {s.level}  atk {s.atk}  def {s.defence}")
+        # the class's name is the label: a long one (pyromancer) left "def" and its number on two lines
+        grid.add_row(Text(s.hero_class.capitalize(), "bold"), f"level {s.level}")
+        grid.add_row("Stats", f"atk {s.atk}  def {s.defence}")
         grid.add_row("Carrying", s.carried)
         if s.statuses:
             grid.add_row("You are", Text("\n".join(words for _, words, _ in s.statuses)))
