@@ -11,7 +11,7 @@ import pytest
 
 from cli import main
 from game.combat.content import default
-from game.combat.encounter import HERO, Encounter
+from game.combat.encounter import HERO, Action, Encounter
 from game.combat.rules import legal_actions
 from game.world import autoplay, fight, search
 from model import slots
@@ -195,7 +195,7 @@ def test_the_advisor_policy_plays_runs(tiny_advisor):
 
 
 def test_the_bundled_advisor_advises_otherwise_once_a_battle_and_the_same_when_asked_again():
-    from game.world.deciders import advice
+    from game.world.deciders import advice, finisher
     from game.world.tactics import careful_action
 
     s = Specialists()
@@ -204,6 +204,7 @@ def test_the_bundled_advisor_advises_otherwise_once_a_battle_and_the_same_when_a
 
     def choose(battle):
         plan = careful_action(battle.encounter, battle.potions, battle.content)
+        plan = finisher(plan, search.usable(battle.encounter, battle.potions, battle.content), battle) or plan
         action = advice(s, battle)
         assert advice(s, battle) == action  # asked again in the turn: the same answer, nothing more spent
         if action != plan:
@@ -214,6 +215,37 @@ def test_the_bundled_advisor_advises_otherwise_once_a_battle_and_the_same_when_a
         autoplay.play_run(seed, "advisor", chooser=choose)
     assert otherwise  # it does advise otherwise...
     assert all(len(turns) == 1 for turns in otherwise.values())  # ...once a battle at most
+
+
+def test_a_blow_that_kills_is_advised_without_asking():
+    """A play-tester saw the advisor keep the careful plan's ignite on a
+    5 hp bat that a strike kills (the script weighs the burn's ticks):
+    where a blow on the plan's target kills it at its least damage, that
+    blow is the advice and the advisor is not asked (nor its change spent)."""
+    from game.world import roster
+    from game.world.battle import Battle
+    from game.world.deciders import advice, kills
+    from game.world.tactics import careful_action
+
+    class Asked:  # the game's side of advice is tested here: whether the specialist is asked at all
+        def __init__(self):
+            self.asked = 0
+
+        def choose(self, task, encounter, actions, content, plan=None, spent=0):
+            self.asked += 1
+            return next(a for a in actions if a != plan)
+
+    battle = Battle(roster.encounter(roster.hero_at(1), ["bat"]), seed=1)
+    bat, strike = battle.encounter.get("m1"), battle.content.abilities["strike"]
+    least = fight.damage_range(strike, battle.encounter.hero, bat)[0]
+    battle.encounter = battle.encounter.replacing(bat.with_(hp=least))
+    plan = careful_action(battle.encounter, battle.potions, battle.content)
+    assert plan.ability == "ignite" and not kills(plan, battle)  # the script's pick: the burn's ticks weigh
+    asked = Asked()
+    assert advice(asked, battle) == Action("strike", "m1") and asked.asked == 0 and not battle.advised
+    battle.encounter = battle.encounter.replacing(bat.with_(hp=least + 1))  # a strike may leave it standing
+    assert advice(asked, battle) != careful_action(battle.encounter, battle.potions, battle.content)
+    assert asked.asked == 1 and battle.advised
 
 
 @pytest.mark.slow  # whole runs with the search, or a specialist trained

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from game.combat.content import Content
-from game.combat.encounter import Action, Encounter
+from game.combat.describe import damage_range
+from game.combat.encounter import HERO, Action, Encounter
 from game.world import search
 from game.world.battle import Battle
 from game.world.tactics import careful_action
@@ -29,12 +30,41 @@ def advice(deciders: Deciders, battle: Battle) -> Action:
     card sets; asked twice in a turn, it answers the same."""
     actions = search.usable(battle.encounter, battle.potions, battle.content)
     plan = careful_action(battle.encounter, battle.potions, battle.content)
+    sure = finisher(plan, actions, battle)
+    if sure:  # a blow that kills at its least needs no second opinion
+        return sure
     turn = battle.encounter.turn
     spent = len(battle.advised - {turn})
     action = deciders.choose("advice", battle.encounter, actions, battle.content, plan, spent)
     if action != plan:
         battle.advised.add(turn)
     return action
+
+
+def kills(action: Action, battle: Battle) -> bool:
+    """The hero's `action` kills its target if it hits, at its least damage.
+    The advisor once traded such a blow for a status on a monster with
+    the hp of a strike (ignite on a 5 hp bat)."""
+    ability = battle.content.abilities[action.ability]
+    if not ability.attacks or action.target == HERO:
+        return False
+    target = battle.encounter.get(action.target)
+    return damage_range(ability, battle.encounter.hero, target)[0] >= target.hp
+
+
+def finisher(plan: Action, actions: list[Action], battle: Battle) -> Action | None:
+    """Where the plan attacks a monster that one of the hero's blows kills
+    at its least damage: that blow (the plan's own if it is one, else the
+    cheapest). The careful script weighs a status's ticks and chose ignite
+    on a 5 hp bat that a strike kills; the advisor, reading the plan, kept it."""
+    if plan.target == HERO or not battle.content.abilities[plan.ability].attacks:
+        return None
+    sure = [a for a in actions if a.target == plan.target and battle.content.abilities[a.ability].attacks
+            and kills(a, battle)]
+    if plan in sure:
+        return plan
+    return min(sure, key=lambda a: (battle.content.abilities[a.ability].cost,
+                                    battle.content.abilities[a.ability].cooldown), default=None)
 
 
 def tactics(deciders: Deciders, battle: Battle) -> Action:
