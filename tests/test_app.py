@@ -273,6 +273,9 @@ async def test_the_advisor_key_says_its_pick_in_the_battle_log(tmp_path):
         await settle(pilot)
         await bump_a_monster(pilot)
         assert isinstance(app.screen, BattleScreen) and "advice" not in deciders.loaded
+        battle = app.screen.battle
+        for m in battle.living_monsters():  # no blow kills one at once: the advisor is asked (deciders.finisher)
+            battle.encounter = battle.encounter.replacing(m.with_(hp=30, max_hp=30))
         await pilot.press("a")
         await settle(pilot)
         said = app.screen.query_one(MessageLog).lines[-1]
