@@ -323,3 +323,22 @@ async def test_the_advisors_key_acts_on_the_monster_it_names(tmp_path):
         await pilot.press("1")
         await settle(pilot)
         assert screen.battle.turns[0].action.target == "m2"
+
+
+async def test_the_advisor_says_when_its_blow_kills(tmp_path):
+    """A blow that kills at its least is advised without asking the
+    advisor (deciders.finisher), and the line says so."""
+    from model.specialists.registry import Specialists
+
+    deciders = Specialists()
+    app = make_app(tmp_path, deciders=deciders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await bump_a_monster(pilot)
+        battle = app.screen.battle
+        for m in battle.living_monsters():
+            battle.encounter = battle.encounter.replacing(m.with_(hp=1))
+        await pilot.press("a")
+        said = app.screen.query_one(MessageLog).lines[-1]
+        assert ", sure to kill it if it hits" in said and said.startswith("The advisor suggests "), said
+        assert "advice" not in deciders.loaded  # not asked: nothing loaded

@@ -33,7 +33,7 @@ from game.ui.screens.fighters import Actions, Choices, Roster
 from game.ui.screens.widgets import Banner, DismissOnce, MessageLog
 from game.world import examine, fight
 from game.world.battle import MODEL, Answered, Battle, Turn, answer
-from game.world.deciders import advice
+from game.world.deciders import advice, kills
 from game.world.run import Run
 
 # how long a monster's turn stays on screen before the next one
@@ -357,6 +357,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         key = next((o.key for o in b.options(action.target if action.target != "hero" else None)
                     if o.ability == action.ability), "?")
         target = "" if action.target == "hero" else f" on the {b.encounter.get(action.target).kind} ({action.target})"
+        target += ", sure to kill it if it hits" if kills(action, b) else ""
         target += ", now your target" if retarget else ""
         said = f"The advisor suggests {action.ability.replace('_', ' ')}{target}: key {key}."
         self.run_state.say(said)  # in the message history (m) too, as the turns' lines are
