@@ -97,7 +97,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         *(Binding(str(n), f"act({n})", "Act", show=n == 1, key_display="1-7") for n in range(1, 10)),
         Binding("tab", "next_target", "Target"),
         Binding("f", "flee", "Flee", show=False),  # the action list has its line, with the chance and price
-        Binding("a", "advise", "Advice", show=False),  # in the help: the footer has no room at 80 columns
+        Binding("a", "advise", "Advice", show=False),  # shown from 100 columns (on_resize); at 80 in the help only
         Binding("semicolon", "examine", "Examine", key_display=";"),  # not l: a burst of moves east runs on into a battle
         Binding("r", "toggle_raw", "Raw"),
         Binding("z", "zoom", "Zoom"),
@@ -182,6 +182,11 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.query_one(MessageLog).newest()  # turns may have played under the help or the save box
 
     def on_resize(self) -> None:
+        # the advisor's key in the footer where it has room (80 columns are full; the help has it)
+        shown = self.size.width >= 100
+        if self._bindings.key_to_bindings["a"][0].show != shown:
+            self._bindings.key_to_bindings["a"] = [Binding("a", "advise", "Advice", show=shown)]
+            self.refresh_bindings()
         compact = self.size.height < 36 or self.size.width < 120
         self.query_one(Roster).compact = compact
         self.query_one(Actions).compact = compact
