@@ -275,40 +275,97 @@ async def test_continue_and_new_run_in_bursts(tmp_path):
 async def test_a_key_pressed_while_a_turn_plays_waits_for_the_next_turn(tmp_path):
     """Type-ahead: a burst in battle once played one action and dropped the
     rest silently. Now the first key plays, one more waits (the latest key
-    pressed) and plays on the hero's next turn; the wait line says which."""
+    pressed) and plays on the hero's next turn; the wait line says which.
+    A key the next turn cannot take either is said at once, not queued."""
+    from dataclasses import replace
+
+    from game.combat.encounter import Action
     from game.ui.screens.fighters import Actions
     from game.ui.screens.widgets import MessageLog
-    from game.world.dungeon import Monster
 
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        run = app.game
-        run.floor.monsters.clear()
-        x, y = next((x, y) for x in range(run.floor.width) for y in range(run.floor.height)
-                    if run.floor.walkable((x, y)) and run.floor.walkable((x + 1, y)))
-        run.pos = (x, y)
-        run.floor.monsters.append(Monster(901, "troll", x + 1, y))  # 32 hp: lives through two blows
-        run.floor.see_from(run.pos)
-        await pilot.press("l")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, BattleScreen)
+        screen = await a_battle_with(pilot, "troll")  # 32 hp: lives through blows
+        log = screen.query_one(MessageLog)
         hero_turns = lambda: [t.action for t in screen.battle.turns if t.actor == "hero"]  # noqa: E731
-        screen.busy = True  # a turn playing, as the worker's answer is awaited
+        hero_at_turn = screen.battle.encounter
+        screen.battle.encounter = replace(hero_at_turn, actor="m1")  # the troll's turn plays
+        screen.busy = True
         await pilot.press("1")
         await pilot.press("f")
         await pilot.press("1")  # the latest key wins
         assert screen.queued == ("act", 1) and hero_turns() == []
         assert "next: 1 strike → m1" in (screen.query_one(Actions).choices.waiting or "")
+        await pilot.press("6")  # a heal at full health: hurt by then, maybe: queued too
+        assert screen.queued == ("act", 6)
+        await pilot.press("1")
+        screen.battle.encounter = hero_at_turn
         screen.next_step()  # the hero's turn comes: the queued key plays
         await settle(pilot)
         assert [a.ability for a in hero_turns()] == ["strike"] and screen.queued is None
         await burst(pilot, "1", "1", "1", "1")
         assert len(hero_turns()) == 3  # one played at once, one queued: the other two replaced it
-        await pilot.press("2")  # poison strike: its cooldown begins
-        await settle(pilot)
-        screen.busy = True
-        await pilot.press("2")  # not ready on the next turn either: said now, not queued to fail later
+        # the hero's own poison strike in flight: the same key again cannot be
+        # taken on the next turn (its cooldown is set), another can
+        screen.busy, screen.playing = True, Action("poison_strike", "m1")
+        await pilot.press("2")
+        assert screen.queued is None and log.lines[-1].startswith("Not now: poison strike, ready in 3 turns")
+        await pilot.press("1")
+        assert screen.queued == ("act", 1)
+        screen.busy, screen.playing, screen.queued = False, None, None
+
+
+async def a_battle_with(pilot, kind: str) -> BattleScreen:
+    """A battle against one monster of `kind`, begun by a bump."""
+    from game.world.dungeon import Monster
+
+    await settle(pilot)
+    run = pilot.app.game
+    run.floor.monsters.clear()
+    x, y = next((x, y) for x in range(run.floor.width) for y in range(run.floor.height)
+                if run.floor.walkable((x, y)) and run.floor.walkable((x + 1, y)))
+    run.pos = (x, y)
+    run.floor.monsters.append(Monster(901, kind, x + 1, y))
+    run.floor.see_from(run.pos)
+    await pilot.press("l")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BattleScreen)
+    return pilot.app.screen
+
+
+async def test_a_queued_key_is_dropped_at_a_divergence_or_a_failed_turn(tmp_path):
+    """The player reads a divergence before playing on: the key pressed
+    before it does not play after it closes. A turn that failed drops it too."""
+    from stand_in import WRONG_TURN, stand_in
+
+    from game.ui.screens.divergence import DivergenceScreen
+
+    app = make_app(tmp_path, model=stand_in())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await a_battle_with(pilot, "troll")
+        assert screen.battle.encounter.turn == WRONG_TURN - 1
+        await burst(pilot, "5", "1")  # guard; the strike pressed while it plays waits
+        assert isinstance(app.screen, DivergenceScreen)  # the stand-in errs on the troll's turn
         assert screen.queued is None
-        assert screen.query_one(MessageLog).lines[-1].startswith("Not now: poison strike, ready in ")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.battle.hero_to_act
+        assert [t.action.ability for t in screen.battle.turns if t.actor == "hero"] == ["guard"]
+        screen.queued = ("act", 1)
+        screen.post_message(BattleScreen.Failed("a test's failure"))
+        await settle(pilot)
+        assert screen.queued is None and [t.actor for t in screen.battle.turns].count("hero") == 1
+
+
+async def test_a_queued_flee_where_there_is_no_fleeing_is_said_at_once(tmp_path):
+    from game.ui.screens.widgets import MessageLog
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await a_battle_with(pilot, "dragon")
+        screen.busy = True
+        await pilot.press("1")
+        await pilot.press("f")  # the dragon bars the way: the strike stays queued
+        assert screen.queued == ("act", 1)
+        assert screen.query_one(MessageLog).lines[-1].startswith("You cannot flee: the dragon bars the way")
+        screen.busy, screen.queued = False, None

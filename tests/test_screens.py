@@ -260,6 +260,7 @@ def test_the_help_names_the_saves_folder_in_use(monkeypatch, tmp_path):
 
     from game.ui.screens.help import help_text
 
+    monkeypatch.setenv("HOME", "/home/nobody-here")  # tmp_path outside it, whatever the machine's HOME
     monkeypatch.setenv("PICO_ROGUE_SAVES", str(tmp_path / "my [runs]"))
     assert f"\n    {tmp_path}/my [runs]\n" in Text.from_markup(help_text()).plain
     assert "\n    ~/elsewhere/saves\n" in help_text(Path.home() / "elsewhere" / "saves")

@@ -84,10 +84,12 @@ def flights(save: BattleSave, i: int) -> list[str]:
     """The tries to flee between saved turn i-1 and turn i (a try is no
     turn of the rules: the turn counter skips it), and after the last turn
     the one that got away, in words."""
-    def number(k: int) -> int:
-        return turn_of(save.turns[k]["prompt"]) or k + 1
+    def number(k: int) -> int | None:
+        return turn_of(save.turns[k]["prompt"])
     after = number(i - 1) if i > 0 else -1
     until = number(i) if i < len(save.turns) else None
+    if after is None or i < len(save.turns) and until is None:
+        return []  # a prompt that does not parse: where the try was is not known
     out = []
     for f in save.data.get("flights") or []:
         if after < f["turn"] and (until is None or f["turn"] < until):

@@ -338,7 +338,8 @@ class Battle:
         return None
 
     def why_not(self, action: Action) -> str | None:
-        """None if the hero may take `action` now, else the reason."""
+        """None if the hero may take `action` on its turn (this one, or the
+        next while the monsters act), else the reason."""
         if self.over:
             return "the battle is over"
         # in the player's words and short (the action list is half an 80-column screen)

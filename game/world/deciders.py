@@ -24,15 +24,17 @@ class Deciders(Protocol):
 
 
 def advice(deciders: Deciders, battle: Battle) -> Action:
-    """The advisor's action for the hero, among the actions usable now. It
-    reads the careful hero's plan too: what it learned is when to do
-    otherwise (model/training/teach.py), a number of times a battle that its
-    card sets; asked twice in a turn, it answers the same."""
+    """The advisor's action for the hero, among the actions usable now.
+    Where a blow kills the plan's target at its least, that blow (the
+    finisher), without asking. Otherwise the advisor reads the careful
+    hero's plan too: what it learned is when to do otherwise
+    (model/training/teach.py), a number of times a battle that its card
+    sets; asked twice in a turn, it answers the same."""
     actions = search.usable(battle.encounter, battle.potions, battle.content)
     plan = careful_action(battle.encounter, battle.potions, battle.content)
-    sure = finisher(plan, actions, battle)
-    if sure:  # a blow that kills at its least needs no second opinion
-        return sure
+    blow = finisher(plan, actions, battle)
+    if blow:  # a blow that kills at its least needs no second opinion
+        return blow
     turn = battle.encounter.turn
     spent = len(battle.advised - {turn})
     action = deciders.choose("advice", battle.encounter, actions, battle.content, plan, spent)
@@ -42,9 +44,8 @@ def advice(deciders: Deciders, battle: Battle) -> Action:
 
 
 def kills(action: Action, battle: Battle) -> bool:
-    """The hero's `action` kills its target if it hits, at its least damage.
-    The advisor once traded such a blow for a status on a monster with
-    the hp of a strike (ignite on a 5 hp bat)."""
+    """The hero's `action` is an attack that kills its target if it hits,
+    at its least damage."""
     ability = battle.content.abilities[action.ability]
     if not ability.attacks or action.target == HERO:
         return False
@@ -55,16 +56,17 @@ def kills(action: Action, battle: Battle) -> bool:
 def finisher(plan: Action, actions: list[Action], battle: Battle) -> Action | None:
     """Where the plan attacks a monster that one of the hero's blows kills
     at its least damage: that blow (the plan's own if it is one, else the
-    cheapest). The careful script weighs a status's ticks and chose ignite
-    on a 5 hp bat that a strike kills; the advisor, reading the plan, kept it."""
-    if plan.target == HERO or not battle.content.abilities[plan.ability].attacks:
+    cheapest: no item, then mp, then cooldown). The careful script weighs a
+    status's ticks and chose ignite on a 5 hp bat that a strike kills; the
+    advisor, reading the plan, kept it."""
+    abilities = battle.content.abilities
+    if plan.target == HERO or not abilities[plan.ability].attacks:
         return None
-    sure = [a for a in actions if a.target == plan.target and battle.content.abilities[a.ability].attacks
-            and kills(a, battle)]
-    if plan in sure:
+    killing = [a for a in actions if a.target == plan.target and kills(a, battle)]
+    if plan in killing:
         return plan
-    return min(sure, key=lambda a: (battle.content.abilities[a.ability].cost,
-                                    battle.content.abilities[a.ability].cooldown), default=None)
+    return min(killing, default=None, key=lambda a: (abilities[a.ability].item is not None, abilities[a.ability].cost,
+                                                     abilities[a.ability].cooldown))
 
 
 def tactics(deciders: Deciders, battle: Battle) -> Action:

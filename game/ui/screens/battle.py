@@ -145,6 +145,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         # can act again, the latest key wins; dropped when the battle ends or
         # a divergence stops play. ("act", n) or ("flee", 0)
         self.queued: tuple[str, int] | None = None
+        self.playing: Action | None = None  # the hero's own action while its turn is answered
         # once per battle, whatever keys arrive: the app saves the battle on
         # Ended (and ends it in the run when the screen is dismissed, once: DismissOnce)
         self.ended = False
@@ -313,18 +314,41 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.queued = (kind, n)
         self.show_choices()
 
+    def still_not(self, option) -> str | None:
+        """Why a key pressed while a turn plays cannot be taken on the
+        hero's next turn either (said at once, not queued to fail later),
+        else None. Only what that turn cannot change: the hero's own turn
+        in flight (or a stunned one) counts its cooldowns down and may
+        spend mp and set a cooldown; the monsters' turns change neither,
+        and no turn gives mp or potions back. A heal at full health may be
+        wanted by then: queued."""
+        b, ability = self.battle, self.battle.content.abilities[option.ability]
+        hero, own = b.encounter.hero, self.playing
+        ticks = 1 if b.hero_to_act or b.stunned else 0
+        wait = hero.cooldown(option.ability) - ticks
+        if own is not None and own.ability == option.ability:
+            wait = ability.cooldown  # the blow in flight sets its own cooldown
+        mp = hero.mp - (b.content.abilities[own.ability].cost if own is not None else 0)
+        if wait > 0:
+            return f"ready in {wait} turn{'s' if wait > 1 else ''}"
+        if mp < ability.cost:
+            return f"needs {ability.cost} mp"
+        if ability.item and b.potions.get(ability.item, 0) <= 0:
+            return f"no {ability.item.replace('_', ' ')} left"
+        return None
+
     def action_act(self, n: int) -> None:
         options = self.battle.options(self.target)
         if not 1 <= n <= len(options) or self.battle.over:
             return
         option = options[n - 1]
-        if (self.busy or self.battle.stunned) and option.ready:
+        why = self.still_not(option) if self.busy or self.battle.stunned else None if option.ready else option.why
+        if why:
+            self.aside(f"Not now: {option.ability.replace('_', ' ')}, {why}.")
+        elif self.busy or self.battle.stunned:
             self.queue("act", n)
-            return
-        if not option.ready:  # said at once, queued or not: cooldowns and mp do not change under the monsters' turns
-            self.aside(f"Not now: {option.ability.replace('_', ' ')}, {option.why}.")
-            return
-        self.take_turn(option.action)
+        else:
+            self.take_turn(option.action)
 
     def action_flee(self) -> None:
         """Run for it: the game rolls the chance (not the template); a failed
@@ -333,7 +357,10 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         if b.over:
             return
         if self.busy or not b.hero_to_act or b.stunned:
-            self.queue("flee")
+            if b.flee_odds().chance <= 0:  # never, whoever acts: said now, a queued key kept
+                self.aside(f"You cannot flee: {fight.no_escape(b.encounter, b.content)}.")
+            else:
+                self.queue("flee")
             return
         said = len(self.run_state.log)
         self.run_state.flee()
@@ -415,6 +442,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             self.busy = False
             self.notify(str(exc), severity="warning")
             return
+        self.playing = action if self.battle.hero_to_act and not self.battle.stunned else None
         self.busy = True
         self.answer_turn(prepared)
 
@@ -429,11 +457,12 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             self.post_message(self.Answered(answered))
 
     def on_battle_screen_failed(self, message: Failed) -> None:
-        self.queued = None
+        self.queued = self.playing = None
         self.busy = False
         self.notify(f"the turn failed: {message.error}", severity="error")
 
     def on_battle_screen_answered(self, message: Answered) -> None:
+        self.playing = None
         try:
             turn = self.battle.apply(message.answered)
         except IllegalAction:  # prepared for a state this battle has left (a continued run): drop it

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from game.combat.content import default
 from game.combat.divergence import text_divergences
+from game.combat.encounter import HERO
 from game.combat.inert import inert
 from game.combat.template import Target, TemplateError, parse_prompt, parse_target
 
@@ -122,7 +123,7 @@ def kinds_of(prompt: str, hero: str = "") -> dict[str, str]:
         kinds = {c.label: c.kind for c in parse_prompt(prompt).encounter.combatants}
     except TemplateError:
         return {}
-    return kinds | {"hero": hero}
+    return kinds | {HERO: hero}
 
 
 def short(status: str) -> str:
