@@ -369,3 +369,24 @@ async def test_a_queued_flee_where_there_is_no_fleeing_is_said_at_once(tmp_path)
         assert screen.queued == ("act", 1)
         assert screen.query_one(MessageLog).lines[-1].startswith("You cannot flee: the dragon bars the way")
         screen.busy, screen.queued = False, None
+
+
+async def test_a_queued_key_is_dropped_when_the_save_box_opens(tmp_path):
+    """A play-tester pressed 2, 3, then q: the queued ignite played under
+    "Save and quit?". A box over the battle (save, help, history) drops it."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await a_battle_with(pilot, "troll")
+        screen.busy = True
+        await pilot.press("1")
+        assert screen.queued == ("act", 1)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is not screen and screen.queued is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        screen.busy = False
+        screen.next_step()  # the hero's turn: nothing plays by itself
+        await settle(pilot)
+        assert [t for t in screen.battle.turns if t.actor == "hero"] == []

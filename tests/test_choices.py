@@ -233,3 +233,13 @@ async def test_on_a_wide_screen_a_greyed_action_keeps_its_effect_beside_why(tmp_
         text = visible(app)
         assert "+7-10hp at full health" in text and "rgn 4/3 no regen potion" in text, text
         assert "3-6 +brn 2/3 · sets the foe" in text
+
+
+def test_a_finished_battle_says_enter_before_the_file():
+    """At 80x24 a tall roster cut the actions panel after 'Battle saved
+    to': the key to press came last and was lost. It comes first now."""
+    from game.ui.screens.fighters import Choices, render_choices
+
+    shown = render_choices(Choices(ended="Victory!", saved_to="/tmp/saves/battle-s1-f1-001.json"), default(), True)
+    lines = shown.plain.splitlines()
+    assert lines[:2] == ["Victory!", "Press Enter to continue."] and lines[2].startswith("Battle saved to ")

@@ -182,6 +182,13 @@ class BattleScreen(DismissOnce, Screen[Battle]):
     def on_screen_resume(self) -> None:
         self.query_one(MessageLog).newest()  # turns may have played under the help or the save box
 
+    def on_screen_suspend(self) -> None:
+        # a key typed ahead is not played under the save box, the help or the
+        # history: the player stopped to look (a queued ignite once landed under "Save and quit?")
+        if self.queued:
+            self.queued = None
+            self.show_choices()
+
     def on_resize(self) -> None:
         # the advisor's key in the footer where it has room (80 columns are full; the help has it)
         shown = self.size.width >= 100
@@ -511,7 +518,7 @@ class BattleScreen(DismissOnce, Screen[Battle]):
             self.set_timer(max(self.turn_pause, 0.01), lambda: self.take_turn(b.passing_action()))
         else:
             self.busy = False
-            if self.queued:
+            if self.queued and self.is_current:
                 (kind, n), self.queued = self.queued, None
                 self.action_act(n) if kind == "act" else self.action_flee()
 

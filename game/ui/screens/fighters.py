@@ -132,9 +132,9 @@ def brief(why: str) -> str:
 def render_choices(choices: Choices, content: Content, compact: bool) -> RenderableType:
     if choices.ended:
         t = Text(choices.ended + "\n", "bold red" if choices.ended.startswith("You have fallen") else "bold green")
+        t.append("Press Enter to continue.", "bold")  # before the file: at 80x24 a tall roster cut it off
         if choices.saved_to:
-            t.append(f"Battle saved to {choices.saved_to}\n", "dim")
-        t.append("Press Enter to continue.", "bold")
+            t.append(f"\nBattle saved to {choices.saved_to}", "dim")
         return t
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(no_wrap=True)
