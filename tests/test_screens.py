@@ -424,3 +424,18 @@ async def test_turns_played_under_the_help_are_in_view_when_it_closes(tmp_path):
         await pilot.pause()
         assert app.screen is screen and log.max_scroll_y > 0
         assert log.scroll_y == log.max_scroll_y, (log.scroll_y, log.max_scroll_y)
+
+
+def test_the_death_screen_says_the_runs_score():
+    """It showed only the bet ('Trusting the model: +329 score') where the
+    morgue and `runs` said 1924: now the score, and the bet's part of it."""
+    from game.ui.screens.end import render_game_over
+    from game.world.finish import score
+    from game.world.run import Run
+
+    run = Run.new(1)
+    run.cause, run.kills = "killed by a rat on floor 1", 3
+    run.fights.append({"stakes": 12})  # a battle fought trusting the model: its bet
+    shown = render_game_over(run, "pico").plain
+    assert f"Score {score(run)}\n" in shown and score(run) == 100 + 30 + run.xp + 12
+    assert "of it from trusting the model: +12" in shown

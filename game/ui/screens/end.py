@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from game.ui.screens.widgets import Banner, DismissOnce
+from game.world.finish import score
 from game.world.run import Run
 
 NEW, CONTINUE, QUIT = "new", "continue", "quit"
@@ -35,8 +36,9 @@ def render_game_over(run: Run, model_name: str, morgue: str | None = None) -> Te
         t.append(f"The model ({model_name}) was never asked\n")
     if run.mistakes:
         t.append(f"Model mistakes that changed the run: {run.mistakes}\n", "magenta")
+    t.append(f"Score {score(run)}\n", "bold")  # the runs table's and the morgue's: the bet alone read as it
     if run.stakes:
-        t.append(f"Trusting the model: {run.stakes:+d} score\n", "magenta")
+        t.append(f"of it from trusting the model: {run.stakes:+d}\n", "magenta")
     t.append(f"Seed {run.seed}\n", "dim")
     if morgue:
         t.append(f"Morgue file {morgue}\n(pico-rogue replay it to step through the battles)\n", "dim")
