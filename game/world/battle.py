@@ -337,21 +337,30 @@ class Battle:
             return "at full health"
         return None
 
-    def why_not(self, action: Action) -> str | None:
+    def why_not(self, action: Action, playing: Action | None = None, ticking: bool = False) -> str | None:
         """None if the hero may take `action` on its turn (this one, or the
-        next while the monsters act), else the reason."""
+        next while others act), else the reason. For the next turn while
+        one of the hero's plays (a key typed ahead, BattleScreen.queue):
+        `ticking`, a turn of the hero's is in flight (its own or a stunned
+        one), which counts its cooldowns down; `playing`, its own action in
+        flight, which also pays its mp and sets its cooldown."""
         if self.over:
             return "the battle is over"
-        # in the player's words and short (the action list is half an 80-column screen)
         hero, ability = self.encounter.hero, self.content.abilities.get(action.ability)
+        if ticking:
+            hero = hero.with_(cooldowns=tuple((a, max(0, t - 1)) for a, t in hero.cooldowns))
+        if playing is not None:
+            used = self.content.abilities[playing.ability]
+            hero = hero.with_(mp=hero.mp - used.cost, cooldowns=tuple(
+                (a, used.cooldown if a == used.name else t) for a, t in hero.cooldowns))
+        # in the player's words and short (the action list is half an 80-column screen)
         wait = hero.cooldown(action.ability) if hero.alive else 0
         if wait > 0:
             return f"ready in {wait} turn{'s' if wait > 1 else ''}"
         if ability is not None and hero.alive and hero.mp < ability.cost:
             return f"needs {ability.cost} mp"
-        # as on the hero's turn, whoever acts now: a key pressed while the
-        # monsters act waits for that turn (BattleScreen.queue)
-        mine = self.encounter if self.encounter.actor == HERO else replace(self.encounter, actor=HERO)
+        # as on the hero's turn, whoever acts now
+        mine = replace(self.encounter, actor=HERO).replacing(hero)
         try:
             check_action(mine, action, self.content)
         except IllegalAction as exc:

@@ -321,38 +321,19 @@ class BattleScreen(DismissOnce, Screen[Battle]):
         self.queued = (kind, n)
         self.show_choices()
 
-    def still_not(self, option) -> str | None:
-        """Why a key pressed while a turn plays cannot be taken on the
-        hero's next turn either (said at once, not queued to fail later),
-        else None. Only what that turn cannot change: the hero's own turn
-        in flight (or a stunned one) counts its cooldowns down and may
-        spend mp and set a cooldown; the monsters' turns change neither,
-        and no turn gives mp or potions back. A heal at full health may be
-        wanted by then: queued."""
-        b, ability = self.battle, self.battle.content.abilities[option.ability]
-        hero, own = b.encounter.hero, self.playing
-        ticks = 1 if b.hero_to_act or b.stunned else 0
-        wait = hero.cooldown(option.ability) - ticks
-        if own is not None and own.ability == option.ability:
-            wait = ability.cooldown  # the blow in flight sets its own cooldown
-        mp = hero.mp - (b.content.abilities[own.ability].cost if own is not None else 0)
-        if wait > 0:
-            return f"ready in {wait} turn{'s' if wait > 1 else ''}"
-        if mp < ability.cost:
-            return f"needs {ability.cost} mp"
-        if ability.item and b.potions.get(ability.item, 0) <= 0:
-            return f"no {ability.item.replace('_', ' ')} left"
-        return None
-
     def action_act(self, n: int) -> None:
         options = self.battle.options(self.target)
         if not 1 <= n <= len(options) or self.battle.over:
             return
         option = options[n - 1]
-        why = self.still_not(option) if self.busy or self.battle.stunned else None if option.ready else option.why
+        b = self.battle
+        # typed ahead: only what the next turn cannot change either is said now
+        # (a heal at full health may be wanted by then: `wasted` is not asked)
+        ahead = self.busy or b.stunned
+        why = b.why_not(option.action, self.playing, b.hero_to_act or b.stunned) if ahead else option.why
         if why:
             self.aside(f"Not now: {option.ability.replace('_', ' ')}, {why}.")
-        elif self.busy or self.battle.stunned:
+        elif ahead:
             self.queue("act", n)
         else:
             self.take_turn(option.action)
